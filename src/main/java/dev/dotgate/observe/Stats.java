@@ -1,0 +1,65 @@
+package dev.dotgate.observe;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters for everything the gateway answers, drops or retries. Every drop has a counter here; the totals are
+ * logged at shutdown. Thread-safe and cheap to bump from any event loop.
+ */
+public final class Stats {
+    public final LongAdder queries = new LongAdder();
+    public final LongAdder completed = new LongAdder();
+    public final LongAdder answered = new LongAdder();
+    public final LongAdder servfailTimeout = new LongAdder();
+    public final LongAdder servfailNoUpstream = new LongAdder();
+    public final LongAdder formerr = new LongAdder();
+    public final LongAdder notimp = new LongAdder();
+    public final LongAdder truncated = new LongAdder();
+    public final LongAdder udpDroppedMalformed = new LongAdder();
+    public final LongAdder udpDroppedOverload = new LongAdder();
+    public final LongAdder streamClosedUnframeable = new LongAdder();
+    public final LongAdder connectionsRefusedOverLimit = new LongAdder();
+    public final LongAdder dotRefusedAlpn = new LongAdder();
+    public final LongAdder retries = new LongAdder();
+    public final LongAdder upstreamConnects = new LongAdder();
+    public final LongAdder upstreamConnectFailures = new LongAdder();
+    public final LongAdder upstreamSilentClosed = new LongAdder();
+    public final LongAdder upstreamIdleClosed = new LongAdder();
+    public final LongAdder upstreamUnmatched = new LongAdder();
+    public final LongAdder upstreamLate = new LongAdder();
+    public final LongAdder upstreamMalformed = new LongAdder();
+    public final LongAdder upstreamTruncatedRetriedTcp = new LongAdder();
+
+    /** Queries accepted and not yet answered. */
+    public long inflight() {
+        return queries.sum() - completed.sum();
+    }
+
+    /** All counters by name, in declaration order. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (var field : Stats.class.getFields()) {
+            if (field.getType() == LongAdder.class) {
+                try {
+                    out.put(field.getName(), ((LongAdder) field.get(this)).sum());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One line of the non-zero totals, for the shutdown log. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        snapshot().forEach((k, v) -> {
+            if (v != 0) {
+                sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
+            }
+        });
+        return sb.length() == 0 ? "no queries" : sb.toString();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.dotgate.resolve;
+
+import io.netty.buffer.ByteBuf;
+
+/** Sends a finished answer back to the client on the transport the query came in on. */
+public interface Responder {
+    /**
+     * Delivers {@code answer} (the client's ID already set) for {@code exchange}. Takes ownership of
+     * {@code answer}. Called exactly once per exchange, from any thread.
+     */
+    void respond(Exchange exchange, ByteBuf answer);
+}

@@ -1,0 +1,217 @@
+package dev.dotgate.server;
+
+import dev.dotgate.config.HostPort;
+import dev.dotgate.config.ListenOptions;
+import dev.dotgate.net.Transports;
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.Transport;
+import dev.dotgate.tls.AlpnGuard;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Binds the UDP, TCP and DoT listeners and keeps track of their channels for shutdown. All three feed the same
+ * {@link QueryIntake}; they differ only in framing (a 2-byte length prefix on streams) and TLS in front.
+ */
+public final class Listeners {
+    private final ListenOptions options;
+    private final EventLoopGroup group;
+    private final int threads;
+    private final QueryIntake intake;
+    private final Stats stats;
+    private final Supplier<SslContext> dotContext;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger udpInflight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<Channel> udpChannels = new ArrayList<>();
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final List<String> bound = new ArrayList<>();
+
+    /** {@code dotContext} is asked for each new DoT connection, so a renewed certificate takes effect at once. */
+    public Listeners(ListenOptions options, EventLoopGroup group, int threads, QueryIntake intake, Stats stats,
+            Supplier<SslContext> dotContext) {
+        this.options = options;
+        this.group = group;
+        this.threads = threads;
+        this.intake = intake;
+        this.stats = stats;
+        this.dotContext = dotContext;
+    }
+
+    public void start() throws BindFailure {
+        for (InetSocketAddress a : options.plain()) {
+            InetSocketAddress udp = bindUdp(a);
+            bindStream(new InetSocketAddress(a.getAddress(), udp.getPort()), Transport.TCP);
+        }
+        for (InetSocketAddress a : options.dot()) {
+            bindStream(a, Transport.DOT);
+        }
+    }
+
+    /** What was bound, e.g. {@code udp 127.0.0.1:53}, with the real port when 0 was asked for. */
+    public List<String> bound() {
+        return List.copyOf(bound);
+    }
+
+    /** The bound local address of each plain (UDP) listener, then each DoT listener. */
+    public InetSocketAddress address(Transport transport, int index) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (transport == Transport.UDP) {
+            for (int i = 0; i < udpChannels.size(); i += udpPerAddress()) {
+                out.add((InetSocketAddress) udpChannels.get(i).localAddress());
+            }
+        } else {
+            for (Channel c : serverChannels) {
+                if (c.attr(TRANSPORT).get() == transport) {
+                    out.add((InetSocketAddress) c.localAddress());
+                }
+            }
+        }
+        return out.get(index);
+    }
+
+    private static final io.netty.util.AttributeKey<Transport> TRANSPORT =
+            io.netty.util.AttributeKey.valueOf("dotgate.transport");
+
+    private int udpPerAddress() {
+        return Transports.epoll() ? threads : 1;
+    }
+
+    private InetSocketAddress bindUdp(InetSocketAddress address) throws BindFailure {
+        InetSocketAddress actual = address;
+        // With epoll, one socket per event loop on the same port (SO_REUSEPORT) spreads UDP over all cores.
+        for (int i = 0; i < udpPerAddress(); i++) {
+            Bootstrap b = new Bootstrap()
+                    .group(group)
+                    .channel(Transports.datagramChannel())
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
+                    .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                    .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped));
+            if (Transports.epoll()) {
+                b.option(EpollChannelOption.SO_REUSEPORT, true);
+            }
+            InetSocketAddress target = i == 0 ? address : actual;
+            Channel ch = bind(() -> b.bind(target), "udp", address);
+            actual = (InetSocketAddress) ch.localAddress();
+            udpChannels.add(ch);
+        }
+        bound.add("udp " + HostPort.format(actual));
+        return actual;
+    }
+
+    private void bindStream(InetSocketAddress address, Transport transport) throws BindFailure {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(Transports.serverSocketChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        initClient(ch, transport);
+                    }
+                });
+        String name = transport == Transport.DOT ? "dot" : "tcp";
+        Channel ch = bind(() -> b.bind(address), name, address);
+        ch.attr(TRANSPORT).set(transport);
+        serverChannels.add(ch);
+        bound.add(name + " " + HostPort.format((InetSocketAddress) ch.localAddress()));
+    }
+
+    private void initClient(Channel ch, Transport transport) {
+        if (connections.incrementAndGet() > options.maxConnections()) {
+            connections.decrementAndGet();
+            stats.connectionsRefusedOverLimit.increment();
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        clients.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        if (transport == Transport.DOT) {
+            SslHandler ssl = dotContext.get().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+            p.addLast(new AlpnGuard(stats));
+            p.addLast(ssl);
+        }
+        p.addLast(new FlushConsolidationHandler(256, true));
+        p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
+        p.addLast(new StreamQueryHandler(intake, transport, options.maxInflightPerConnection(),
+                options.writeTimeout().toMillis()));
+    }
+
+    private interface BindAction {
+        io.netty.channel.ChannelFuture bind();
+    }
+
+    private static Channel bind(BindAction action, String proto, InetSocketAddress address) throws BindFailure {
+        io.netty.channel.ChannelFuture f = action.bind().awaitUninterruptibly();
+        if (f.isSuccess()) {
+            return f.channel();
+        }
+        throw new BindFailure(describe(f.cause(), proto, address));
+    }
+
+    static String describe(Throwable cause, String proto, InetSocketAddress address) {
+        String where = "cannot listen on " + proto + " " + HostPort.format(address) + ": ";
+        String msg = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        if (msg.contains("in use")) {
+            return where + "the address is already in use; stop the other server on that port or choose another "
+                    + "address with --listen/--dot-listen (or listen.plain / listen.dot in the config)";
+        }
+        if (msg.contains("permission") || msg.contains("denied") || msg.contains("not permitted")) {
+            return where + "permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. "
+                    + "sudo setcap cap_net_bind_service=+ep \"$(readlink -f \"$(command -v java)\")\"), "
+                    + "or choose a port above 1023 such as --listen 127.0.0.1:5353";
+        }
+        if (msg.contains("assign") || msg.contains("not available")) {
+            return where + "that address is not on this machine; listen on one of its own addresses";
+        }
+        return where + cause.getMessage();
+    }
+
+    /** Stops taking new queries: closes TCP/DoT listening sockets and pauses UDP reading. */
+    public void stopAccepting() {
+        stopped.set(true);
+        for (Channel c : serverChannels) {
+            c.close().awaitUninterruptibly();
+        }
+        for (Channel c : udpChannels) {
+            c.config().setAutoRead(false);
+        }
+    }
+
+    /** Closes every client connection and UDP socket. */
+    public void closeAll() {
+        clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        for (Channel c : udpChannels) {
+            c.close().awaitUninterruptibly();
+        }
+    }
+}

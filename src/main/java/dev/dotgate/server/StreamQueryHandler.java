@@ -1,0 +1,159 @@
+package dev.dotgate.server;
+
+import dev.dotgate.resolve.Exchange;
+import dev.dotgate.resolve.Responder;
+import dev.dotgate.resolve.Transport;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One TCP or DoT client connection (RFC 7766, RFC 7858): any number of queries pipelined, each answered as soon
+ * as it resolves, in any order, as one write of length prefix and message. At most {@code maxInflight} queries
+ * are worked on at once; beyond that, and while the client does not take our answers, the connection stops
+ * reading (backpressure, never drops). Closed when idle with nothing in flight, when the client stops reading
+ * answers for the write timeout, or when the stream cannot be framed as DNS.
+ */
+final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
+    private final QueryIntake intake;
+    private final Transport transport;
+    private final int maxInflight;
+    private final long writeTimeoutMillis;
+    private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress client;
+    private int inflight;
+    private boolean closed;
+
+    StreamQueryHandler(QueryIntake intake, Transport transport, int maxInflight, long writeTimeoutMillis) {
+        this.intake = intake;
+        this.transport = transport;
+        this.maxInflight = maxInflight;
+        this.writeTimeoutMillis = writeTimeoutMillis;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.client = (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (closed) {
+            frame.release();
+        } else if (inflight >= maxInflight || !backlog.isEmpty()) {
+            backlog.add(frame); // already read: kept, bounded by one read while reading is paused
+            updateReading();
+        } else {
+            process(frame);
+        }
+    }
+
+    private void process(ByteBuf frame) {
+        inflight++;
+        updateReading();
+        if (intake.accept(frame, transport, client, ctx.executor(), this, ctx.alloc())
+                == QueryIntake.Outcome.REJECTED) {
+            inflight--;
+            closeNow();
+        }
+    }
+
+    /** Takes ownership of {@code answer}; any thread. */
+    @Override
+    public void respond(Exchange exchange, ByteBuf answer) {
+        if (ctx.executor().inEventLoop()) {
+            write(answer);
+        } else {
+            ctx.executor().execute(() -> write(answer));
+        }
+    }
+
+    private void write(ByteBuf answer) {
+        inflight--;
+        if (closed) {
+            answer.release();
+            return;
+        }
+        int len = answer.readableBytes();
+        ByteBuf out = ctx.alloc().ioBuffer(2 + len);
+        out.writeShort(len);
+        out.writeBytes(answer, answer.readerIndex(), len);
+        answer.release();
+        ctx.writeAndFlush(out, ctx.voidPromise());
+        ByteBuf next;
+        while (inflight < maxInflight && !closed && (next = backlog.poll()) != null) {
+            process(next);
+        }
+        updateReading();
+    }
+
+    private void updateReading() {
+        boolean read = !closed && inflight < maxInflight && backlog.isEmpty() && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+            if (read) {
+                ctx.read();
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        if (!ctx.channel().isWritable()) {
+            ctx.executor().schedule(() -> {
+                if (!ctx.channel().isWritable()) {
+                    closeNow(); // the client has not taken our answers for the write timeout
+                }
+            }, writeTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (inflight == 0 && backlog.isEmpty()) {
+                closeNow();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        releaseBacklog();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Unframeable input (TooLongFrame), TLS failures, resets: the connection is beyond saving.
+        closeNow();
+    }
+
+    private void closeNow() {
+        if (!closed) {
+            closed = true;
+            releaseBacklog();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releaseBacklog() {
+        ByteBuf b;
+        while ((b = backlog.poll()) != null) {
+            b.release();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.dotgate.server;
+
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.Exchange;
+import dev.dotgate.resolve.Responder;
+import dev.dotgate.resolve.Transport;
+import dev.dotgate.wire.Replies;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plain DNS over UDP on one socket. Answers that exceed the client's payload size (512 without EDNS) go back
+ * truncated with TC=1. When {@code maxInflight} queries wait, the socket stops reading (the kernel queues, then
+ * drops and counts) until a quarter of them are answered.
+ */
+final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder {
+    private final QueryIntake intake;
+    private final Stats stats;
+    private final AtomicInteger inflight;
+    private final int maxInflight;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped;
+    private Channel channel;
+
+    UdpHandler(QueryIntake intake, Stats stats, AtomicInteger inflight, int maxInflight,
+            java.util.concurrent.atomic.AtomicBoolean stopped) {
+        this.stopped = stopped;
+        this.intake = intake;
+        this.stats = stats;
+        this.inflight = inflight;
+        this.maxInflight = maxInflight;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        if (inflight.incrementAndGet() >= maxInflight) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        var outcome = intake.accept(packet.content(), Transport.UDP, packet.sender(), ctx.executor(), this,
+                ctx.alloc());
+        if (outcome == QueryIntake.Outcome.REJECTED) {
+            done();
+        }
+    }
+
+    @Override
+    public void respond(Exchange exchange, ByteBuf answer) {
+        done();
+        ByteBuf out = answer;
+        if (answer.readableBytes() > exchange.info().udpSize()) {
+            out = Replies.truncated(answer.alloc(), answer, exchange.info());
+            answer.release();
+            stats.truncated.increment();
+        }
+        channel.writeAndFlush(new DatagramPacket(out, exchange.client()), channel.voidPromise());
+    }
+
+    private void done() {
+        if (inflight.decrementAndGet() < maxInflight * 3 / 4 && !channel.config().isAutoRead() && !stopped.get()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // ICMP errors and the like on an unconnected socket: nothing to close, keep serving.
+    }
+}

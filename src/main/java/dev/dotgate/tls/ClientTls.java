@@ -1,0 +1,53 @@
+package dev.dotgate.tls;
+
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * TLS towards upstreams: certificates verified against the system trust store plus an optional extra CA, the
+ * authentication name checked against the certificate (endpoint identification), ALPN "dot" offered, SNI sent.
+ * Sessions are cached per host and port by the context, so reconnects resume.
+ */
+public final class ClientTls {
+    private ClientTls() {
+    }
+
+    public static SslContext context(Path extraCa) throws IOException, GeneralSecurityException {
+        List<X509Certificate> trusted = new ArrayList<>(systemTrust());
+        if (extraCa != null) {
+            trusted.addAll(Pem.readCertificates(extraCa));
+        }
+        return SslContextBuilder.forClient()
+                .sslProvider(TlsProvider.get())
+                .protocols("TLSv1.3", "TLSv1.2")
+                .trustManager(trusted)
+                .endpointIdentificationAlgorithm("HTTPS")
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ServerTls.ALPN_DOT))
+                .build();
+    }
+
+    private static List<X509Certificate> systemTrust() throws GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((KeyStore) null);
+        List<X509Certificate> out = new ArrayList<>();
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509TrustManager x) {
+                out.addAll(List.of(x.getAcceptedIssuers()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.dotgate.tls;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The certificate chain and key the DoT listener presents. Either loaded from the user's PEM files, or issued by
+ * a local CA kept in the data directory: {@code ca.pem} and {@code ca-key.pem} (created once), {@code server.pem}
+ * ([leaf, CA]) and {@code server-key.pem}, reissued when missing, due to expire within 30 days, or no longer
+ * naming every current name and address. Key files are readable by the owner only.
+ *
+ * @param chain leaf first
+ * @param caFile the CA file clients should trust, or null for user-supplied certificates
+ */
+public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path caFile) {
+    private static final Logger log = LoggerFactory.getLogger(ServerIdentity.class);
+    public static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
+    public static ServerIdentity load(Path certFile, Path keyFile) throws IOException {
+        return new ServerIdentity(Pem.readCertificates(certFile), Pem.readPrivateKey(keyFile), null);
+    }
+
+    /** Loads the generated identity from {@code dataDir}, issuing what is missing or stale. */
+    public static ServerIdentity generated(Path dataDir, String serverName) throws IOException, GeneralSecurityException {
+        Files.createDirectories(dataDir);
+        Path caFile = dataDir.resolve("ca.pem");
+        Path caKeyFile = dataDir.resolve("ca-key.pem");
+        Path leafFile = dataDir.resolve("server.pem");
+        Path leafKeyFile = dataDir.resolve("server-key.pem");
+
+        X509Certificate ca;
+        PrivateKey caKey;
+        if (Files.exists(caFile) && Files.exists(caKeyFile)) {
+            ca = Pem.readCertificates(caFile).get(0);
+            caKey = Pem.readPrivateKey(caKeyFile);
+        } else {
+            KeyPair keys = LocalCa.newKeyPair();
+            ca = LocalCa.newCa(keys, "dotgate local CA " + serverName);
+            caKey = keys.getPrivate();
+            Pem.write(caKeyFile, Pem.toPem(caKey), true);
+            Pem.write(caFile, Pem.toPem(ca), false);
+            log.info("created a local CA in {}; clients that should trust this gateway import that file", caFile);
+        }
+
+        List<String> dnsNames = dnsNames(serverName);
+        List<InetAddress> addresses = addresses();
+        if (Files.exists(leafFile) && Files.exists(leafKeyFile)) {
+            List<X509Certificate> chain = Pem.readCertificates(leafFile);
+            if (current(chain.get(0), ca, dnsNames, addresses)) {
+                return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile), caFile);
+            }
+        }
+        KeyPair leafKeys = LocalCa.newKeyPair();
+        X509Certificate leaf = LocalCa.newLeaf(leafKeys.getPublic(), ca, caKey, dnsNames, addresses);
+        Pem.write(leafKeyFile, Pem.toPem(leafKeys.getPrivate()), true);
+        Pem.write(leafFile, Pem.toPem(leaf, ca), false);
+        log.info("issued a server certificate for {} {} valid until {}", dnsNames, addresses.stream()
+                .map(InetAddress::getHostAddress).toList(), leaf.getNotAfter().toInstant());
+        return new ServerIdentity(List.of(leaf, ca), leafKeys.getPrivate(), caFile);
+    }
+
+    /** Whether a generated identity is due for renewal. */
+    public boolean expiresWithin(Duration d) {
+        return chain.get(0).getNotAfter().toInstant().isBefore(Instant.now().plus(d));
+    }
+
+    private static boolean current(X509Certificate leaf, X509Certificate ca, List<String> dnsNames,
+            List<InetAddress> addresses) {
+        try {
+            leaf.verify(ca.getPublicKey());
+            if (leaf.getNotAfter().toInstant().isBefore(Instant.now().plus(RENEW_BEFORE))) {
+                return false;
+            }
+            Set<String> want = new TreeSet<>();
+            dnsNames.forEach(n -> want.add("2:" + n));
+            addresses.forEach(a -> want.add("7:" + a.getHostAddress()));
+            Set<String> have = new TreeSet<>();
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    Object v = san.get(1);
+                    String text = v instanceof String s ? s : String.valueOf(v);
+                    if ((Integer) san.get(0) == 7) {
+                        text = InetAddress.getByName(text).getHostAddress();
+                    }
+                    have.add(san.get(0) + ":" + text);
+                }
+            }
+            return have.equals(want);
+        } catch (GeneralSecurityException | IOException e) {
+            return false;
+        }
+    }
+
+    /** This host's name (when it is a valid host name) then localhost: candidates for the default server name. */
+    public static List<String> defaultNames() {
+        List<String> names = dnsNames("localhost");
+        names.remove("localhost");
+        names.add("localhost");
+        return names;
+    }
+
+    /** The server name, localhost and this host's name; no wildcards, only valid host names. */
+    static List<String> dnsNames(String serverName) {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(serverName.toLowerCase(Locale.ROOT));
+        names.add("localhost");
+        String host = hostName();
+        if (host != null) {
+            names.add(host.toLowerCase(Locale.ROOT));
+        }
+        names.removeIf(n -> !n.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"));
+        return new ArrayList<>(names);
+    }
+
+    private static String hostName() {
+        try {
+            Path etc = Path.of("/etc/hostname");
+            if (Files.isReadable(etc)) {
+                String h = Files.readString(etc, StandardCharsets.US_ASCII).trim();
+                if (!h.isEmpty()) {
+                    return h;
+                }
+            }
+        } catch (IOException ignored) {
+            // fall through to the environment
+        }
+        String env = System.getenv("HOSTNAME");
+        return env == null || env.isBlank() ? null : env.trim();
+    }
+
+    /** Loopback (127.0.0.1, ::1) and every other address of this machine but link-local ones. */
+    static List<InetAddress> addresses() throws IOException {
+        Set<String> seen = new LinkedHashSet<>();
+        List<InetAddress> out = new ArrayList<>();
+        List<InetAddress> candidates = new ArrayList<>();
+        candidates.add(InetAddress.getByName("127.0.0.1"));
+        candidates.add(InetAddress.getByName("::1"));
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (nif.isUp()) {
+                    candidates.addAll(Collections.list(nif.getInetAddresses()));
+                }
+            }
+        } catch (SocketException e) {
+            log.debug("cannot list network interfaces: {}", e.getMessage());
+        }
+        for (InetAddress a : candidates) {
+            if (a.isLinkLocalAddress()) {
+                continue;
+            }
+            InetAddress plain = a instanceof Inet6Address ? InetAddress.getByAddress(a.getAddress()) : a;
+            if (seen.add(plain.getHostAddress())) {
+                out.add(plain);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.dotgate.upstream;
+
+import dev.dotgate.resolve.Exchange;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Queries in flight on one upstream connection, by the ID they were sent with. IDs are drawn at random; an ID
+ * whose query timed out stays quarantined for a while, so a late answer cannot be taken for a newer query's.
+ * Not thread-safe: used only from its connection's event loop.
+ */
+final class InflightTable {
+    private static final class Entry {
+        final Exchange exchange; // null for a quarantined ID
+        final long sinceNanos;    // sent at, or quarantined at
+
+        Entry(Exchange exchange, long sinceNanos) {
+            this.exchange = exchange;
+            this.sinceNanos = sinceNanos;
+        }
+    }
+
+    /** Largest number of IDs (live or quarantined) used at once; leaves room for random draws to succeed. */
+    static final int MAX_IDS = 60_000;
+
+    private final IntObjectHashMap<Entry> entries = new IntObjectHashMap<>();
+    private int live;
+
+    int live() {
+        return live;
+    }
+
+    boolean full() {
+        return entries.size() >= MAX_IDS;
+    }
+
+    /** Adds {@code exchange} under a fresh random ID and returns it; -1 when the ID space is exhausted. */
+    int add(Exchange exchange, long nowNanos) {
+        if (full()) {
+            return -1;
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int id;
+        do {
+            id = random.nextInt(0x10000);
+        } while (entries.containsKey(id));
+        entries.put(id, new Entry(exchange, nowNanos));
+        live++;
+        return id;
+    }
+
+    /** The exchange waiting under {@code id}, or null when none is (unknown or quarantined). */
+    Exchange get(int id) {
+        Entry e = entries.get(id);
+        return e == null ? null : e.exchange;
+    }
+
+    boolean quarantined(int id) {
+        Entry e = entries.get(id);
+        return e != null && e.exchange == null;
+    }
+
+    /** Removes a live entry after its answer arrived. */
+    void remove(int id) {
+        Entry e = entries.remove(id);
+        if (e != null && e.exchange != null) {
+            live--;
+        }
+    }
+
+    /**
+     * Moves entries older than {@code timeoutNanos} to quarantine, frees quarantined IDs older than
+     * {@code quarantineNanos}, and returns the send time of the oldest live entry (or {@code nowNanos}).
+     * Returns the number of live entries that expired through {@code expired}.
+     */
+    long sweep(long nowNanos, long timeoutNanos, long quarantineNanos, int[] expired) {
+        long oldest = nowNanos;
+        int count = 0;
+        Iterator<IntObjectMap.PrimitiveEntry<Entry>> it = entries.entries().iterator();
+        List<Integer> toQuarantine = null;
+        while (it.hasNext()) {
+            IntObjectMap.PrimitiveEntry<Entry> pe = it.next();
+            Entry e = pe.value();
+            long age = nowNanos - e.sinceNanos;
+            if (e.exchange == null) {
+                if (age > quarantineNanos) {
+                    it.remove();
+                }
+            } else if (age > timeoutNanos || e.exchange.isDone()) {
+                if (toQuarantine == null) {
+                    toQuarantine = new ArrayList<>();
+                }
+                toQuarantine.add(pe.key());
+            } else if (e.sinceNanos - oldest < 0) {
+                oldest = e.sinceNanos;
+            }
+        }
+        if (toQuarantine != null) {
+            for (int id : toQuarantine) {
+                entries.put(id, new Entry(null, nowNanos));
+                live--;
+                count++;
+            }
+        }
+        expired[0] = count;
+        return oldest;
+    }
+
+    /** Removes and returns every live exchange, e.g. when the connection closed. */
+    List<Exchange> drain() {
+        List<Exchange> out = new ArrayList<>(live);
+        for (Entry e : entries.values()) {
+            if (e.exchange != null) {
+                out.add(e.exchange);
+            }
+        }
+        entries.clear();
+        live = 0;
+        return out;
+    }
+}

@@ -1,0 +1,224 @@
+package dev.dotgate.upstream;
+
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.Exchange;
+import dev.dotgate.wire.Dns;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One persistent TCP or TLS connection to an upstream carrying many queries at once (RFC 7766 pipelining,
+ * answers in any order). Each query is sent under an ID unique on this connection and matched back by ID and
+ * question. A connection that closes, fails, or stays silent while queries wait reports every one of them lost,
+ * so they are retried elsewhere. Idle connections close before public resolvers would drop them.
+ *
+ * <p>All state but {@link #load} lives on the channel's event loop.
+ */
+final class PipelinedConnection extends ChannelInboundHandlerAdapter {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PipelinedConnection.class);
+    private static final long TICK_MILLIS = 100;
+    private static final IOException CLOSED = new IOException("upstream connection closed");
+
+    private final StreamUpstream upstream;
+    private final Stats stats;
+    private final EventLoop loop;
+    private final InflightTable table = new InflightTable();
+    private final ArrayDeque<Exchange> waiting = new ArrayDeque<>();
+    private final AtomicInteger load = new AtomicInteger();
+    private final long timeoutNanos;
+    private final long silentNanos;
+    private final long idleNanos;
+    private final long quarantineNanos;
+    private final int[] expired = new int[1];
+    private Channel channel;
+    private boolean ready;
+    private volatile boolean closed;
+    private long lastReadNanos = System.nanoTime();
+    private long lastBusyNanos = System.nanoTime();
+    private ScheduledFuture<?> ticker;
+
+    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos) {
+        this.upstream = upstream;
+        this.loop = loop;
+        this.stats = stats;
+        this.timeoutNanos = timeoutNanos;
+        this.idleNanos = idleNanos;
+        // A connection that has said nothing for this long while a query waits is taken for dead.
+        this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), timeoutNanos * 2 / 3);
+        this.quarantineNanos = Math.max(timeoutNanos * 4, TimeUnit.SECONDS.toNanos(10));
+    }
+
+    /** Queries waiting or in flight; read by the pool from any thread. */
+    int load() {
+        return load.get();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Binds to the channel being connected; called on the loop before any other event. */
+    void attach(Channel channel) {
+        this.channel = channel;
+    }
+
+    /** Queues {@code exchange} on this connection. Any thread. */
+    void send(Exchange exchange) {
+        load.incrementAndGet();
+        if (loop.inEventLoop()) {
+            doSend(exchange);
+        } else {
+            loop.execute(() -> doSend(exchange));
+        }
+    }
+
+    private void doSend(Exchange exchange) {
+        if (closed) {
+            load.decrementAndGet();
+            exchange.lost(CLOSED);
+        } else if (!ready) {
+            waiting.add(exchange);
+        } else {
+            write(exchange);
+            channel.flush();
+        }
+    }
+
+    private void write(Exchange exchange) {
+        if (exchange.isDone()) {
+            load.decrementAndGet();
+            return;
+        }
+        int id = table.add(exchange, System.nanoTime());
+        if (id < 0) {
+            load.decrementAndGet();
+            exchange.lost(new IOException("no free query ID on upstream connection"));
+            return;
+        }
+        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.queryLength());
+        if (!exchange.writeQuery(out, id)) {
+            out.release();
+            table.remove(id);
+            load.decrementAndGet();
+            return;
+        }
+        lastBusyNanos = System.nanoTime();
+        channel.write(out, channel.voidPromise());
+    }
+
+    /** The connection is up (TCP connected, or TLS handshake done): send what waited. */
+    void ready() {
+        if (closed) {
+            return;
+        }
+        ready = true;
+        lastReadNanos = System.nanoTime();
+        ticker = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        Exchange e;
+        while ((e = waiting.poll()) != null) {
+            write(e);
+        }
+        channel.flush();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        lastReadNanos = System.nanoTime();
+        if (frame.readableBytes() < Dns.HEADER_LENGTH || !Dns.isResponse(frame)) {
+            stats.upstreamMalformed.increment();
+            frame.release();
+            return;
+        }
+        int id = Dns.id(frame);
+        Exchange exchange = table.get(id);
+        if (exchange == null) {
+            (table.quarantined(id) ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+            frame.release();
+            return;
+        }
+        if (!exchange.matches(frame)) {
+            // Either a wrong answer or the exchange completed meanwhile; the entry stays until it expires.
+            (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+            frame.release();
+            return;
+        }
+        table.remove(id);
+        load.decrementAndGet();
+        lastBusyNanos = lastReadNanos;
+        exchange.answer(frame);
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        long oldest = table.sweep(now, timeoutNanos, quarantineNanos, expired);
+        if (expired[0] > 0) {
+            load.addAndGet(-expired[0]);
+        }
+        if (table.live() > 0 && now - oldest > silentNanos && lastReadNanos - oldest < 0) {
+            stats.upstreamSilentClosed.increment();
+            log.debug("upstream {}: connection silent with queries waiting; closing it", upstream.name());
+            channel.close();
+        } else if (table.live() == 0 && waiting.isEmpty() && now - lastBusyNanos > idleNanos) {
+            stats.upstreamIdleClosed.increment();
+            channel.close();
+        } else if (table.full()) {
+            channel.close(); // quarantined IDs crowd out new ones: start afresh on a new connection
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeAndReport(CLOSED);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        upstream.connectionError(this, cause);
+        ctx.close();
+    }
+
+    /** Closes the connection from any thread, reporting what was on it lost. */
+    void shutdown(Throwable cause) {
+        loop.execute(() -> {
+            closeAndReport(cause);
+            if (channel != null) {
+                channel.close();
+            }
+        });
+    }
+
+    /** Marks the connection closed and reports every query on it lost. On the loop. */
+    void closeAndReport(Throwable cause) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        upstream.closed(this);
+        var lost = table.drain();
+        Exchange w;
+        while ((w = waiting.poll()) != null) {
+            lost.add(w);
+        }
+        load.addAndGet(-lost.size());
+        for (Exchange e : lost) {
+            e.lost(cause);
+        }
+    }
+}

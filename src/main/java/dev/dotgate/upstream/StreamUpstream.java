@@ -1,0 +1,249 @@
+package dev.dotgate.upstream;
+
+import dev.dotgate.config.UpstreamOptions;
+import dev.dotgate.config.UpstreamSpec;
+import dev.dotgate.net.Transports;
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.Exchange;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TLS (DoT) or TCP upstream reached through a small pool of persistent pipelined connections. A query goes to
+ * the least loaded open connection; a new connection opens, up to the pool size, only when the open ones are
+ * busy. Failed connects back off exponentially (100 ms doubling to 2 s, with jitter).
+ */
+public final class StreamUpstream implements Upstream {
+    private static final Logger log = LoggerFactory.getLogger(StreamUpstream.class);
+    /** Open another connection once the least loaded one has this many queries in flight. */
+    static final int SPREAD_AT = 16;
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final UpstreamSpec spec;
+    private final SslContext tls; // null for tcp://
+    private final EventLoopGroup group;
+    private final Stats stats;
+    private final int maxInflight;
+    private final long timeoutNanos;
+    private final long idleNanos;
+    private final int connectTimeoutMillis;
+    private final PipelinedConnection[] slots;
+    private long backoffNanos;       // guarded by this
+    private long retryAtNanos;       // guarded by this
+    private boolean failing;         // guarded by this; to log state changes once
+    private volatile boolean shutdown;
+
+    public StreamUpstream(UpstreamSpec spec, SslContext tls, EventLoopGroup group, UpstreamOptions options,
+            Stats stats) {
+        this.spec = spec;
+        this.tls = tls;
+        this.group = group;
+        this.stats = stats;
+        this.maxInflight = options.maxInflight();
+        this.timeoutNanos = options.timeout().toNanos();
+        this.idleNanos = options.idleTimeout().toNanos();
+        this.connectTimeoutMillis = (int) options.connectTimeout().toMillis();
+        this.slots = new PipelinedConnection[options.poolSize()];
+        this.retryAtNanos = System.nanoTime();
+    }
+
+    @Override
+    public String name() {
+        return spec.toString();
+    }
+
+    @Override
+    public synchronized boolean available() {
+        if (System.nanoTime() - retryAtNanos >= 0) {
+            return true;
+        }
+        for (PipelinedConnection c : slots) {
+            if (c != null && !c.isClosed()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Connections currently open or opening. */
+    public synchronized int openConnections() {
+        int n = 0;
+        for (PipelinedConnection c : slots) {
+            if (c != null && !c.isClosed()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void send(Exchange exchange) {
+        PipelinedConnection c = pick();
+        if (c == null) {
+            exchange.lost(new IOException(name() + " is down or full"));
+        } else {
+            c.send(exchange);
+        }
+    }
+
+    private synchronized PipelinedConnection pick() {
+        if (shutdown) {
+            return null;
+        }
+        PipelinedConnection best = null;
+        int free = -1;
+        for (int i = 0; i < slots.length; i++) {
+            PipelinedConnection c = slots[i];
+            if (c == null || c.isClosed()) {
+                slots[i] = null;
+                free = free < 0 ? i : free;
+            } else if (best == null || c.load() < best.load()) {
+                best = c;
+            }
+        }
+        boolean busy = best == null || best.load() >= SPREAD_AT;
+        if (busy && free >= 0 && System.nanoTime() - retryAtNanos >= 0) {
+            PipelinedConnection c = connect();
+            slots[free] = c;
+            return c;
+        }
+        return best != null && best.load() < maxInflight ? best : null;
+    }
+
+    /** Starts a new connection; queries sent to it wait until it is ready. Under the lock. */
+    private PipelinedConnection connect() {
+        EventLoop loop = group.next();
+        PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos);
+        stats.upstreamConnects.increment();
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(Transports.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connection.attach(ch);
+                        ChannelPipeline p = ch.pipeline();
+                        if (tls != null) {
+                            SslHandler ssl = tls.newHandler(ch.alloc(), spec.authName(), spec.address().getPort());
+                            ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                            ssl.handshakeFuture().addListener(f -> {
+                                if (f.isSuccess()) {
+                                    connected();
+                                    connection.ready();
+                                }
+                            });
+                            p.addLast(ssl);
+                        }
+                        p.addLast(new FlushConsolidationHandler(256, true));
+                        p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
+                        p.addLast(connection);
+                    }
+                });
+        ChannelFuture f = b.connect(spec.address());
+        f.addListener((ChannelFuture cf) -> {
+            if (!cf.isSuccess()) {
+                connectionError(connection, cf.cause());
+                connection.closeAndReport(cf.cause());
+            } else if (tls == null) {
+                connected();
+                connection.ready();
+            }
+        });
+        return connection;
+    }
+
+    private synchronized void connected() {
+        if (failing) {
+            log.info("upstream {} is reachable again", name());
+        }
+        failing = false;
+        backoffNanos = 0;
+        retryAtNanos = System.nanoTime();
+    }
+
+    /** A connect, handshake or I/O error on {@code connection}. */
+    synchronized void connectionError(PipelinedConnection connection, Throwable cause) {
+        if (shutdown) {
+            return;
+        }
+        boolean handshake = cause instanceof SSLException || cause.getCause() instanceof SSLException;
+        boolean neverReady = !connectionWasReady(cause);
+        if (neverReady || handshake) {
+            stats.upstreamConnectFailures.increment();
+            backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+            long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
+            retryAtNanos = System.nanoTime() + backoffNanos + jitter;
+            if (!failing) {
+                log.warn("upstream {}: {}", name(), describe(cause));
+                failing = true;
+            } else {
+                log.debug("upstream {}: {}", name(), describe(cause));
+            }
+        } else {
+            log.debug("upstream {} connection error: {}", name(), describe(cause));
+        }
+    }
+
+    private static boolean connectionWasReady(Throwable cause) {
+        return !(cause instanceof java.net.ConnectException
+                || cause instanceof io.netty.channel.ConnectTimeoutException
+                || cause instanceof SSLException
+                || cause.getCause() instanceof SSLException);
+    }
+
+    static String describe(Throwable cause) {
+        Throwable c = cause;
+        while (c.getCause() != null && c.getMessage() != null && c.getCause().getMessage() != null
+                && c instanceof io.netty.handler.codec.DecoderException) {
+            c = c.getCause();
+        }
+        String msg = c.getMessage();
+        if (c instanceof SSLException) {
+            return "TLS handshake failed: " + msg;
+        }
+        return msg == null ? c.getClass().getSimpleName() : msg;
+    }
+
+    void closed(PipelinedConnection connection) {
+        synchronized (this) {
+            for (int i = 0; i < slots.length; i++) {
+                if (slots[i] == connection) {
+                    slots[i] = null;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown = true;
+        PipelinedConnection[] copy;
+        synchronized (this) {
+            copy = slots.clone();
+        }
+        for (PipelinedConnection c : copy) {
+            if (c != null) {
+                c.shutdown(new IOException("gateway shutting down"));
+            }
+        }
+    }
+}

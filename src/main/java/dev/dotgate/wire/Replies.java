@@ -1,0 +1,69 @@
+package dev.dotgate.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Synthesized replies: errors with the question echoed, and truncated answers for UDP clients.
+ * Every method returns a new buffer owned by the caller and leaves its inputs untouched.
+ */
+public final class Replies {
+    private static final int OPT_LENGTH = 11;
+
+    private Replies() {
+    }
+
+    /**
+     * An error reply (SERVFAIL, REFUSED, FORMERR, NOTIMP ...) to {@code query}: same ID, RD copied, the question
+     * echoed when {@code info} says it was readable, and an OPT record when the query had one (RFC 6891 6.1.1).
+     */
+    public static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int rcode) {
+        boolean echo = info.qtype() >= 0;
+        int questionLength = echo ? info.questionEnd() - Dns.HEADER_LENGTH : 0;
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + (info.hasOpt() ? OPT_LENGTH : 0));
+        int queryFlags = Dns.flags(query);
+        int flags = Dns.FLAG_QR | (queryFlags & (Dns.FLAG_RD | 0x7800 /* opcode */)) | Dns.FLAG_RA | (rcode & 0xF);
+        out.writeShort(Dns.id(query));
+        out.writeShort(flags);
+        out.writeShort(echo ? 1 : 0);
+        out.writeShort(0);
+        out.writeShort(0);
+        out.writeShort(info.hasOpt() ? 1 : 0);
+        if (echo) {
+            out.writeBytes(query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
+        }
+        if (info.hasOpt()) {
+            writeOpt(out, info.dnssecOk());
+        }
+        return out;
+    }
+
+    /**
+     * A reply with TC=1 that tells a UDP client to retry over TCP because {@code answer} does not fit its
+     * payload size: the answer's header flags and question, no records, and an OPT when the query had one.
+     */
+    public static ByteBuf truncated(ByteBufAllocator alloc, ByteBuf answer, QueryInfo info) {
+        int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + (info.hasOpt() ? OPT_LENGTH : 0));
+        out.writeShort(Dns.id(answer));
+        out.writeShort(Dns.flags(answer) | Dns.FLAG_TC);
+        out.writeShort(1);
+        out.writeShort(0);
+        out.writeShort(0);
+        out.writeShort(info.hasOpt() ? 1 : 0);
+        // The answer's question was matched against the query's, so its length is the query's.
+        out.writeBytes(answer, answer.readerIndex() + Dns.HEADER_LENGTH, questionLength);
+        if (info.hasOpt()) {
+            writeOpt(out, info.dnssecOk());
+        }
+        return out;
+    }
+
+    private static void writeOpt(ByteBuf out, boolean dnssecOk) {
+        out.writeByte(0);                       // root name
+        out.writeShort(Dns.TYPE_OPT);
+        out.writeShort(Dns.OUR_UDP_SIZE);       // our payload size
+        out.writeInt(dnssecOk ? 0x8000 : 0);    // ext rcode 0, version 0, DO
+        out.writeShort(0);                      // no options
+    }
+}
