@@ -1,6 +1,7 @@
 package dev.dotgate.resolve;
 
 import dev.dotgate.observe.Stats;
+import dev.dotgate.upstream.Upstream;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import dev.dotgate.wire.Questions;
@@ -41,6 +42,7 @@ public final class Exchange {
     private volatile ScheduledFuture<?> timeout;
     private volatile int attempts;
     private volatile LossHandler lossHandler;
+    private volatile Upstream upstream;
 
     /** Takes ownership of {@code query}. */
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
@@ -84,10 +86,16 @@ public final class Exchange {
         return attempts;
     }
 
-    /** Counts a new attempt and sets who hears about its loss. */
-    public void beginAttempt(LossHandler handler) {
+    /** Counts a new attempt on {@code target} and sets who hears about its loss. */
+    public void beginAttempt(Upstream target, LossHandler handler) {
+        this.upstream = target;
         this.lossHandler = handler;
         attempts++;
+    }
+
+    /** The upstream of the latest attempt, or null before the first. */
+    public Upstream upstream() {
+        return upstream;
     }
 
     /** Completes with SERVFAIL after {@code millis} unless answered before. Scheduled on the client's loop. */

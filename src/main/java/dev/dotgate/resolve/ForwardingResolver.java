@@ -34,14 +34,14 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
     }
 
     private void dispatch(Exchange exchange) {
-        Upstream upstream = upstreams.select();
+        Upstream upstream = upstreams.select(exchange.upstream());
         if (upstream == null) {
             if (exchange.fail(Dns.RCODE_SERVFAIL)) {
                 stats.servfailNoUpstream.increment();
             }
             return;
         }
-        exchange.beginAttempt(this);
+        exchange.beginAttempt(upstream, this);
         upstream.send(exchange);
     }
 

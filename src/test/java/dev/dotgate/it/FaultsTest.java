@@ -1,0 +1,162 @@
+package dev.dotgate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/** Upstreams that go silent, die and come back: every query gets an answer, and none is lost to a reconnect. */
+class FaultsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void silentUpstreamGivesServfailWithinTheTimeout() throws Exception {
+        Path dir = tmp.resolve("silent");
+        java.nio.file.Files.createDirectories(dir);
+        Unbound.makeCertificates(dir);
+        int port = Ports.free();
+        // openssl s_server completes TLS handshakes and then never answers a query.
+        Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-quiet",
+                "-cert", dir.resolve("upstream.pem").toString(), "-key", dir.resolve("upstream.key").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
+        try {
+            Ports.awaitListening(port, 10_000);
+            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), dir.resolve("ca.pem"), "1s",
+                    "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME)) {
+                long start = System.nanoTime();
+                Message m = DnsClient.udp(gw.udp(), DnsClient.query("a.test.", Type.A, 321), 5000);
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertThat(m).as("an answer, not silence").isNotNull();
+                assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
+                assertThat(m.getHeader().getID()).isEqualTo(321);
+                assertThat(m.getQuestion().getName().toString()).isEqualTo("a.test.");
+                assertThat(millis).isBetween(900L, 1800L);
+                Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "b.test", "+tries=1",
+                        "+timeout=5");
+                assertThat(dig.out()).contains("status: SERVFAIL").contains(";b.test.");
+            }
+        } finally {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void upstreamKilledAndRestartedMidStreamLosesOnlyTheOutageWindow() throws Exception {
+        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
+                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), unbound.caFile(), "1s", unbound.uri())) {
+            long t0 = System.nanoTime();
+            List<long[]> results = Collections.synchronizedList(new ArrayList<>()); // {sentMillis, rcode or -1}
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            AtomicInteger seq = new AtomicInteger();
+            long endMillis = 8000;
+            for (int c = 0; c < 8; c++) {
+                clients.submit(() -> {
+                    try (DatagramSocket s = new DatagramSocket()) {
+                        s.setSoTimeout(3000);
+                        while ((System.nanoTime() - t0) / 1_000_000 < endMillis) {
+                            int n = seq.incrementAndGet();
+                            long sent = (System.nanoTime() - t0) / 1_000_000;
+                            results.add(new long[] {sent, exchange(s, gw.udp(), n)});
+                            Thread.sleep(5);
+                        }
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(2000);
+            long killedAt = (System.nanoTime() - t0) / 1_000_000;
+            unbound.kill();
+            Thread.sleep(1000);
+            unbound.start();
+            long restartedAt = (System.nanoTime() - t0) / 1_000_000;
+            clients.shutdown();
+            assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(results.size()).isGreaterThan(1000);
+            for (long[] r : results) {
+                assertThat(r[1]).as("query sent at %d ms got no answer at all", r[0]).isNotEqualTo(-1);
+                boolean inWindow = r[0] >= killedAt - 1000 && r[0] <= restartedAt + 2600;
+                if (!inWindow) {
+                    assertThat(r[1]).as("query sent at %d ms (outage %d-%d ms)", r[0], killedAt, restartedAt)
+                            .isEqualTo(Rcode.NOERROR);
+                } else {
+                    assertThat(r[1]).isIn((long) Rcode.NOERROR, (long) Rcode.SERVFAIL);
+                }
+            }
+            long recovered = results.stream().filter(r -> r[0] > restartedAt + 2600).count();
+            assertThat(recovered).as("queries after recovery").isGreaterThan(100);
+        }
+    }
+
+    @Test
+    void queriesOnAKilledUpstreamAreRetriedOnTheOtherOneAndNoneIsLost() throws Exception {
+        try (Unbound one = new Unbound(tmp.resolve("one"));
+                Unbound two = new Unbound(tmp.resolve("two"))) {
+            // Both test CAs trusted: concatenate them into one bundle.
+            Path bundle = tmp.resolve("bundle.pem");
+            java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(one.caFile())
+                    + java.nio.file.Files.readString(two.caFile()));
+            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), bundle, "2s", one.uri(), two.uri())) {
+                ExecutorService clients = Executors.newFixedThreadPool(8);
+                List<Long> rcodes = Collections.synchronizedList(new ArrayList<>());
+                long t0 = System.nanoTime();
+                for (int c = 0; c < 8; c++) {
+                    clients.submit(() -> {
+                        try (DatagramSocket s = new DatagramSocket()) {
+                            s.setSoTimeout(4000);
+                            int n = 0;
+                            while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4)) {
+                                rcodes.add(exchange(s, gw.udp(), n++));
+                            }
+                        }
+                        return null;
+                    });
+                }
+                Thread.sleep(1500);
+                one.kill();
+                clients.shutdown();
+                assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(rcodes.size()).isGreaterThan(500);
+                assertThat(rcodes).as("every query answered NOERROR").containsOnly((long) Rcode.NOERROR);
+                assertThat(gw.gateway.stats().retries.sum()).isPositive();
+            }
+        }
+    }
+
+    /** One query; returns the rcode, or -1 when no answer came. */
+    private static long exchange(DatagramSocket s, InetSocketAddress server, int n) throws IOException {
+        int id = n & 0xffff;
+        byte[] q = DnsClient.query("r" + n + "-" + s.getLocalPort() + ".bench.test.", Type.A, id).toWire();
+        s.send(new DatagramPacket(q, q.length, server));
+        byte[] buf = new byte[512];
+        while (true) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                s.receive(p);
+            } catch (SocketTimeoutException e) {
+                return -1;
+            }
+            Message m = new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+            if (m.getHeader().getID() == id) {
+                return m.getRcode();
+            }
+        }
+    }
+}
