@@ -23,6 +23,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         try {
             GatewayConfig config = ConfigLoader.load(file, ConfigLoader.Overrides.none());
             spec.commandLine().getOut().print(config.toToml());
+            spec.commandLine().getOut().flush();
             return 0;
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("dotgate: " + e.getMessage());

@@ -18,7 +18,12 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (0 ok, 1 runtime failure, 2 usage or config error). */
     public static int execute(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The configured picocli command line; tests set its out and err writers. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     public static void main(String[] args) {

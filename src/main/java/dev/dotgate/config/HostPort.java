@@ -53,7 +53,7 @@ public final class HostPort {
 
     /** Formats an address back as the user would write it. */
     public static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
+        String host = io.netty.util.NetUtil.toAddressString(a.getAddress());
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

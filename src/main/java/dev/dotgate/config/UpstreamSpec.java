@@ -54,7 +54,13 @@ public record UpstreamSpec(Protocol protocol, InetSocketAddress address, String 
                 throw ConfigException.of(key, uri, "has an invalid authentication name after '#'");
             }
         }
-        InetSocketAddress address = HostPort.parse(key, rest, protocol.defaultPort, true);
+        InetSocketAddress address;
+        try {
+            address = HostPort.parse(key, rest, protocol.defaultPort, true);
+        } catch (ConfigException e) {
+            // Name the whole URI the user wrote, not just its address part.
+            throw new ConfigException(e.getMessage().replace("'" + rest + "'", "'" + uri + "'"));
+        }
         if (authName == null && protocol == Protocol.TLS) {
             authName = address.getAddress().getHostAddress();
         }
@@ -63,9 +69,7 @@ public record UpstreamSpec(Protocol protocol, InetSocketAddress address, String 
 
     @Override
     public String toString() {
-        String host = address.getAddress() instanceof java.net.Inet6Address
-                ? "[" + address.getAddress().getHostAddress() + "]" : address.getAddress().getHostAddress();
-        String base = protocol.scheme + "://" + host + ":" + address.getPort();
+        String base = protocol.scheme + "://" + HostPort.format(address);
         return protocol == Protocol.TLS && !authName.equals(address.getAddress().getHostAddress())
                 ? base + "#" + authName : base;
     }

@@ -1,0 +1,125 @@
+package dev.dotgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dotgate.it.Ports;
+import dev.dotgate.it.Unbound;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line as a user meets it: exit codes, and errors that name the key, the value and the fix. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void checkConfigPrintsEffectiveSettingsWithDefaults() throws Exception {
+        Path f = tmp.resolve("ok.toml");
+        Files.writeString(f, """
+                server_name = "dns.home.arpa"
+                [listen]
+                plain = ["127.0.0.1:5353", "[::1]:5353"]
+                [upstream]
+                servers = ["tls://127.0.0.1:853#dns.example", "udp://127.0.0.1:5300"]
+                timeout = "2500ms"
+                """);
+        Run r = run("check-config", f.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("server_name = \"dns.home.arpa\"")
+                .contains("plain = [\"127.0.0.1:5353\", \"[::1]:5353\"]")
+                .contains("dot = [\"127.0.0.1:853\"]")
+                .contains("servers = [\"tls://127.0.0.1:853#dns.example\", \"udp://127.0.0.1:5300\"]")
+                .contains("timeout = \"2500ms\"")
+                .contains("idle_timeout = \"8s\"")
+                .contains("handshake_timeout = \"10s\"");
+        // What it prints is itself a valid config that gives the same settings.
+        Path again = tmp.resolve("again.toml");
+        Files.writeString(again, r.out());
+        assertThat(run("check-config", again.toString()).out()).isEqualTo(r.out());
+    }
+
+    @Test
+    void checkConfigNamesTheBadKeyAndValue() throws Exception {
+        assertBad("[listen]\nbogus = 1\n", "listen.bogus: unknown setting");
+        assertBad("[upstream]\ntimeout = \"3x\"\n", "upstream.timeout: '3x' is not a duration");
+        assertBad("[upstream]\nservers = [\"quic://1.2.3.4\"]\n", "upstream.servers: 'quic://1.2.3.4' has unknown scheme 'quic'");
+        assertBad("[upstream]\nservers = [\"tls://dns.google\"]\n", "upstream.servers: 'tls://dns.google' must be an IP address");
+        assertBad("[listen]\nplain = [\"127.0.0.1:99999\"]\n", "listen.plain: '127.0.0.1:99999' has port 99999, outside 0-65535");
+        assertBad("[upstream]\npool_size = 0\n", "upstream.pool_size: '0' is outside 1-64");
+        assertBad("log_level = \"loud\"\n", "log_level: 'loud' is not a log level");
+        assertBad("[listen\n", "not valid TOML");
+    }
+
+    private void assertBad(String toml, String expected) throws Exception {
+        Path f = tmp.resolve("bad.toml");
+        Files.writeString(f, toml);
+        Run r = run("check-config", f.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains(expected).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anAddressInUseStopsTheStartWithOneClearLine() throws Exception {
+        int port = Ports.free();
+        try (DatagramSocket taken = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+            Run r = run("run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
+                    "--data-dir", tmp.toString(), "--upstream", "udp://127.0.0.1:53");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("dotgate: cannot listen on udp 127.0.0.1:" + port
+                    + ": the address is already in use; stop the other server on that port or choose another "
+                    + "address with --listen/--dot-listen (or listen.plain / listen.dot in the config)");
+        }
+    }
+
+    @Test
+    void versionPrintsTheVersion() {
+        Run r = run("version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("dotgate 0.").contains("TLS:");
+    }
+
+    @Test
+    void sigtermStopsGracefullyWithExitZero() throws Exception {
+        try (Unbound unbound = new Unbound(tmp.resolve("unbound"))) {
+            int port = Ports.free();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
+                    "--data-dir", tmp.resolve("data").toString(), "--upstream", unbound.uri(),
+                    "--upstream-ca", unbound.caFile().toString()))
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
+            Ports.awaitListening(port, 20_000);
+            dev.dotgate.it.Proc.Result dig = dev.dotgate.it.Proc.run(10, "dig", "@127.0.0.1", "-p", "" + port,
+                    "a.test", "+short");
+            assertThat(dig.out().strip()).isEqualTo("192.0.2.1");
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            String log = Files.readString(tmp.resolve("run.log"));
+            assertThat(p.exitValue()).as(log).isZero();
+            assertThat(log).contains("dotgate stopped: ").contains("answered=1");
+        }
+    }
+}
