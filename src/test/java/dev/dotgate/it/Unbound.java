@@ -43,6 +43,7 @@ public final class Unbound implements AutoCloseable {
                   incoming-num-tcp: 500
                   tcp-idle-timeout: 30000
                   do-ip6: no
+                  local-zone: "." static
                   local-zone: "test." static
                   local-data: "a.test. 300 IN A 192.0.2.1"
                   local-zone: "bench.test." redirect
