@@ -72,7 +72,11 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
         if (ctx.executor().inEventLoop()) {
             write(answer);
         } else {
-            ctx.executor().execute(() -> write(answer));
+            try {
+                ctx.executor().execute(() -> write(answer));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                answer.release(); // shutting down: the connection is gone
+            }
         }
     }
 
