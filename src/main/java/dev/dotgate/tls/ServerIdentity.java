@@ -77,7 +77,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
         Pem.write(leafKeyFile, Pem.toPem(leafKeys.getPrivate()), true);
         Pem.write(leafFile, Pem.toPem(leaf, ca), false);
         log.info("issued a server certificate for {} {} valid until {}", dnsNames, addresses.stream()
-                .map(InetAddress::getHostAddress).toList(), leaf.getNotAfter().toInstant());
+                .map(io.netty.util.NetUtil::toAddressString).toList(), leaf.getNotAfter().toInstant());
         return new ServerIdentity(List.of(leaf, ca), leafKeys.getPrivate(), caFile);
     }
 
