@@ -45,7 +45,7 @@ public final class Listeners {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger udpInflight = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
-    private final List<Channel> udpChannels = new ArrayList<>();
+    private final List<Channel> udpChannels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Channel> serverChannels = new ArrayList<>();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<String> bound = new ArrayList<>();
@@ -110,7 +110,7 @@ public final class Listeners {
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped));
+                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
             }

@@ -23,11 +23,17 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     private final AtomicInteger inflight;
     private final int maxInflight;
     private final java.util.concurrent.atomic.AtomicBoolean stopped;
+    private final java.util.List<Channel> allSockets;
     private Channel channel;
 
+    /**
+     * {@code inflight} is shared by every UDP socket in {@code allSockets}; whichever socket sees the count fall
+     * back resumes reading on all of them, so a socket paused by another's load cannot stay paused.
+     */
     UdpHandler(QueryIntake intake, Stats stats, AtomicInteger inflight, int maxInflight,
-            java.util.concurrent.atomic.AtomicBoolean stopped) {
+            java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets) {
         this.stopped = stopped;
+        this.allSockets = allSockets;
         this.intake = intake;
         this.stats = stats;
         this.inflight = inflight;
@@ -66,8 +72,12 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     }
 
     private void done() {
-        if (inflight.decrementAndGet() < maxInflight * 3 / 4 && !channel.config().isAutoRead() && !stopped.get()) {
-            channel.config().setAutoRead(true);
+        if (inflight.decrementAndGet() < maxInflight * 3 / 4 && !stopped.get()) {
+            for (Channel c : allSockets) {
+                if (!c.config().isAutoRead()) {
+                    c.config().setAutoRead(true);
+                }
+            }
         }
     }
 

@@ -31,8 +31,8 @@ public final class DatagramUpstream implements Upstream {
     private final InflightTable table = new InflightTable();
     private final long timeoutNanos;
     private final int[] expired = new int[1];
-    private Channel channel;
-    private ScheduledFuture<?> ticker;
+    private final Channel channel;
+    private final ScheduledFuture<?> ticker;
     private volatile boolean closed;
 
     public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, long timeoutNanos, StreamUpstream tcpFallback,
@@ -42,6 +42,8 @@ public final class DatagramUpstream implements Upstream {
         this.loop = group.next();
         this.timeoutNanos = timeoutNanos;
         this.tcpFallback = tcpFallback;
+        this.channel = open(); // from the starting thread: never block the event loop on a bind
+        this.ticker = startSweeping();
     }
 
     @Override
@@ -68,9 +70,6 @@ public final class DatagramUpstream implements Upstream {
             exchange.lost(new IOException(name() + " is closed"));
             return;
         }
-        if (channel == null) {
-            open();
-        }
         int id = table.add(exchange, System.nanoTime());
         if (id < 0) {
             exchange.lost(new IOException(name() + ": no free query ID"));
@@ -85,8 +84,8 @@ public final class DatagramUpstream implements Upstream {
         channel.writeAndFlush(new DatagramPacket(out, spec.address()), channel.voidPromise());
     }
 
-    private void open() {
-        channel = new Bootstrap()
+    private Channel open() {
+        return new Bootstrap()
                 .group(loop)
                 .channel(Transports.datagramChannel())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536))
@@ -102,7 +101,10 @@ public final class DatagramUpstream implements Upstream {
                     }
                 })
                 .bind(0).syncUninterruptibly().channel();
-        ticker = loop.scheduleAtFixedRate(() -> table.sweep(System.nanoTime(), timeoutNanos,
+    }
+
+    private ScheduledFuture<?> startSweeping() {
+        return loop.scheduleAtFixedRate(() -> table.sweep(System.nanoTime(), timeoutNanos,
                 Math.max(timeoutNanos * 4, TimeUnit.SECONDS.toNanos(10)), expired), 100, 100, TimeUnit.MILLISECONDS);
     }
 
@@ -136,12 +138,8 @@ public final class DatagramUpstream implements Upstream {
         closed = true;
         tcpFallback.close();
         loop.execute(() -> {
-            if (ticker != null) {
-                ticker.cancel(false);
-            }
-            if (channel != null) {
-                channel.close();
-            }
+            ticker.cancel(false);
+            channel.close();
             for (Exchange e : table.drain()) {
                 e.lost(new IOException("gateway shutting down"));
             }

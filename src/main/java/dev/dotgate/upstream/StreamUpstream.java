@@ -149,6 +149,9 @@ public final class StreamUpstream implements Upstream {
                                 if (f.isSuccess()) {
                                     connected();
                                     connection.ready();
+                                } else {
+                                    // Handshake timeouts close without exceptionCaught: back off here too.
+                                    connectionError(connection, f.cause());
                                 }
                             });
                             p.addLast(ssl);

@@ -14,11 +14,13 @@ public final class Unbound implements AutoCloseable {
     public static final String AUTH_NAME = "upstream.test";
     private final Path dir;
     private final int port;
+    private final int plainPort;
     private Process process;
 
     public Unbound(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.port = Ports.free();
+        this.plainPort = Ports.free();
         makeCertificates(dir);
         StringBuilder big = new StringBuilder();
         for (int i = 0; i < 12; i++) {
@@ -27,6 +29,7 @@ public final class Unbound implements AutoCloseable {
         Files.writeString(dir.resolve("unbound.conf"), """
                 server:
                   interface: 127.0.0.1@%1$d
+                  interface: 127.0.0.1@%4$d
                   tls-port: %1$d
                   tls-service-key: "%2$s/upstream.key"
                   tls-service-pem: "%2$s/upstream.pem"
@@ -48,12 +51,17 @@ public final class Unbound implements AutoCloseable {
                   local-data: "a.test. 300 IN A 192.0.2.1"
                   local-zone: "bench.test." redirect
                   local-data: "bench.test. 300 IN A 192.0.2.2"
-                %3$s""".formatted(port, dir, big));
+                %3$s""".formatted(port, dir, big, plainPort));
         start();
     }
 
     public int port() {
         return port;
+    }
+
+    /** Where the same Unbound serves plain DNS (UDP and TCP). */
+    public int plainPort() {
+        return plainPort;
     }
 
     public Path caFile() {
