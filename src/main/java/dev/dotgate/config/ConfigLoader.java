@@ -61,7 +61,8 @@ public final class ConfigLoader {
     private long upstreamMaxPerConnection = 1024;
     private String upstreamIdleTimeout = "8s";
     private String connectTimeout = "5s";
-    private final List<String> plainKey = new ArrayList<>(List.of("listen.plain"));
+    private String plainKey = "listen.plain"; // the flag instead, when the flag gave the value
+    private String dotKey = "listen.dot";
 
     private ConfigLoader() {
     }
@@ -124,10 +125,11 @@ public final class ConfigLoader {
     private void apply(Overrides o) {
         if (!o.listen().isEmpty()) {
             plain = o.listen();
-            plainKey.set(0, "--listen");
+            plainKey = "--listen";
         }
         if (!o.dotListen().isEmpty()) {
             dot = o.dotListen();
+            dotKey = "--dot-listen";
         }
         if (!o.upstreams().isEmpty()) {
             servers = o.upstreams();
@@ -142,8 +144,8 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig build() throws ConfigException {
-        List<InetSocketAddress> plainAddresses = addresses(plainKey.get(0), plain);
-        List<InetSocketAddress> dotAddresses = addresses("listen.dot", dot);
+        List<InetSocketAddress> plainAddresses = addresses(plainKey, plain);
+        List<InetSocketAddress> dotAddresses = addresses(dotKey, dot);
         if (plainAddresses.isEmpty() && dotAddresses.isEmpty()) {
             throw new ConfigException("listen.plain and listen.dot are both empty: the gateway would accept nothing");
         }

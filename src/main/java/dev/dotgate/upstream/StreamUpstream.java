@@ -188,9 +188,7 @@ public final class StreamUpstream implements Upstream {
         if (shutdown) {
             return;
         }
-        boolean handshake = cause instanceof SSLException || cause.getCause() instanceof SSLException;
-        boolean neverReady = !connectionWasReady(cause);
-        if (neverReady || handshake) {
+        if (isConnectFailure(cause)) {
             stats.upstreamConnectFailures.increment();
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
@@ -206,8 +204,9 @@ public final class StreamUpstream implements Upstream {
         }
     }
 
-    private static boolean connectionWasReady(Throwable cause) {
-        return !(cause instanceof java.net.ConnectException
+    /** Whether the connection never came up (refused, timed out, TLS handshake failed): a reason to back off. */
+    private static boolean isConnectFailure(Throwable cause) {
+        return (cause instanceof java.net.ConnectException
                 || cause instanceof io.netty.channel.ConnectTimeoutException
                 || cause instanceof SSLException
                 || cause.getCause() instanceof SSLException);
