@@ -1,0 +1,41 @@
+package dev.dotgate.resolve;
+
+/**
+ * What the gateway decided for one query; carried by its event and counted in the metrics. Every completed query
+ * has exactly one.
+ */
+public enum Decision {
+    /** Answered by an upstream. */
+    FORWARDED("forwarded"),
+    /** Answered from the cache, fresh. */
+    CACHED("cached"),
+    /** Answered from the cache after expiry because no upstream answered (RFC 8767). */
+    STALE("stale"),
+    /** Answered from the local records in the config. */
+    LOCAL("local"),
+    /** The name is on a blocklist; the reason names the list. */
+    BLOCKED("blocked"),
+    /** Allowlist mode and the name matches no entry: REFUSED. */
+    REFUSED_ALLOWLIST("refused_allowlist"),
+    /** The client address is outside the listener's access list. */
+    REFUSED_ACL("refused_acl"),
+    /** The message could not be read as a query: FORMERR, or dropped on UDP. */
+    MALFORMED("malformed"),
+    /** An opcode we do not serve: NOTIMP. */
+    NOT_IMPLEMENTED("not_implemented"),
+    /** No upstream answered in time: SERVFAIL. */
+    UPSTREAM_TIMEOUT("upstream_timeout"),
+    /** No upstream could take the query (all down, attempts lost): SERVFAIL. */
+    UPSTREAM_FAILED("upstream_failed");
+
+    private final String label;
+
+    Decision(String label) {
+        this.label = label;
+    }
+
+    /** The lower-case name used in events and metric labels. */
+    public String label() {
+        return label;
+    }
+}
