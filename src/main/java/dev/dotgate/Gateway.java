@@ -1,11 +1,25 @@
 package dev.dotgate;
 
+import dev.dotgate.cache.AnswerCache;
+import dev.dotgate.cache.CachingResolver;
+import dev.dotgate.config.ForwardZone;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
+import dev.dotgate.observe.ConnectionMeter;
+import dev.dotgate.observe.QueryReporter;
 import dev.dotgate.observe.Stats;
+import dev.dotgate.observe.events.EventSink;
+import dev.dotgate.observe.events.EventSinks;
+import dev.dotgate.observe.metrics.Metrics;
+import dev.dotgate.observe.metrics.MetricsServer;
+import dev.dotgate.policy.Policy;
+import dev.dotgate.policy.PolicyLoader;
+import dev.dotgate.policy.PolicyResolver;
+import dev.dotgate.policy.ListRefresher;
 import dev.dotgate.resolve.ForwardingResolver;
+import dev.dotgate.resolve.Resolver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.BindFailure;
 import dev.dotgate.server.Listeners;
@@ -15,6 +29,7 @@ import dev.dotgate.tls.ServerIdentity;
 import dev.dotgate.tls.ServerTls;
 import dev.dotgate.tls.TlsProvider;
 import dev.dotgate.upstream.DatagramUpstream;
+import dev.dotgate.upstream.Routes;
 import dev.dotgate.upstream.StreamUpstream;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.upstream.UpstreamGroup;
@@ -25,25 +40,40 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running gateway: listeners in front, the resolver chain, upstreams behind, on one set of event loops.
- * {@link #start} binds everything or fails with a message for the user; {@link #stop} drains and closes.
+ * A running gateway: listeners in front, the resolver chain (policy, cache, forwarding), upstreams behind, on one
+ * set of event loops. {@link #start} binds everything or fails with a message for the user; {@link #reload}
+ * applies a new configuration without dropping connections or queries; {@link #stop} drains and closes.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final Duration RENEW_CHECK = Duration.ofHours(12);
 
-    private final GatewayConfig config;
+    private volatile GatewayConfig config;
     private final Stats stats = new Stats();
+    private final Metrics metrics = new Metrics();
     private final EventLoopGroup group;
     private final int threads;
-    private UpstreamGroup upstreams;
+    private SslContext upstreamTls;
+    private final Map<String, Upstream> upstreamsByKey = new HashMap<>();
+    private volatile Routes routes;
+    private volatile Policy policy;
+    private ListRefresher refresher;
+    private volatile CachingResolver caching;
+    private volatile EventSink events = EventSink.OFF;
+    private QueryReporter reporter;
+    private QueryIntake intake;
     private Listeners listeners;
+    private MetricsServer metricsServer;
     private volatile SslContext dotContext;
     private volatile ServerIdentity identity;
 
@@ -57,8 +87,22 @@ public final class Gateway implements AutoCloseable {
         return stats;
     }
 
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** The upstreams names without a conditional-forwarding zone go to. */
     public UpstreamGroup upstreams() {
-        return upstreams;
+        return routes.defaultGroup();
+    }
+
+    /** The cache step, or null when the cache is off. */
+    public CachingResolver caching() {
+        return caching;
+    }
+
+    public Policy policy() {
+        return policy;
     }
 
     /** The certificate identity the DoT listener serves, or null when no DoT listener is configured. */
@@ -70,35 +114,133 @@ public final class Gateway implements AutoCloseable {
         return listeners.address(transport, 0);
     }
 
+    /** The bound metrics address, or null when metrics are off. */
+    public InetSocketAddress metricsAddress() {
+        return metricsServer == null ? null : metricsServer.address();
+    }
+
     public void start() throws BindFailure, IOException, GeneralSecurityException {
+        GatewayConfig cfg = config;
         try {
-            SslContext upstreamTls = ClientTls.context(config.upstream().ca());
-            List<Upstream> list = new ArrayList<>();
-            for (UpstreamSpec spec : config.upstream().servers()) {
-                list.add(upstream(spec, upstreamTls, config.upstream()));
-            }
-            upstreams = new UpstreamGroup(list);
-            if (!config.listen().dot().isEmpty()) {
+            upstreamTls = ClientTls.context(cfg.upstream().ca());
+            routes = buildRoutes(cfg);
+            policy = PolicyLoader.load(cfg.policy(), cfg.dataDir());
+            events = EventSinks.open(cfg.observe().events(), cfg.observe().eventsQueue());
+            reporter = new QueryReporter(metrics, () -> events);
+            intake = new QueryIntake(chain(cfg, null), stats, reporter, () -> policy);
+            registerMetrics();
+            if (!cfg.listen().dot().isEmpty()) {
                 loadIdentity();
                 group.next().scheduleAtFixedRate(this::renewIfDue, RENEW_CHECK.toMinutes(), RENEW_CHECK.toMinutes(),
                         TimeUnit.MINUTES);
             }
-            var resolver = new ForwardingResolver(upstreams, config.upstream().timeout(), stats);
-            listeners = new Listeners(config.listen(), group, threads, new QueryIntake(resolver, stats), stats,
-                    () -> dotContext);
+            if (cfg.observe().metricsListen() != null) {
+                metricsServer = MetricsServer.start(cfg.observe().metricsListen(), metrics);
+            }
+            listeners = new Listeners(cfg.listen(), group, threads, intake, stats, () -> dotContext,
+                    new ConnectionMeter(metrics));
             listeners.start();
+            startRefresher(cfg);
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {
             close();
             throw e;
         }
-        log.info("dotgate listening on {}; upstreams {}; {} transport, TLS by {}", listeners.bound(),
-                upstreams.all().stream().map(Upstream::name).toList(), Transports.name(), TlsProvider.describe());
+        log.info("dotgate listening on {}{}; upstreams {}; {} transport, TLS by {}", listeners.bound(),
+                metricsServer == null ? "" : ", metrics on http://" + dev.dotgate.config.HostPort.format(
+                        metricsServer.address()) + "/metrics",
+                routes.defaultGroup().all().stream().map(Upstream::name).toList(), Transports.name(),
+                TlsProvider.describe());
     }
 
-    private Upstream upstream(UpstreamSpec spec, SslContext tls, UpstreamOptions options) {
+    /** Policy, then the cache (unless off), then forwarding. Reuses {@code previous}'s cache when settings match. */
+    private Resolver chain(GatewayConfig cfg, GatewayConfig previous) {
+        Resolver forwarding = new ForwardingResolver(() -> routes, cfg.upstream().timeout(), stats);
+        Resolver next = forwarding;
+        if (cfg.cache().enabled()) {
+            CachingResolver old = caching;
+            AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
+                    ? old.cache() : new AnswerCache(cfg.cache());
+            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis());
+            next = caching;
+        } else {
+            caching = null;
+        }
+        return new PolicyResolver(() -> policy, next);
+    }
+
+    private void registerMetrics() {
+        metrics.registerCounters(stats);
+        metrics.gauge("dotgate.cache.entries", "answers in the cache", () -> {
+            CachingResolver c = caching;
+            return c == null ? 0 : c.cache().size();
+        });
+        metrics.gauge("dotgate.cache.bytes", "estimated memory the cached answers take, in bytes", () -> {
+            CachingResolver c = caching;
+            return c == null ? 0 : c.cache().estimatedBytes();
+        });
+        metrics.cacheCounters(() -> caching == null ? null : caching.cache(), () -> caching);
+        metrics.eventCounters(() -> events.written(), () -> events.dropped());
+        metrics.gauge("dotgate.blocklist.names", "names on the loaded blocklists", () -> {
+            Policy p = policy;
+            return p == null || p.blocklists() == null ? 0 : p.blocklists().size();
+        });
+    }
+
+    /** Upstreams for the default group and each forwarding zone; an upstream already running is reused. */
+    private Routes buildRoutes(GatewayConfig cfg) {
+        Map<String, Upstream> keep = new HashMap<>();
+        UpstreamGroup dflt = group(cfg.upstream().servers(), cfg.upstream(), keep);
+        Map<String, UpstreamGroup> zones = new LinkedHashMap<>();
+        for (ForwardZone z : cfg.forwards()) {
+            zones.put(z.zone(), group(z.servers(), cfg.upstream(), keep));
+        }
+        Routes built = Routes.of(dflt, zones);
+        List<Upstream> retired = new ArrayList<>();
+        synchronized (upstreamsByKey) {
+            for (Map.Entry<String, Upstream> e : upstreamsByKey.entrySet()) {
+                if (!keep.containsKey(e.getKey())) {
+                    retired.add(e.getValue());
+                }
+            }
+            upstreamsByKey.clear();
+            upstreamsByKey.putAll(keep);
+        }
+        if (!retired.isEmpty()) {
+            // Queries already sent to them get the full timeout to be answered, then the connections close.
+            long grace = cfg.upstream().timeout().toMillis() + 500;
+            group.next().schedule(() -> retired.forEach(Upstream::close), grace, TimeUnit.MILLISECONDS);
+        }
+        return built;
+    }
+
+    private UpstreamGroup group(List<UpstreamSpec> specs, UpstreamOptions options, Map<String, Upstream> keep) {
+        List<Upstream> list = new ArrayList<>();
+        for (UpstreamSpec spec : specs) {
+            // Same URI and same connection settings: the running upstream (and its connections) carries on.
+            String key = spec + " " + options.ca() + " " + options.timeout() + " " + options.poolSize() + " "
+                    + options.maxInflight() + " " + options.idleTimeout() + " " + options.connectTimeout();
+            Upstream u = keep.get(key);
+            if (u == null) {
+                synchronized (upstreamsByKey) {
+                    u = upstreamsByKey.get(key);
+                }
+                if (u == null) {
+                    u = upstream(spec, options);
+                    metrics.upstream(u);
+                }
+                keep.put(key, u);
+            }
+            if (!list.contains(u)) {
+                list.add(u);
+            }
+        }
+        return new UpstreamGroup(list);
+    }
+
+    private Upstream upstream(UpstreamSpec spec, UpstreamOptions options) {
         switch (spec.protocol()) {
             case TLS:
-                return new StreamUpstream(spec, tls, group, options, stats);
+                return new StreamUpstream(spec, upstreamTls, group, options, stats);
             case TCP:
                 return new StreamUpstream(spec, null, group, options, stats);
             default:
@@ -108,10 +250,85 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    private void startRefresher(GatewayConfig cfg) {
+        if (refresher != null) {
+            refresher.close();
+            refresher = null;
+        }
+        if (!cfg.policy().blocklists().isEmpty()) {
+            refresher = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), lists -> {
+                synchronized (this) {
+                    policy = policy.withBlocklists(lists);
+                }
+            });
+        }
+    }
+
+    /**
+     * Applies {@code next}: policy (access lists, allowlist, blocklists, local records), upstreams and forwarding
+     * zones, cache settings and the event sink. Connections and queries in flight are kept; upstreams that are
+     * gone close after the timeout. Listener addresses, threads, the data directory, the server name and the
+     * metrics address need a restart; a change to them is reported and ignored. Throws, keeping everything as it
+     * was, when the new policy cannot be loaded.
+     */
+    public synchronized void reload(GatewayConfig next) throws IOException {
+        GatewayConfig previous = config;
+        Policy newPolicy = PolicyLoader.load(next.policy(), next.dataDir());
+        EventSink newEvents = events;
+        if (!next.observe().events().equals(previous.observe().events())
+                || next.observe().eventsQueue() != previous.observe().eventsQueue()) {
+            newEvents = EventSinks.open(next.observe().events(), next.observe().eventsQueue());
+        }
+        for (String[] change : restartOnly(previous, next)) {
+            log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
+        }
+        routes = buildRoutes(next);
+        policy = newPolicy;
+        EventSink oldEvents = events;
+        events = newEvents;
+        if (oldEvents != newEvents) {
+            oldEvents.close();
+        }
+        intake.resolver(chain(next, previous));
+        config = next;
+        startRefresher(next);
+        log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
+                newPolicy.blocklists() == null ? 0 : newPolicy.blocklists().size(), next.forwards().size(),
+                next.cache().enabled() ? "on" : "off");
+    }
+
+    private static List<String[]> restartOnly(GatewayConfig a, GatewayConfig b) {
+        List<String[]> out = new ArrayList<>();
+        if (!a.listen().equals(b.listen())) {
+            out.add(new String[] {"[listen]", b.listen().toString()});
+        }
+        if (a.threads() != b.threads()) {
+            out.add(new String[] {"threads", String.valueOf(b.threads())});
+        }
+        if (!a.dataDir().equals(b.dataDir())) {
+            out.add(new String[] {"data_dir", b.dataDir().toString()});
+        }
+        if (!a.serverName().equals(b.serverName())) {
+            out.add(new String[] {"server_name", b.serverName()});
+        }
+        if (!Objects.equals(a.observe().metricsListen(), b.observe().metricsListen())) {
+            out.add(new String[] {"metrics.listen", String.valueOf(b.observe().metricsListen())});
+        }
+        if (!Objects.equals(a.upstream().ca(), b.upstream().ca())) {
+            out.add(new String[] {"upstream.ca", String.valueOf(b.upstream().ca())});
+        }
+        return out;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
     private void loadIdentity() throws IOException, GeneralSecurityException {
-        ServerIdentity id = config.listen().cert() != null
-                ? ServerIdentity.load(config.listen().cert(), config.listen().key())
-                : ServerIdentity.generated(config.dataDir(), config.serverName());
+        GatewayConfig cfg = config;
+        ServerIdentity id = cfg.listen().cert() != null
+                ? ServerIdentity.load(cfg.listen().cert(), cfg.listen().key())
+                : ServerIdentity.generated(cfg.dataDir(), cfg.serverName());
         dotContext = ServerTls.context(id);
         identity = id;
     }
@@ -142,17 +359,37 @@ public final class Gateway implements AutoCloseable {
             }
         }
         close();
-        log.info("dotgate stopped: {}", stats.summary());
+        log.info("dotgate stopped: {}", totals());
+    }
+
+    /** The one line of totals logged at shutdown. */
+    public String totals() {
+        StringBuilder sb = new StringBuilder(stats.summary());
+        CachingResolver c = caching;
+        if (c != null) {
+            sb.append(" cacheHits=").append(c.cache().hits()).append(" cacheMisses=").append(c.cache().misses())
+                    .append(" cacheStale=").append(c.cache().staleHits()).append(" prefetches=")
+                    .append(c.prefetches()).append(" coalesced=").append(c.coalesced());
+        }
+        sb.append(" eventsWritten=").append(events.written()).append(" eventsDropped=").append(events.dropped());
+        return sb.toString();
     }
 
     @Override
     public void close() {
+        if (refresher != null) {
+            refresher.close();
+        }
         if (listeners != null) {
             listeners.closeAll();
         }
-        if (upstreams != null) {
-            upstreams.close();
+        synchronized (upstreamsByKey) {
+            upstreamsByKey.values().forEach(Upstream::close);
         }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        events.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,12 +64,31 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info, debug or trace")
     String logLevel;
 
+    @Option(names = "--allowlist", paramLabel = "FILE", description = "resolve only the names listed (example.com, *.example.com); REFUSED otherwise")
+    Path allowlist;
+
+    @Option(names = "--blocklist", paramLabel = "FILE_OR_URL", description = "hosts, domain or adblock list of names to block; repeatable")
+    List<String> blocklists = new ArrayList<>();
+
+    @Option(names = "--no-cache", description = "answer every query from an upstream")
+    boolean noCache;
+
+    @Option(names = "--events", paramLabel = "SINK", description = "per-query events: stdout, a FILE, or off (default)")
+    String events;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "serve Prometheus metrics at http://HOST:PORT/metrics (default off)")
+    String metricsListen;
+
+    private ConfigLoader.Overrides overrides() {
+        return new ConfigLoader.Overrides(listen, dotListen, upstreams, upstreamCa, cert, key, dataDir, serverName,
+                upstreamTimeout, logLevel, allowlist, blocklists, noCache, events, metricsListen);
+    }
+
     @Override
     public Integer call() {
         GatewayConfig cfg;
         try {
-            cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(listen, dotListen, upstreams, upstreamCa, cert,
-                    key, dataDir, serverName, upstreamTimeout, logLevel));
+            cfg = ConfigLoader.load(config, overrides());
         } catch (ConfigException e) {
             return fail(e.getMessage(), 2);
         }
@@ -83,6 +104,12 @@ final class RunCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dotgate-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        Signal.handle(new Signal("HUP"), s -> reloads.execute(() -> reload(gateway)));
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -90,6 +117,21 @@ final class RunCommand implements Callable<Integer> {
         }
         gateway.stop(GRACE);
         return 0;
+    }
+
+    /** SIGHUP: read the config file and the lists again; on any error, say what and keep running as before. */
+    private void reload(Gateway gateway) {
+        org.slf4j.Logger log = LoggerFactory.getLogger(RunCommand.class);
+        log.info("SIGHUP: reloading {}", config == null ? "the lists (no config file)" : config);
+        try {
+            GatewayConfig next = ConfigLoader.load(config, overrides());
+            gateway.reload(next);
+            ((Logger) LoggerFactory.getLogger("dev.dotgate")).setLevel(Level.toLevel(next.logLevel()));
+        } catch (ConfigException e) {
+            log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+        }
     }
 
     private int fail(String message, int code) {

@@ -15,6 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import dev.dotgate.cache.CacheOptions;
+import dev.dotgate.policy.AccessList;
+import dev.dotgate.policy.BlockMode;
+import dev.dotgate.policy.local.LocalRecordException;
+import dev.dotgate.policy.local.LocalRecords;
 
 /**
  * Builds a {@link GatewayConfig}: defaults, then the TOML file, then command-line flags. Every error names the
@@ -24,7 +29,16 @@ public final class ConfigLoader {
     public static final List<String> DEFAULT_UPSTREAMS = List.of("tls://1.1.1.1#cloudflare-dns.com",
             "tls://9.9.9.9#dns.quad9.net");
     private static final Set<String> TOP = Set.of("server_name", "data_dir", "log_level", "threads", "listen",
-            "upstream");
+            "upstream", "policy", "forward", "acl", "cache", "events", "metrics");
+    private static final Set<String> POLICY = Set.of("allowlist", "blocklists", "exceptions", "block_mode",
+            "block_ttl", "lists_refresh", "local");
+    private static final Set<String> FORWARD = Set.of("zone", "servers");
+    private static final Set<String> ACL = Set.of("plain", "dot");
+    private static final Set<String> ACL_LIST = Set.of("allow", "deny");
+    private static final Set<String> CACHE = Set.of("enabled", "max_entries", "min_ttl", "max_ttl",
+            "negative_max_ttl", "stale_window", "prefetch", "prefetch_min_hits");
+    private static final Set<String> EVENTS = Set.of("sink", "queue");
+    private static final Set<String> METRICS = Set.of("listen");
     private static final Set<String> LISTEN = Set.of("plain", "dot", "cert", "key", "handshake_timeout",
             "idle_timeout", "write_timeout", "max_connections", "max_queries_per_connection", "max_udp_inflight");
     private static final Set<String> UPSTREAM = Set.of("servers", "ca", "timeout", "pool_size",
@@ -33,9 +47,18 @@ public final class ConfigLoader {
 
     /** Values from flags; null (or empty lists) where the flag was not given. */
     public record Overrides(List<String> listen, List<String> dotListen, List<String> upstreams, Path upstreamCa,
-            Path cert, Path key, Path dataDir, String serverName, String upstreamTimeout, String logLevel) {
+            Path cert, Path key, Path dataDir, String serverName, String upstreamTimeout, String logLevel,
+            Path allowlist, List<String> blocklists, boolean noCache, String events, String metricsListen) {
         public static Overrides none() {
-            return new Overrides(List.of(), List.of(), List.of(), null, null, null, null, null, null, null);
+            return new Overrides(List.of(), List.of(), List.of(), null, null, null, null, null, null, null, null,
+                    List.of(), false, null, null);
+        }
+
+        /** Only the addresses, upstreams and directories: what a test gateway needs. */
+        public static Overrides basic(List<String> listen, List<String> dotListen, List<String> upstreams,
+                Path upstreamCa, Path dataDir, String serverName, String upstreamTimeout) {
+            return new Overrides(listen, dotListen, upstreams, upstreamCa, null, null, dataDir, serverName,
+                    upstreamTimeout, null, null, List.of(), false, null, null);
         }
     }
 
@@ -63,6 +86,32 @@ public final class ConfigLoader {
     private String connectTimeout = "5s";
     private String plainKey = "listen.plain"; // the flag instead, when the flag gave the value
     private String dotKey = "listen.dot";
+    private String allowlist;
+    private String allowlistKey = "policy.allowlist";
+    private List<String> blocklists = List.of();
+    private List<String> exceptions = List.of();
+    private String blockMode = "nxdomain";
+    private String blockTtl = "60s";
+    private String listsRefresh = "24h";
+    private List<String> local = List.of();
+    private final List<String[]> forwardZones = new ArrayList<>(); // {zone, key prefix}
+    private final List<List<String>> forwardServers = new ArrayList<>();
+    private List<String> plainAllow = AccessList.PRIVATE;
+    private List<String> plainDeny = List.of();
+    private List<String> dotAllow = AccessList.PRIVATE;
+    private List<String> dotDeny = List.of();
+    private boolean cacheEnabled = true;
+    private long cacheEntries = 100_000;
+    private String minTtl = "0s";
+    private String maxTtl = "1d";
+    private String negativeMaxTtl = "1h";
+    private String staleWindow = "1d";
+    private boolean prefetch = true;
+    private long prefetchMinHits = 3;
+    private String events = "off";
+    private long eventsQueue = 65_536;
+    private String metricsListen;
+    private String metricsKey = "metrics.listen";
 
     private ConfigLoader() {
     }
@@ -120,6 +169,80 @@ public final class ConfigLoader {
             upstreamIdleTimeout = text(up, "upstream.idle_timeout", upstreamIdleTimeout);
             connectTimeout = text(up, "upstream.connect_timeout", connectTimeout);
         }
+        JsonNode policy = table(root, "policy");
+        if (policy != null) {
+            checkKeys(policy, "policy.", POLICY);
+            allowlist = text(policy, "policy.allowlist", allowlist);
+            blocklists = list(policy, "policy.blocklists", blocklists);
+            exceptions = list(policy, "policy.exceptions", exceptions);
+            blockMode = text(policy, "policy.block_mode", blockMode);
+            blockTtl = text(policy, "policy.block_ttl", blockTtl);
+            listsRefresh = text(policy, "policy.lists_refresh", listsRefresh);
+            local = list(policy, "policy.local", local);
+        }
+        JsonNode forward = root.get("forward");
+        if (forward != null) {
+            if (!forward.isArray()) {
+                throw ConfigException.of("forward", forward.toString(),
+                        "must be an array of tables: [[forward]] with zone = \"...\" and servers = [...]");
+            }
+            int i = 0;
+            for (JsonNode zone : forward) {
+                String prefix = "forward[" + i++ + "].";
+                if (!zone.isObject()) {
+                    throw ConfigException.of(prefix.substring(0, prefix.length() - 1), zone.toString(),
+                            "must be a table with zone and servers");
+                }
+                checkKeys(zone, prefix, FORWARD);
+                String name = text(zone, prefix + "zone", null);
+                List<String> servers = list(zone, prefix + "servers", List.of());
+                if (name == null || servers.isEmpty()) {
+                    throw new ConfigException(prefix + (name == null ? "zone" : "servers")
+                            + ": missing; each [[forward]] needs zone = \"corp.example\" and servers = [\"tls://...\"]");
+                }
+                forwardZones.add(new String[] {name, prefix});
+                forwardServers.add(servers);
+            }
+        }
+        JsonNode acl = table(root, "acl");
+        if (acl != null) {
+            checkKeys(acl, "acl.", ACL);
+            JsonNode p = table(acl, "plain");
+            if (p != null) {
+                checkKeys(p, "acl.plain.", ACL_LIST);
+                plainAllow = list(p, "acl.plain.allow", plainAllow);
+                plainDeny = list(p, "acl.plain.deny", plainDeny);
+            }
+            JsonNode d = table(acl, "dot");
+            if (d != null) {
+                checkKeys(d, "acl.dot.", ACL_LIST);
+                dotAllow = list(d, "acl.dot.allow", dotAllow);
+                dotDeny = list(d, "acl.dot.deny", dotDeny);
+            }
+        }
+        JsonNode cache = table(root, "cache");
+        if (cache != null) {
+            checkKeys(cache, "cache.", CACHE);
+            cacheEnabled = bool(cache, "cache.enabled", cacheEnabled);
+            cacheEntries = number(cache, "cache.max_entries", cacheEntries);
+            minTtl = text(cache, "cache.min_ttl", minTtl);
+            maxTtl = text(cache, "cache.max_ttl", maxTtl);
+            negativeMaxTtl = text(cache, "cache.negative_max_ttl", negativeMaxTtl);
+            staleWindow = text(cache, "cache.stale_window", staleWindow);
+            prefetch = bool(cache, "cache.prefetch", prefetch);
+            prefetchMinHits = number(cache, "cache.prefetch_min_hits", prefetchMinHits);
+        }
+        JsonNode ev = table(root, "events");
+        if (ev != null) {
+            checkKeys(ev, "events.", EVENTS);
+            events = text(ev, "events.sink", events);
+            eventsQueue = number(ev, "events.queue", eventsQueue);
+        }
+        JsonNode metrics = table(root, "metrics");
+        if (metrics != null) {
+            checkKeys(metrics, "metrics.", METRICS);
+            metricsListen = text(metrics, "metrics.listen", metricsListen);
+        }
     }
 
     private void apply(Overrides o) {
@@ -141,6 +264,19 @@ public final class ConfigLoader {
         serverName = o.serverName() != null ? o.serverName() : serverName;
         upstreamTimeout = o.upstreamTimeout() != null ? o.upstreamTimeout() : upstreamTimeout;
         logLevel = o.logLevel() != null ? o.logLevel() : logLevel;
+        if (o.allowlist() != null) {
+            allowlist = o.allowlist().toString();
+            allowlistKey = "--allowlist";
+        }
+        if (!o.blocklists().isEmpty()) {
+            blocklists = o.blocklists();
+        }
+        cacheEnabled = cacheEnabled && !o.noCache();
+        events = o.events() != null ? o.events() : events;
+        if (o.metricsListen() != null) {
+            metricsListen = o.metricsListen();
+            metricsKey = "--metrics-listen";
+        }
     }
 
     private GatewayConfig build() throws ConfigException {
@@ -186,7 +322,109 @@ public final class ConfigLoader {
                 positive("upstream.connect_timeout", connectTimeout));
         return new GatewayConfig(listen, upstream, name,
                 dataDir != null ? Path.of(dataDir) : DataDirs.platformDefault(), level,
-                (int) range("threads", threads, 0, 256));
+                (int) range("threads", threads, 0, 256), policy(), forwards(), cache(), observe());
+    }
+
+    private PolicyOptions policy() throws ConfigException {
+        Path allow = allowlist == null ? null : readable(allowlistKey, allowlist);
+        for (String key : List.of("policy.blocklists", "policy.exceptions")) {
+            for (String source : key.endsWith("blocklists") ? blocklists : exceptions) {
+                String lower = source.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("http://") || lower.startsWith("https://")) {
+                    try {
+                        java.net.URI uri = new java.net.URI(source);
+                        if (uri.getHost() == null) {
+                            throw ConfigException.of(key, source, "is not a URL with a host");
+                        }
+                    } catch (java.net.URISyntaxException e) {
+                        throw ConfigException.of(key, source, "is not a valid URL: " + e.getReason());
+                    }
+                } else if (lower.contains("://")) {
+                    throw ConfigException.of(key, source, "must be a file path or an http:// or https:// URL");
+                } else {
+                    readable(key, source);
+                }
+            }
+        }
+        BlockMode mode;
+        try {
+            mode = BlockMode.valueOf(blockMode.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("policy.block_mode", blockMode, "is not a block mode (use nxdomain, refused or null)");
+        }
+        Duration ttl = Durations.parse("policy.block_ttl", blockTtl);
+        if (ttl.toSeconds() > 86_400) {
+            throw ConfigException.of("policy.block_ttl", blockTtl, "is longer than a day");
+        }
+        try {
+            LocalRecords.parse(local);
+        } catch (LocalRecordException e) {
+            throw new ConfigException("policy.local" + e.getMessage());
+        }
+        for (String[] acl : new String[][] {{"acl.plain", "p"}, {"acl.dot", "d"}}) {
+            try {
+                boolean plainList = acl[1].equals("p");
+                AccessList.of(acl[0], plainList ? plainAllow : dotAllow, plainList ? plainDeny : dotDeny);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
+        return new PolicyOptions(allow, List.copyOf(blocklists), List.copyOf(exceptions), mode, ttl,
+                positive("policy.lists_refresh", listsRefresh), List.copyOf(local), List.copyOf(plainAllow),
+                List.copyOf(plainDeny), List.copyOf(dotAllow), List.copyOf(dotDeny));
+    }
+
+    private List<ForwardZone> forwards() throws ConfigException {
+        List<ForwardZone> out = new ArrayList<>();
+        for (int i = 0; i < forwardZones.size(); i++) {
+            String zone = forwardZones.get(i)[0];
+            String prefix = forwardZones.get(i)[1];
+            String normal = zone.endsWith(".") && zone.length() > 1 ? zone.substring(0, zone.length() - 1) : zone;
+            normal = normal.toLowerCase(Locale.ROOT);
+            if (!normal.matches("[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*")) {
+                throw ConfigException.of(prefix + "zone", zone, "is not a domain name");
+            }
+            List<UpstreamSpec> specs = new ArrayList<>();
+            for (String s : forwardServers.get(i)) {
+                specs.add(UpstreamSpec.parse(prefix + "servers", s));
+            }
+            out.add(new ForwardZone(normal, List.copyOf(specs)));
+        }
+        return out;
+    }
+
+    private CacheOptions cache() throws ConfigException {
+        Duration min = Durations.parse("cache.min_ttl", minTtl);
+        Duration max = positive("cache.max_ttl", maxTtl);
+        if (min.compareTo(max) > 0) {
+            throw ConfigException.of("cache.min_ttl", minTtl, "is longer than cache.max_ttl (" + maxTtl + ")");
+        }
+        CacheOptions d = CacheOptions.defaults();
+        return new CacheOptions(cacheEnabled, (int) range("cache.max_entries", cacheEntries, 1, 100_000_000), min,
+                max, Durations.parse("cache.negative_max_ttl", negativeMaxTtl),
+                Durations.parse("cache.stale_window", staleWindow), d.staleTtl(),
+                prefetch ? d.prefetchThreshold() : 0,
+                (int) range("cache.prefetch_min_hits", prefetchMinHits, 1, 1_000_000));
+    }
+
+    private ObserveOptions observe() throws ConfigException {
+        if (events.isBlank()) {
+            throw ConfigException.of("events.sink", events, "is empty (use off, stdout or a file path)");
+        }
+        InetSocketAddress metrics = metricsListen == null || metricsListen.isBlank() || metricsListen.equals("off")
+                ? null : HostPort.parse(metricsKey, metricsListen, 9153, false);
+        return new ObserveOptions(events, (int) range("events.queue", eventsQueue, 16, 10_000_000), metrics);
+    }
+
+    private static boolean bool(JsonNode node, String key, boolean dflt) throws ConfigException {
+        JsonNode v = node.get(key.substring(key.lastIndexOf('.') + 1));
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw ConfigException.of(key, v.isTextual() ? v.asText() : v.toString(), "must be true or false");
+        }
+        return v.asBoolean();
     }
 
     private static String defaultServerName() {
@@ -245,7 +483,7 @@ public final class ConfigLoader {
     }
 
     private static String text(JsonNode node, String key, String dflt) throws ConfigException {
-        JsonNode v = node.get(key.substring(key.indexOf('.') + 1));
+        JsonNode v = node.get(key.substring(key.lastIndexOf('.') + 1));
         if (v == null) {
             return dflt;
         }
@@ -256,7 +494,7 @@ public final class ConfigLoader {
     }
 
     private static long number(JsonNode node, String key, long dflt) throws ConfigException {
-        JsonNode v = node.get(key.substring(key.indexOf('.') + 1));
+        JsonNode v = node.get(key.substring(key.lastIndexOf('.') + 1));
         if (v == null) {
             return dflt;
         }
@@ -267,7 +505,7 @@ public final class ConfigLoader {
     }
 
     private static List<String> list(JsonNode node, String key, List<String> dflt) throws ConfigException {
-        JsonNode v = node.get(key.substring(key.indexOf('.') + 1));
+        JsonNode v = node.get(key.substring(key.lastIndexOf('.') + 1));
         if (v == null) {
             return dflt;
         }

@@ -1,6 +1,7 @@
 package dev.dotgate.config;
 
 import java.net.InetSocketAddress;
+import dev.dotgate.cache.CacheOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,9 +13,11 @@ import java.util.stream.Collectors;
  * @param serverName the name the DoT certificate is issued for (besides localhost and the host name)
  * @param dataDir    where the generated CA and server certificate live
  * @param threads    event-loop threads; 0 means one per core
+ * @param forwards   conditional forwarding zones, most specific match wins
  */
 public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, String serverName, Path dataDir,
-        String logLevel, int threads) {
+        String logLevel, int threads, PolicyOptions policy, List<ForwardZone> forwards, CacheOptions cache,
+        ObserveOptions observe) {
 
     /** The effective settings as a TOML document that {@code check-config} prints and the loader reads back. */
     public String toToml() {
@@ -47,11 +50,52 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, Stri
         sb.append("max_queries_per_connection = ").append(upstream.maxInflight()).append('\n');
         sb.append("idle_timeout = ").append(q(Durations.format(upstream.idleTimeout()))).append('\n');
         sb.append("connect_timeout = ").append(q(Durations.format(upstream.connectTimeout()))).append('\n');
+        sb.append("\n[policy]\n");
+        if (policy.allowlist() != null) {
+            sb.append("allowlist = ").append(q(policy.allowlist().toString())).append('\n');
+        }
+        sb.append("blocklists = ").append(strings(policy.blocklists())).append('\n');
+        sb.append("exceptions = ").append(strings(policy.exceptions())).append('\n');
+        sb.append("block_mode = ").append(q(policy.blockMode().configName())).append('\n');
+        sb.append("block_ttl = ").append(q(Durations.format(policy.blockTtl()))).append('\n');
+        sb.append("lists_refresh = ").append(q(Durations.format(policy.listsRefresh()))).append('\n');
+        sb.append("local = ").append(strings(policy.local())).append('\n');
+        for (ForwardZone z : forwards) {
+            sb.append("\n[[forward]]\n");
+            sb.append("zone = ").append(q(z.zone())).append('\n');
+            sb.append("servers = ").append(strings(z.servers().stream().map(UpstreamSpec::toString).toList()))
+                    .append('\n');
+        }
+        sb.append("\n[acl.plain]\n");
+        sb.append("allow = ").append(strings(policy.plainAllow())).append('\n');
+        sb.append("deny = ").append(strings(policy.plainDeny())).append('\n');
+        sb.append("\n[acl.dot]\n");
+        sb.append("allow = ").append(strings(policy.dotAllow())).append('\n');
+        sb.append("deny = ").append(strings(policy.dotDeny())).append('\n');
+        sb.append("\n[cache]\n");
+        sb.append("enabled = ").append(cache.enabled()).append('\n');
+        sb.append("max_entries = ").append(cache.maxEntries()).append('\n');
+        sb.append("min_ttl = ").append(q(Durations.format(cache.minTtl()))).append('\n');
+        sb.append("max_ttl = ").append(q(Durations.format(cache.maxTtl()))).append('\n');
+        sb.append("negative_max_ttl = ").append(q(Durations.format(cache.negativeMaxTtl()))).append('\n');
+        sb.append("stale_window = ").append(q(Durations.format(cache.staleWindow()))).append('\n');
+        sb.append("prefetch = ").append(cache.prefetchThreshold() > 0).append('\n');
+        sb.append("prefetch_min_hits = ").append(cache.prefetchMinHits()).append('\n');
+        sb.append("\n[events]\n");
+        sb.append("sink = ").append(q(observe.events())).append('\n');
+        sb.append("queue = ").append(observe.eventsQueue()).append('\n');
+        sb.append("\n[metrics]\n");
+        sb.append("listen = ").append(q(observe.metricsListen() == null ? "off"
+                : HostPort.format(observe.metricsListen()))).append('\n');
         return sb.toString();
     }
 
     private static String addresses(List<InetSocketAddress> list) {
         return list.stream().map(a -> q(HostPort.format(a))).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String strings(List<String> list) {
+        return list.stream().map(GatewayConfig::q).collect(Collectors.joining(", ", "[", "]"));
     }
 
     private static String q(String s) {

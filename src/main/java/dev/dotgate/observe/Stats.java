@@ -22,6 +22,7 @@ public final class Stats {
     public final LongAdder streamClosedUnframeable = new LongAdder();
     public final LongAdder connectionsRefusedOverLimit = new LongAdder();
     public final LongAdder dotRefusedAlpn = new LongAdder();
+    public final LongAdder refusedAcl = new LongAdder();
     public final LongAdder retries = new LongAdder();
     public final LongAdder upstreamConnects = new LongAdder();
     public final LongAdder upstreamConnectFailures = new LongAdder();

@@ -28,6 +28,21 @@ public final class Exchange {
         void lost(Exchange exchange, Throwable cause);
     }
 
+    /**
+     * Sees an exchange's completion before the client does: the cache stores upstream answers and answers the
+     * queries that waited for the same question, and replaces a failure with a stale answer when it has one.
+     */
+    public interface CompletionHook {
+        /** An upstream answer (client ID already set) about to go out. Does not own {@code answer}. */
+        void answered(Exchange exchange, ByteBuf answer);
+
+        /**
+         * The exchange is about to fail with {@code rcode} ({@code decision} says why). Returns a replacement
+         * answer (caller takes ownership, it goes out as {@link Decision#STALE}), or null to let it fail.
+         */
+        ByteBuf failing(Exchange exchange, int rcode, Decision decision);
+    }
+
     private final ByteBuf query;
     private final QueryInfo info;
     private final Transport transport;
@@ -36,6 +51,8 @@ public final class Exchange {
     private final Responder responder;
     private final ByteBufAllocator alloc;
     private final Stats stats;
+    private final QueryObserver observer;
+    private final boolean internal;
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean done = new AtomicBoolean();
     private boolean released; // guarded by this
@@ -43,10 +60,26 @@ public final class Exchange {
     private volatile int attempts;
     private volatile LossHandler lossHandler;
     private volatile Upstream upstream;
+    private volatile dev.dotgate.upstream.UpstreamGroup route;
+    private volatile long attemptNanos;
+    private volatile CompletionHook hook;
+    private volatile Decision decision;
+    private volatile String reason;
+    private volatile int rcode = -1;
 
-    /** Takes ownership of {@code query}. */
+    /**
+     * A client's query. Takes ownership of {@code query}; {@code observer} hears of the completion (events,
+     * metrics).
+     */
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats) {
+            EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
+            QueryObserver observer) {
+        this(query, info, transport, client, executor, responder, alloc, stats, observer, false);
+    }
+
+    private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
+            EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
+            QueryObserver observer, boolean internal) {
         this.query = query;
         this.info = info;
         this.transport = transport;
@@ -55,7 +88,76 @@ public final class Exchange {
         this.responder = responder;
         this.alloc = alloc;
         this.stats = stats;
-        stats.queries.increment();
+        this.observer = observer;
+        this.internal = internal;
+        if (!internal) {
+            stats.queries.increment();
+        }
+    }
+
+    /**
+     * A query the gateway asks on its own behalf (a cache prefetch) with a copy of this exchange's query bytes:
+     * not counted as a client query, not reported as an event, its answer handed to {@code responder}.
+     */
+    public synchronized Exchange internalCopy(Responder responder) {
+        ByteBuf copy = alloc.buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
+                query.readableBytes());
+        return new Exchange(copy, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
+                true);
+    }
+
+    /**
+     * The query bytes, owned by the exchange. Only for the steps that run before the exchange is handed to an
+     * upstream or its timer starts (policy, cache lookup), when nothing can complete it concurrently.
+     */
+    public ByteBuf query() {
+        return query;
+    }
+
+    /** Whether the gateway asked this itself (prefetch) rather than a client. */
+    public boolean isInternal() {
+        return internal;
+    }
+
+    /** Runs {@code action} on the query bytes (client ID, client case) unless completed; false when completed. */
+    public synchronized boolean withQuery(java.util.function.Consumer<ByteBuf> action) {
+        if (released) {
+            return false;
+        }
+        action.accept(query);
+        return true;
+    }
+
+    public EventExecutor executor() {
+        return executor;
+    }
+
+    public ByteBufAllocator alloc() {
+        return alloc;
+    }
+
+    public void hook(CompletionHook hook) {
+        this.hook = hook;
+    }
+
+    /** How the exchange completed; null while it has not. */
+    public Decision decision() {
+        return decision;
+    }
+
+    /** Detail of the decision (the blocking list, "acl" ...); may be null. */
+    public String reason() {
+        return reason;
+    }
+
+    /** The response code sent back, or -1 while not completed. */
+    public int rcode() {
+        return rcode;
+    }
+
+    /** Nanoseconds from the start of the latest upstream attempt. */
+    public long attemptElapsedNanos() {
+        return System.nanoTime() - attemptNanos;
     }
 
     public QueryInfo info() {
@@ -90,7 +192,17 @@ public final class Exchange {
     public void beginAttempt(Upstream target, LossHandler handler) {
         this.upstream = target;
         this.lossHandler = handler;
+        this.attemptNanos = System.nanoTime();
         attempts++;
+    }
+
+    /** The upstreams this query goes to (set by the forwarding step). */
+    public void route(dev.dotgate.upstream.UpstreamGroup group) {
+        this.route = group;
+    }
+
+    public dev.dotgate.upstream.UpstreamGroup route() {
+        return route;
     }
 
     /** The upstream of the latest attempt, or null before the first. */
@@ -101,7 +213,7 @@ public final class Exchange {
     /** Completes with SERVFAIL after {@code millis} unless answered before. Scheduled on the client's loop. */
     public void startTimer(long millis) {
         timeout = executor.schedule(() -> {
-            if (fail(Dns.RCODE_SERVFAIL)) {
+            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null)) {
                 stats.servfailTimeout.increment();
             }
         }, millis, TimeUnit.MILLISECONDS);
@@ -147,11 +259,16 @@ public final class Exchange {
         }
     }
 
+    /** Completes with an upstream's {@code answer}: {@link #answer(ByteBuf, Decision, String)} as FORWARDED. */
+    public boolean answer(ByteBuf answer) {
+        return answer(answer, Decision.FORWARDED, null);
+    }
+
     /**
      * Completes with {@code answer}, restoring the client's ID. Takes ownership of {@code answer}; releases it
      * when already completed. Returns whether this call completed the exchange.
      */
-    public boolean answer(ByteBuf answer) {
+    public boolean answer(ByteBuf answer, Decision decision, String reason) {
         if (!done.compareAndSet(false, true)) {
             answer.release();
             return false;
@@ -161,28 +278,82 @@ public final class Exchange {
             clientId = Dns.id(query);
         }
         Dns.setId(answer, clientId);
-        finish();
-        stats.answered.increment();
-        responder.respond(this, answer);
+        CompletionHook h = hook;
+        if (h != null && decision == Decision.FORWARDED) {
+            h.answered(this, answer);
+        }
+        complete(answer, decision, reason);
         return true;
     }
 
-    /** Completes with a synthesized error reply. Returns whether this call completed the exchange. */
+    /**
+     * Completes with a copy of another query's answer to the same question: this query's ID and its question
+     * bytes (the client's letter case) go in. Does not take ownership of {@code source}.
+     */
+    public boolean answerCopy(ByteBuf source, Decision decision, String reason) {
+        ByteBuf copy;
+        synchronized (this) {
+            if (released) {
+                return false;
+            }
+            copy = alloc.buffer(source.readableBytes()).writeBytes(source, source.readerIndex(),
+                    source.readableBytes());
+            int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
+            if (copy.readableBytes() >= info.questionEnd()) {
+                copy.setBytes(Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
+            }
+        }
+        return answer(copy, decision, reason);
+    }
+
+    /** Completes with a synthesized error reply (decision by rcode: malformed, not implemented, upstream failed). */
     public boolean fail(int rcode) {
+        Decision d = rcode == Dns.RCODE_FORMERR ? Decision.MALFORMED
+                : rcode == Dns.RCODE_NOTIMP ? Decision.NOT_IMPLEMENTED : Decision.UPSTREAM_FAILED;
+        return fail(rcode, d, null);
+    }
+
+    /**
+     * Completes with a synthesized error reply for {@code decision}. An upstream failure may be replaced by a
+     * stale answer from the {@link CompletionHook}. Returns whether this call completed the exchange.
+     */
+    public boolean fail(int rcode, Decision decision, String reason) {
         if (!done.compareAndSet(false, true)) {
             return false;
+        }
+        CompletionHook h = hook;
+        if (h != null && (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED)) {
+            ByteBuf stale = h.failing(this, rcode, decision);
+            if (stale != null) {
+                complete(stale, Decision.STALE, decision.label());
+                return true;
+            }
         }
         ByteBuf reply;
         synchronized (this) {
             reply = Replies.error(alloc, query, info, rcode);
         }
-        finish();
-        responder.respond(this, reply);
+        complete(reply, decision, reason);
         return true;
     }
 
+    /** Sends {@code reply} (owned, final bytes) after recording the outcome and telling the observer. */
+    private void complete(ByteBuf reply, Decision decision, String reason) {
+        this.decision = decision;
+        this.reason = reason;
+        this.rcode = Dns.rcode(reply);
+        if (decision == Decision.FORWARDED) {
+            stats.answered.increment();
+        }
+        observer.completed(this);
+        finish();
+        responder.respond(this, reply);
+    }
+
     private void finish() {
-        stats.completed.increment();
+        if (!internal) {
+            stats.completed.increment();
+        }
         ScheduledFuture<?> t = timeout;
         if (t != null) {
             t.cancel(false);

@@ -1,8 +1,10 @@
 package dev.dotgate.resolve;
 
 import dev.dotgate.observe.Stats;
+import dev.dotgate.upstream.Routes;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.upstream.UpstreamGroup;
+import java.util.function.Supplier;
 import dev.dotgate.wire.Dns;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -17,26 +19,29 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
     /** The first attempt and one retry. */
     static final int MAX_ATTEMPTS = 2;
 
-    private final UpstreamGroup upstreams;
+    private final Supplier<Routes> routes;
     private final long timeoutMillis;
     private final Stats stats;
 
-    public ForwardingResolver(UpstreamGroup upstreams, Duration timeout, Stats stats) {
-        this.upstreams = upstreams;
+    /** {@code routes} is read once per query, so a reload takes effect with the next query. */
+    public ForwardingResolver(Supplier<Routes> routes, Duration timeout, Stats stats) {
+        this.routes = routes;
         this.timeoutMillis = timeout.toMillis();
         this.stats = stats;
     }
 
     @Override
     public void resolve(Exchange exchange) {
+        exchange.route(routes.get().groupFor(exchange.query()));
         exchange.startTimer(timeoutMillis);
         dispatch(exchange);
     }
 
     private void dispatch(Exchange exchange) {
-        Upstream upstream = upstreams.select(exchange.upstream());
+        UpstreamGroup group = exchange.route();
+        Upstream upstream = group.select(exchange.upstream());
         if (upstream == null) {
-            if (exchange.fail(Dns.RCODE_SERVFAIL)) {
+            if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "no upstream available")) {
                 stats.servfailNoUpstream.increment();
             }
             return;
@@ -50,11 +55,15 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
         if (exchange.isDone()) {
             return;
         }
+        Upstream failed = exchange.upstream();
+        if (failed != null) {
+            failed.counters().errors.increment();
+        }
         if (exchange.attempts() < MAX_ATTEMPTS) {
             stats.retries.increment();
             log.debug("retrying query after lost attempt: {}", cause.toString());
             dispatch(exchange);
-        } else if (exchange.fail(Dns.RCODE_SERVFAIL)) {
+        } else if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "attempts lost")) {
             stats.servfailNoUpstream.increment();
         }
     }

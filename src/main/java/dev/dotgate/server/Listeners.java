@@ -42,6 +42,7 @@ public final class Listeners {
     private final QueryIntake intake;
     private final Stats stats;
     private final Supplier<SslContext> dotContext;
+    private final ConnectionObserver connectionObserver;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger udpInflight = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
@@ -52,7 +53,8 @@ public final class Listeners {
 
     /** {@code dotContext} is asked for each new DoT connection, so a renewed certificate takes effect at once. */
     public Listeners(ListenOptions options, EventLoopGroup group, int threads, QueryIntake intake, Stats stats,
-            Supplier<SslContext> dotContext) {
+            Supplier<SslContext> dotContext, ConnectionObserver connectionObserver) {
+        this.connectionObserver = connectionObserver;
         this.options = options;
         this.group = group;
         this.threads = threads;
@@ -144,13 +146,21 @@ public final class Listeners {
     }
 
     private void initClient(Channel ch, Transport transport) {
+        if (transport == Transport.DOT && !intake.admitsConnection(transport, (InetSocketAddress) ch.remoteAddress())) {
+            ch.close(); // outside the DoT access list: closed before any TLS is spent on it
+            return;
+        }
         if (connections.incrementAndGet() > options.maxConnections()) {
             connections.decrementAndGet();
             stats.connectionsRefusedOverLimit.increment();
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        connectionObserver.opened(transport);
+        ch.closeFuture().addListener(f -> {
+            connections.decrementAndGet();
+            connectionObserver.closed(transport);
+        });
         clients.add(ch);
         ChannelPipeline p = ch.pipeline();
         if (transport == Transport.DOT) {
@@ -158,6 +168,7 @@ public final class Listeners {
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
             p.addLast(new AlpnGuard(stats));
             p.addLast(ssl);
+            p.addLast(new HandshakeWatcher(connectionObserver));
         }
         p.addLast(new FlushConsolidationHandler(256, true));
         p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));

@@ -1,7 +1,10 @@
 package dev.dotgate.server;
 
 import dev.dotgate.observe.Stats;
+import dev.dotgate.policy.Policy;
+import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
+import dev.dotgate.resolve.QueryObserver;
 import dev.dotgate.resolve.Resolver;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
@@ -11,10 +14,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 
 /**
  * Where every transport hands in a client message: it is checked, then either sent down the resolver chain,
- * answered at once (FORMERR, NOTIMP), or refused. The one query path all listeners share.
+ * answered at once (FORMERR, NOTIMP), or refused (a client outside the listener's access list). The one query
+ * path all listeners share.
  */
 public final class QueryIntake {
     /** What became of a message. */
@@ -25,12 +30,39 @@ public final class QueryIntake {
         REJECTED
     }
 
-    private final Resolver resolver;
+    private volatile Resolver resolver;
     private final Stats stats;
+    private final QueryObserver observer;
+    private final Supplier<Policy> policy;
 
-    public QueryIntake(Resolver resolver, Stats stats) {
+    /** {@code policy} supplies the access lists, read per message so a reload applies at once. */
+    public QueryIntake(Resolver resolver, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
         this.resolver = resolver;
         this.stats = stats;
+        this.observer = observer;
+        this.policy = policy;
+    }
+
+    /**
+     * Whether a DoT client may connect at all; one outside the access list is closed before the handshake, and
+     * counted and reported here.
+     */
+    public boolean admitsConnection(Transport transport, InetSocketAddress client) {
+        if (policy.get().acl(transport).allows(client)) {
+            return true;
+        }
+        stats.refusedAcl.increment();
+        observer.dropped(transport, client, Decision.REFUSED_ACL, "acl");
+        return false;
+    }
+
+    /** Replaces the resolver chain (a reload); queries already in it finish where they are. */
+    public void resolver(Resolver chain) {
+        this.resolver = chain;
+    }
+
+    public QueryObserver observer() {
+        return observer;
     }
 
     /**
@@ -42,14 +74,21 @@ public final class QueryIntake {
         QueryInfo info = QueryInfo.parse(msg);
         switch (info.status()) {
             case OK:
-                resolver.resolve(new Exchange(msg, info, transport, client, executor, responder, alloc, stats));
+                Exchange exchange = new Exchange(msg, info, transport, client, executor, responder, alloc, stats,
+                        observer);
+                if (transport != Transport.DOT && !policy.get().acl(transport).allows(client)) {
+                    stats.refusedAcl.increment();
+                    exchange.fail(Dns.RCODE_REFUSED, Decision.REFUSED_ACL, "acl");
+                } else {
+                    resolver.resolve(exchange);
+                }
                 return Outcome.ACCEPTED;
             case MALFORMED:
             case UNSUPPORTED_OPCODE:
                 if (transport != Transport.UDP) {
                     boolean formerr = info.status() == QueryInfo.Status.MALFORMED;
                     (formerr ? stats.formerr : stats.notimp).increment();
-                    new Exchange(msg, info, transport, client, executor, responder, alloc, stats)
+                    new Exchange(msg, info, transport, client, executor, responder, alloc, stats, observer)
                             .fail(formerr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP);
                     return Outcome.ACCEPTED;
                 }
@@ -60,6 +99,8 @@ public final class QueryIntake {
                 } else {
                     stats.streamClosedUnframeable.increment();
                 }
+                observer.dropped(transport, client, Decision.MALFORMED, info.status().name().toLowerCase(
+                        java.util.Locale.ROOT));
                 msg.release();
                 return Outcome.REJECTED;
         }

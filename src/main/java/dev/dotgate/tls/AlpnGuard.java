@@ -21,6 +21,10 @@ public final class AlpnGuard extends SslClientHelloHandler<Boolean> {
     /** A TLS 1.2-framed fatal alert record: no_application_protocol (120). */
     private static final byte[] ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 120};
 
+    /** Set on a connection this guard refused, so the failed handshake is reported with cause "alpn". */
+    public static final io.netty.util.AttributeKey<Boolean> REFUSED =
+            io.netty.util.AttributeKey.valueOf("dotgate.alpnRefused");
+
     private final Stats stats;
 
     public AlpnGuard(Stats stats) {
@@ -38,6 +42,7 @@ public final class AlpnGuard extends SslClientHelloHandler<Boolean> {
             ctx.pipeline().remove(this);
         } else {
             stats.dotRefusedAlpn.increment();
+            ctx.channel().attr(REFUSED).set(Boolean.TRUE);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(ALERT)).addListener(ChannelFutureListener.CLOSE);
         }
     }

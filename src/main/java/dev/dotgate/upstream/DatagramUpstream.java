@@ -34,6 +34,7 @@ public final class DatagramUpstream implements Upstream {
     private final Channel channel;
     private final ScheduledFuture<?> ticker;
     private volatile boolean closed;
+    private final UpstreamCounters counters = new UpstreamCounters();
 
     public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, long timeoutNanos, StreamUpstream tcpFallback,
             Stats stats) {
@@ -52,12 +53,18 @@ public final class DatagramUpstream implements Upstream {
     }
 
     @Override
+    public UpstreamCounters counters() {
+        return counters;
+    }
+
+    @Override
     public boolean available() {
         return !closed;
     }
 
     @Override
     public void send(Exchange exchange) {
+        counters.queries.increment();
         if (loop.inEventLoop()) {
             doSend(exchange);
         } else {

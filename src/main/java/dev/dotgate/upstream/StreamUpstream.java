@@ -49,6 +49,7 @@ public final class StreamUpstream implements Upstream {
     private long retryAtNanos;       // guarded by this
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
+    private final UpstreamCounters counters = new UpstreamCounters();
 
     public StreamUpstream(UpstreamSpec spec, SslContext tls, EventLoopGroup group, UpstreamOptions options,
             Stats stats) {
@@ -70,6 +71,11 @@ public final class StreamUpstream implements Upstream {
     }
 
     @Override
+    public UpstreamCounters counters() {
+        return counters;
+    }
+
+    @Override
     public synchronized boolean available() {
         if (System.nanoTime() - retryAtNanos >= 0) {
             return true;
@@ -83,6 +89,7 @@ public final class StreamUpstream implements Upstream {
     }
 
     /** Connections currently open or opening. */
+    @Override
     public synchronized int openConnections() {
         int n = 0;
         for (PipelinedConnection c : slots) {
@@ -99,6 +106,7 @@ public final class StreamUpstream implements Upstream {
         if (c == null) {
             exchange.lost(new IOException(name() + " is down or full"));
         } else {
+            counters.queries.increment();
             c.send(exchange);
         }
     }
@@ -132,6 +140,7 @@ public final class StreamUpstream implements Upstream {
         EventLoop loop = group.next();
         PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos);
         stats.upstreamConnects.increment();
+        counters.connects.increment();
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(Transports.socketChannel())
@@ -190,6 +199,7 @@ public final class StreamUpstream implements Upstream {
         }
         if (isConnectFailure(cause)) {
             stats.upstreamConnectFailures.increment();
+            counters.connectFailures.increment();
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
             retryAtNanos = System.nanoTime() + backoffNanos + jitter;

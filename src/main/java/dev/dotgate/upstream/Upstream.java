@@ -15,6 +15,14 @@ public interface Upstream {
 
     void send(Exchange exchange);
 
+    /** This upstream's counters. */
+    UpstreamCounters counters();
+
+    /** Connections open or opening now (0 for a datagram upstream). */
+    default int openConnections() {
+        return 0;
+    }
+
     /** Closes every connection; exchanges in flight are reported lost. */
     void close();
 }

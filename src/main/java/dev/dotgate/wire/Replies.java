@@ -59,6 +59,37 @@ public final class Replies {
         return out;
     }
 
+    /**
+     * A blocking answer in "null address" style: 0.0.0.0 for A, :: for AAAA, each with {@code ttl} seconds, and
+     * an empty NOERROR answer for every other type. Same ID and question as {@code query}, RA and RD as for
+     * {@link #error}.
+     */
+    public static ByteBuf nullAddress(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int ttl) {
+        int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
+        int rdLength = info.qclass() != 1 ? 0 : info.qtype() == 1 ? 4 : info.qtype() == 28 ? 16 : 0;
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + 28 + (info.hasOpt() ? OPT_LENGTH : 0));
+        int flags = Dns.FLAG_QR | (Dns.flags(query) & Dns.FLAG_RD) | Dns.FLAG_RA;
+        out.writeShort(Dns.id(query));
+        out.writeShort(flags);
+        out.writeShort(1);
+        out.writeShort(rdLength > 0 ? 1 : 0);
+        out.writeShort(0);
+        out.writeShort(info.hasOpt() ? 1 : 0);
+        out.writeBytes(query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
+        if (rdLength > 0) {
+            out.writeShort(0xC000 | Dns.HEADER_LENGTH); // pointer to the question name
+            out.writeShort(info.qtype());
+            out.writeShort(info.qclass());
+            out.writeInt(ttl);
+            out.writeShort(rdLength);
+            out.writeZero(rdLength);
+        }
+        if (info.hasOpt()) {
+            writeOpt(out, info.dnssecOk());
+        }
+        return out;
+    }
+
     private static void writeOpt(ByteBuf out, boolean dnssecOk) {
         out.writeByte(0);                       // root name
         out.writeShort(Dns.TYPE_OPT);

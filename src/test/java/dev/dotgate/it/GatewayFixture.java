@@ -17,8 +17,8 @@ public final class GatewayFixture implements AutoCloseable {
 
     public GatewayFixture(Path dataDir, Path upstreamCa, String timeout, String... upstreams) throws Exception {
         List<String> ups = new ArrayList<>(List.of(upstreams));
-        config = ConfigLoader.load(null, new ConfigLoader.Overrides(List.of("127.0.0.1:0"), List.of("127.0.0.1:0"),
-                ups, upstreamCa, null, null, dataDir, "dotgate.test", timeout, "info"));
+        config = ConfigLoader.load(null, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"), List.of("127.0.0.1:0"),
+                ups, upstreamCa, dataDir, "dotgate.test", timeout));
         gateway = new Gateway(config);
         gateway.start();
     }

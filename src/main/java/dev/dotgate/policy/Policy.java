@@ -1,0 +1,27 @@
+package dev.dotgate.policy;
+
+import dev.dotgate.policy.local.LocalRecords;
+import dev.dotgate.resolve.Transport;
+import java.time.Duration;
+
+/**
+ * One immutable snapshot of who may resolve what: the access lists of the listeners, the allowlist, the
+ * blocklists and the local records. A reload builds a new snapshot and swaps it in whole; queries already past
+ * the policy keep the decision they got.
+ *
+ * @param allowlist  null: every name may be resolved
+ * @param blocklists null: nothing is blocked
+ * @param blockTtl   TTL of null-address answers
+ * @param local      null: no local records
+ */
+public record Policy(AccessList plainAcl, AccessList dotAcl, Allowlist allowlist, Blocklists blocklists,
+        BlockMode blockMode, Duration blockTtl, LocalRecords local) {
+
+    public AccessList acl(Transport transport) {
+        return transport == Transport.DOT ? dotAcl : plainAcl;
+    }
+
+    public Policy withBlocklists(Blocklists lists) {
+        return new Policy(plainAcl, dotAcl, allowlist, lists, blockMode, blockTtl, local);
+    }
+}

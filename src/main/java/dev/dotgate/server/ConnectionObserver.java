@@ -1,0 +1,30 @@
+package dev.dotgate.server;
+
+import dev.dotgate.resolve.Transport;
+
+/** Hears about client connections on the stream listeners: for the open-connection and handshake metrics. */
+public interface ConnectionObserver {
+    ConnectionObserver NONE = new ConnectionObserver() {
+        @Override
+        public void opened(Transport transport) {
+        }
+
+        @Override
+        public void closed(Transport transport) {
+        }
+
+        @Override
+        public void handshake(boolean ok, String cause) {
+        }
+    };
+
+    void opened(Transport transport);
+
+    void closed(Transport transport);
+
+    /**
+     * A DoT handshake finished: {@code ok}, or failed for {@code cause}: "alpn" (no "dot" offered),
+     * "timeout", "protocol" (TLS-level failure) or "other".
+     */
+    void handshake(boolean ok, String cause);
+}

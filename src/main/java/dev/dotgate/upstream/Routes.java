@@ -1,0 +1,73 @@
+package dev.dotgate.upstream;
+
+import dev.dotgate.policy.DomainSet;
+import dev.dotgate.wire.Dns;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which upstreams a name goes to: the most specific conditional-forwarding zone that contains it
+ * ({@code corp.example} to its own resolvers), else the default group. Immutable; a reload builds new routes.
+ */
+public final class Routes {
+    private final UpstreamGroup defaultGroup;
+    private final List<UpstreamGroup> zoneGroups;
+    private final List<String> zoneNames;
+    private final DomainSet zones;
+
+    private Routes(UpstreamGroup defaultGroup, List<String> zoneNames, List<UpstreamGroup> zoneGroups,
+            DomainSet zones) {
+        this.defaultGroup = defaultGroup;
+        this.zoneNames = zoneNames;
+        this.zoneGroups = zoneGroups;
+        this.zones = zones;
+    }
+
+    /** {@code zones}: zone name (no trailing dot needed) to its upstream group, in config order. */
+    public static Routes of(UpstreamGroup defaultGroup, Map<String, UpstreamGroup> zones) {
+        DomainSet.Builder b = DomainSet.builder();
+        List<String> names = new ArrayList<>();
+        List<UpstreamGroup> groups = new ArrayList<>();
+        for (Map.Entry<String, UpstreamGroup> e : new LinkedHashMap<>(zones).entrySet()) {
+            if (!b.add(e.getKey(), DomainSet.SELF | DomainSet.BELOW, groups.size())) {
+                throw new IllegalArgumentException("'" + e.getKey() + "' is not a valid zone name");
+            }
+            names.add(e.getKey());
+            groups.add(e.getValue());
+        }
+        return new Routes(defaultGroup, List.copyOf(names), List.copyOf(groups), b.build());
+    }
+
+    /** The group for the question name of {@code query} (a well-formed query, read in place). */
+    public UpstreamGroup groupFor(ByteBuf query) {
+        if (zoneGroups.isEmpty()) {
+            return defaultGroup;
+        }
+        int tag = zones.match(query, query.readerIndex() + Dns.HEADER_LENGTH);
+        return tag == DomainSet.NO_MATCH ? defaultGroup : zoneGroups.get(tag);
+    }
+
+    public UpstreamGroup defaultGroup() {
+        return defaultGroup;
+    }
+
+    /** Every upstream of every group, each once. */
+    public List<Upstream> all() {
+        List<Upstream> out = new ArrayList<>(defaultGroup.all());
+        for (UpstreamGroup g : zoneGroups) {
+            for (Upstream u : g.all()) {
+                if (!out.contains(u)) {
+                    out.add(u);
+                }
+            }
+        }
+        return out;
+    }
+
+    public List<String> zoneNames() {
+        return zoneNames;
+    }
+}
