@@ -42,7 +42,9 @@ public final class Blocklists {
         /** The log line: {@code blocklist NAME: N names, B bad lines (first: line 17 'xyz'), T ms}. */
         public String summary() {
             StringBuilder sb = new StringBuilder(exceptionList ? "exception list " : "blocklist ").append(name)
-                    .append(": ").append(exceptionList ? exceptions : names).append(" names, ");
+                    .append(": ");
+            int count = exceptionList ? exceptions : names;
+            sb.append(count).append(count == 1 ? " name, " : " names, ");
             if (!exceptionList && exceptions > 0) {
                 sb.append(exceptions).append(exceptions == 1 ? " exception, " : " exceptions, ");
             }

@@ -15,8 +15,8 @@ import java.util.Set;
  * <ul>
  *   <li>Blank lines, comments ({@code #}, {@code !}) and {@code [Adblock Plus 2.0]}-style headers are skipped.
  *   <li>Hosts lines: an address, then one or more names; a trailing {@code # comment} is allowed. The usual
- *       {@code localhost}, {@code localhost.localdomain}, {@code broadcasthost}, {@code local}, {@code ip6-*} and
- *       address-like names are skipped.
+ *       {@code localhost}, {@code localhost.localdomain}, {@code broadcasthost}, {@code local}, {@code ip6-*},
+ *       {@code localhost4}/{@code localhost6} (with their {@code .localdomainN}) and address-like names are skipped.
  *   <li>Plain names: {@code name} blocks the name and every name below it, {@code *.name} only the names below.
  *   <li>Adblock: {@code ||name^}, {@code ||name^|} and {@code ||name^$important} (also {@code $all},
  *       {@code $document}, {@code $doc}, comma-separated) block the name and below; {@code @@||name^} is an
@@ -27,7 +27,8 @@ import java.util.Set;
 public final class ListParser {
     private static final Set<String> ACCEPTED_OPTIONS = Set.of("important", "all", "document", "doc");
     private static final Set<String> HOSTS_SKIP = Set.of("localhost", "localhost.localdomain", "broadcasthost",
-            "local");
+            "local", "localhost4", "localhost4.localdomain4", "localhost6", "localhost6.localdomain6");
+    private static final int SKIP_MAX_LENGTH = HOSTS_SKIP.stream().mapToInt(String::length).max().orElse(0);
 
     /** A rejected line: its 1-based number and (shortened) text. */
     public record BadLine(int line, String text) {
@@ -252,7 +253,7 @@ public final class ListParser {
         if (s.regionMatches(true, a, "ip6-", 0, 4) || isAddress(s, a, b)) {
             return true;
         }
-        if (b - a > 21) {
+        if (b - a > SKIP_MAX_LENGTH + 1) { // + 1: a trailing dot
             return false;
         }
         String name = s.substring(a, b).toLowerCase(Locale.ROOT);

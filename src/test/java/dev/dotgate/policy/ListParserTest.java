@@ -25,7 +25,8 @@ class ListParserTest {
         ListParser.Result r = parse("""
                 # a hosts file
                 127.0.0.1 localhost
-                127.0.0.1 localhost.localdomain
+                127.0.0.1 localhost.localdomain localhost4 localhost4.localdomain4
+                ::1 localhost6 localhost6.localdomain6
                 255.255.255.255 broadcasthost
                 ::1 localhost ip6-localhost ip6-loopback
                 fe80::1%lo0 localhost
@@ -60,7 +61,7 @@ class ListParserTest {
                 ! Title: test
                 !
                 plain.example
-                  indented.example   
+                \t  indented.example \t
                 *.below.example
                 name.with.comment.example # why
                 ||ad.example^
