@@ -31,7 +31,7 @@ public final class DomainSet {
     private static final int P = 0x9E3779B1; // odd multiplier of the polynomial hash (mod 2^32)
     private static final int[] POW = new int[256];
     private static final byte[] LOWER = new byte[256];
-    /** Per ASCII char: whether it may appear in a name (letter, digit, '-' or '_' ; lenient: real lists have underscores). */
+    /** Per ASCII char: whether names may hold it (letters, digits, '-', and '_' which real lists contain). */
     private static final boolean[] NAME_CHAR = new boolean[128];
 
     static {
