@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -178,9 +179,9 @@ class DomainSetTest {
         ByteBuf longName = Unpooled.buffer();
         try {
             for (int i = 0; i < 5; i++) {
-                longName.writeByte(60).writeBytes("a".repeat(60).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                longName.writeByte(60).writeBytes("a".repeat(60).getBytes(StandardCharsets.US_ASCII));
             }
-            longName.writeByte(3).writeBytes("com".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).writeByte(0);
+            longName.writeByte(3).writeBytes("com".getBytes(StandardCharsets.US_ASCII)).writeByte(0);
             assertThat(set.match(longName, 0)).isEqualTo(NO_MATCH);
         } finally {
             longName.release();
@@ -215,7 +216,8 @@ class DomainSetTest {
             String name = randomName(random, labels);
             int flags = 1 + random.nextInt(3);
             assertThat(b.add(name, flags, i)).isTrue();
-            model.merge(name.toLowerCase(Locale.ROOT), new int[] {flags, i}, (old, n) -> new int[] {old[0] | n[0], old[1]});
+            model.merge(name.toLowerCase(Locale.ROOT), new int[] {flags, i},
+                    (old, n) -> new int[] {old[0] | n[0], old[1]});
         }
         DomainSet set = b.build();
         assertThat(set.size()).isEqualTo(model.size());
