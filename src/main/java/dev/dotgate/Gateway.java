@@ -32,6 +32,7 @@ import dev.dotgate.upstream.DatagramUpstream;
 import dev.dotgate.upstream.Routes;
 import dev.dotgate.upstream.StreamUpstream;
 import dev.dotgate.upstream.Upstream;
+import dev.dotgate.upstream.UpstreamCounters;
 import dev.dotgate.upstream.UpstreamGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -76,6 +77,27 @@ public final class Gateway implements AutoCloseable {
     private MetricsServer metricsServer;
     private volatile SslContext dotContext;
     private volatile ServerIdentity identity;
+    private final dev.dotgate.cache.CacheMeter cacheMeter = new dev.dotgate.cache.CacheMeter() {
+        @Override
+        public void hit() {
+            metrics.cacheHit();
+        }
+
+        @Override
+        public void miss() {
+            metrics.cacheMiss();
+        }
+
+        @Override
+        public void stale() {
+            metrics.cacheStale();
+        }
+
+        @Override
+        public void prefetch() {
+            metrics.cachePrefetch();
+        }
+    };
 
     public Gateway(GatewayConfig config) {
         this.config = config;
@@ -160,7 +182,7 @@ public final class Gateway implements AutoCloseable {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
                     ? old.cache() : new AnswerCache(cfg.cache());
-            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis());
+            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
             next = caching;
         } else {
             caching = null;
@@ -178,8 +200,7 @@ public final class Gateway implements AutoCloseable {
             CachingResolver c = caching;
             return c == null ? 0 : c.cache().estimatedBytes();
         });
-        metrics.cacheCounters(() -> caching == null ? null : caching.cache(), () -> caching);
-        metrics.eventCounters(() -> events.written(), () -> events.dropped());
+        metrics.registerEvents(() -> events.written(), () -> events.dropped());
         metrics.gauge("dotgate.blocklist.names", "names on the loaded blocklists", () -> {
             Policy p = policy;
             return p == null || p.blocklists() == null ? 0 : p.blocklists().size();
@@ -226,7 +247,6 @@ public final class Gateway implements AutoCloseable {
                 }
                 if (u == null) {
                     u = upstream(spec, options);
-                    metrics.upstream(u);
                 }
                 keep.put(key, u);
             }
@@ -238,15 +258,26 @@ public final class Gateway implements AutoCloseable {
     }
 
     private Upstream upstream(UpstreamSpec spec, UpstreamOptions options) {
+        String name = spec.toString();
+        boolean known = metrics.hasUpstream(name);
+        UpstreamCounters counters = metrics.upstream(name).counters();
+        if (!known) {
+            metrics.upstream(name).openConnections(() -> {
+                synchronized (upstreamsByKey) {
+                    return upstreamsByKey.values().stream().filter(u -> u.name().equals(name))
+                            .mapToInt(Upstream::openConnections).sum();
+                }
+            });
+        }
         switch (spec.protocol()) {
             case TLS:
-                return new StreamUpstream(spec, upstreamTls, group, options, stats);
+                return new StreamUpstream(spec, upstreamTls, group, options, stats, counters);
             case TCP:
-                return new StreamUpstream(spec, null, group, options, stats);
+                return new StreamUpstream(spec, null, group, options, stats, counters);
             default:
                 UpstreamSpec tcp = new UpstreamSpec(UpstreamSpec.Protocol.TCP, spec.address(), null);
                 return new DatagramUpstream(spec, group, options.timeout().toNanos(),
-                        new StreamUpstream(tcp, null, group, options, stats), stats);
+                        new StreamUpstream(tcp, null, group, options, stats, counters), stats, counters);
         }
     }
 

@@ -24,12 +24,14 @@ public final class CachingResolver implements Resolver {
     private final AnswerCache cache;
     private final Resolver next;
     private final long timeoutMillis;
+    private final CacheMeter meter;
     private final ConcurrentHashMap<CacheKey, Flight> flights = new ConcurrentHashMap<>();
     private final LongAdder prefetches = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
 
     /** {@code timeoutMillis}: how long a waiting query waits before it fails (or is served stale). */
-    public CachingResolver(AnswerCache cache, Resolver next, long timeoutMillis) {
+    public CachingResolver(AnswerCache cache, Resolver next, long timeoutMillis, CacheMeter meter) {
+        this.meter = meter;
         this.cache = cache;
         this.next = next;
         this.timeoutMillis = timeoutMillis;
@@ -57,8 +59,9 @@ public final class CachingResolver implements Resolver {
     public void resolve(Exchange exchange) {
         ByteBuf query = exchange.query();
         CacheKey key = CacheKey.of(query, exchange.info());
-        AnswerCache.Lookup hit = cache.lookup(key, query, exchange.alloc());
-        if (hit.isHit()) {
+        CacheLookup hit = cache.lookup(key, query, exchange.alloc());
+        if (hit.hit()) {
+            meter.hit();
             Exchange refresh = hit.prefetchDue() ? exchange.internalCopy(Responder.DISCARD) : null;
             exchange.answer(hit.answer(), Decision.CACHED, null);
             if (refresh != null) {
@@ -66,6 +69,7 @@ public final class CachingResolver implements Resolver {
             }
             return;
         }
+        meter.miss();
         for (int tries = 0; tries < 2; tries++) {
             Flight flight = new Flight(key, exchange);
             Flight running = flights.putIfAbsent(key, flight);
@@ -91,6 +95,7 @@ public final class CachingResolver implements Resolver {
             return;
         }
         prefetches.increment();
+        meter.prefetch();
         refresh.hook(flight);
         next.resolve(refresh);
     }
@@ -148,7 +153,11 @@ public final class CachingResolver implements Resolver {
                     w.fail(rcode, decision, exchange.reason());
                 }
             }
-            return cache.stale(key, exchange.query(), exchange.alloc());
+            ByteBuf stale = cache.stale(key, exchange.query(), exchange.alloc());
+            if (stale != null) {
+                meter.stale();
+            }
+            return stale;
         }
     }
 }

@@ -107,7 +107,7 @@ public final class ConfigLoader {
     private String negativeMaxTtl = "1h";
     private String staleWindow = "1d";
     private boolean prefetch = true;
-    private long prefetchMinHits = 3;
+    private long prefetchMinHits = 2;
     private String events = "off";
     private long eventsQueue = 65_536;
     private String metricsListen;

@@ -34,10 +34,11 @@ public final class DatagramUpstream implements Upstream {
     private final Channel channel;
     private final ScheduledFuture<?> ticker;
     private volatile boolean closed;
-    private final UpstreamCounters counters = new UpstreamCounters();
+    private final UpstreamCounters counters;
 
     public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, long timeoutNanos, StreamUpstream tcpFallback,
-            Stats stats) {
+            Stats stats, UpstreamCounters counters) {
+        this.counters = counters;
         this.spec = spec;
         this.stats = stats;
         this.loop = group.next();

@@ -49,10 +49,12 @@ public final class StreamUpstream implements Upstream {
     private long retryAtNanos;       // guarded by this
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
-    private final UpstreamCounters counters = new UpstreamCounters();
+    private final UpstreamCounters counters;
 
+    /** {@code counters}: where this upstream counts its queries, errors and connects (for its metrics). */
     public StreamUpstream(UpstreamSpec spec, SslContext tls, EventLoopGroup group, UpstreamOptions options,
-            Stats stats) {
+            Stats stats, UpstreamCounters counters) {
+        this.counters = counters;
         this.spec = spec;
         this.tls = tls;
         this.group = group;

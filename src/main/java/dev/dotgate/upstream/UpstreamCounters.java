@@ -6,8 +6,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class UpstreamCounters {
     /** Queries sent (every attempt). */
     public final LongAdder queries = new LongAdder();
-    /** Answers received and matched to a query. */
-    public final LongAdder answers = new LongAdder();
     /** Attempts lost: the connection died or the upstream could not take the query. */
     public final LongAdder errors = new LongAdder();
     /** Queries that reached the timeout with this upstream as the last one asked. */

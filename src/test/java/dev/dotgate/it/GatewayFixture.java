@@ -23,6 +23,38 @@ public final class GatewayFixture implements AutoCloseable {
         gateway.start();
     }
 
+    private GatewayFixture(GatewayConfig config) throws Exception {
+        this.config = config;
+        gateway = new Gateway(config);
+        gateway.start();
+    }
+
+    /**
+     * A gateway from a TOML config (written to {@code dir/dotgate.toml}) plus loopback listeners on free ports,
+     * {@code upstreams} and the test CA; {@code tweak} may adjust settings that have no config key.
+     */
+    public static GatewayFixture fromToml(Path dir, String toml, Path upstreamCa, String timeout,
+            java.util.function.UnaryOperator<GatewayConfig> tweak, String... upstreams) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        Path file = dir.resolve("dotgate.toml");
+        java.nio.file.Files.writeString(file, toml);
+        GatewayConfig cfg = ConfigLoader.load(file, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"),
+                List.of("127.0.0.1:0"), List.of(upstreams), upstreamCa, dir.resolve("data"), "dotgate.test",
+                timeout));
+        return new GatewayFixture(tweak.apply(cfg));
+    }
+
+    /** The config that {@link #fromToml} would build for {@code toml}, for {@link Gateway#reload}. */
+    public GatewayConfig reconfigured(Path dir, String toml, String... upstreams) throws Exception {
+        Path file = dir.resolve("dotgate.toml");
+        java.nio.file.Files.writeString(file, toml);
+        List<String> ups = upstreams.length > 0 ? List.of(upstreams)
+                : config.upstream().servers().stream().map(Object::toString).toList();
+        return ConfigLoader.load(file, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"),
+                List.of("127.0.0.1:0"), ups, config.upstream().ca(), dir.resolve("data"), "dotgate.test",
+                dev.dotgate.config.Durations.format(config.upstream().timeout())));
+    }
+
     public int udpPort() {
         return gateway.address(Transport.UDP).getPort();
     }

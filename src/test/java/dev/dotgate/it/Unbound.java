@@ -7,8 +7,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Unbound serving DNS-over-TLS on loopback, with a certificate from a test CA made by the openssl tool.
- * It answers locally: {@code a.test} (A 192.0.2.1), {@code big.test} (TXT too large for 512-byte UDP), and any
- * name under {@code bench.test} (A 192.0.2.2), so no test needs the internet.
+ * It answers locally: {@code a.test} (A 192.0.2.1), {@code big.test} (TXT too large for 512-byte UDP), any
+ * name under {@code bench.test} (A 192.0.2.2), {@code short.test} (A with TTL 3) and {@code two.test} (TTL 2);
+ * other names under {@code test.} are NXDOMAIN with the zone's SOA (negative TTL 60), every other name NXDOMAIN
+ * without one, so no test needs the internet. Every query it receives is logged, so tests can count them.
  */
 public final class Unbound implements AutoCloseable {
     public static final String AUTH_NAME = "upstream.test";
@@ -18,6 +20,11 @@ public final class Unbound implements AutoCloseable {
     private Process process;
 
     public Unbound(Path dir) throws IOException {
+        this(dir, "");
+    }
+
+    /** With {@code extra} appended to the server: section, e.g. more {@code local-data:} lines. */
+    public Unbound(Path dir, String extra) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.port = Ports.free();
         this.plainPort = Ports.free();
@@ -47,11 +54,17 @@ public final class Unbound implements AutoCloseable {
                   tcp-idle-timeout: 30000
                   do-ip6: no
                   local-zone: "." static
+                  log-queries: yes
                   local-zone: "test." static
+                  local-data: "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 60"
                   local-data: "a.test. 300 IN A 192.0.2.1"
+                  local-data: "short.test. 3 IN A 192.0.2.3"
+                  local-data: "two.test. 2 IN A 192.0.2.4"
                   local-zone: "bench.test." redirect
                   local-data: "bench.test. 300 IN A 192.0.2.2"
-                %3$s""".formatted(port, dir, big, plainPort));
+                %3$s%5$s
+                """.formatted(port, dir, big, plainPort, extra.isEmpty() ? "" : "  " + extra.strip()
+                        .replace("\n", "\n  ")));
         start();
     }
 
@@ -64,6 +77,15 @@ public final class Unbound implements AutoCloseable {
         return plainPort;
     }
 
+    /** How many queries for {@code name} (no trailing dot, any type) this Unbound has received so far. */
+    public long queriesFor(String name) throws IOException {
+        String needle = " " + name.toLowerCase(java.util.Locale.ROOT) + ". ";
+        try (var lines = Files.lines(dir.resolve("unbound.log"))) {
+            return lines.filter(l -> l.contains(" info: ") && l.toLowerCase(java.util.Locale.ROOT).contains(needle))
+                    .count();
+        }
+    }
+
     public Path caFile() {
         return dir.resolve("ca.pem");
     }
@@ -74,7 +96,8 @@ public final class Unbound implements AutoCloseable {
 
     public void start() throws IOException {
         process = new ProcessBuilder("unbound", "-d", "-c", dir.resolve("unbound.conf").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("unbound.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("unbound.log").toFile())).start();
         Ports.awaitListening(port, 10_000);
     }
 

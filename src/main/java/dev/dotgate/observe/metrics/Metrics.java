@@ -273,6 +273,11 @@ public final class Metrics implements AutoCloseable {
         Gauge.builder(name, value).description(help).strongReference(true).register(registry);
     }
 
+    /** Whether meters exist for an upstream of this name. */
+    public boolean hasUpstream(String name) {
+        return upstreams.containsKey(name);
+    }
+
     /** The meters of one upstream, created on the first call for {@code name}, e.g. "tls://127.0.0.1:853#q". */
     public UpstreamMeters upstream(String name) {
         return upstreams.computeIfAbsent(name, n -> new UpstreamMeters(registry, n));

@@ -1,16 +1,21 @@
 package dev.dotgate.observe.metrics;
 
+import dev.dotgate.upstream.UpstreamCounters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The meters of one upstream, labelled {@code upstream="NAME"}; created once by {@link Metrics#upstream}. Every
- * method is lock-free and allocation-free.
+ * The meters of one upstream, labelled {@code upstream="NAME"}; created once by {@link Metrics#upstream}. Errors,
+ * timeouts and connects are read from the upstream's {@link UpstreamCounters}, which the upstream bumps itself
+ * and which outlive a reload that replaces the upstream by one of the same name. Every method is lock-free and
+ * allocation-free.
  */
 public final class UpstreamMeters {
     private final MeterRegistry registry;
@@ -18,10 +23,7 @@ public final class UpstreamMeters {
     private final Tags tags;
     private final Counter answers;
     private final Timer duration;
-    private final Counter errors;
-    private final Counter timeouts;
-    private final Counter connects;
-    private final Counter connectFailures;
+    private final UpstreamCounters counters = new UpstreamCounters();
 
     UpstreamMeters(MeterRegistry registry, String name) {
         this.registry = registry;
@@ -33,18 +35,26 @@ public final class UpstreamMeters {
                 .tags(tags).register(registry);
         this.duration = Metrics.latencyTimer(Metrics.UPSTREAM_DURATION,
                 "Time from sending a query to the upstream until its answer arrived", tags, registry);
-        this.errors = Counter.builder(Metrics.UPSTREAM_ERRORS)
+        FunctionCounter.builder("dotgate.upstream.queries", counters.queries, LongAdder::sum)
+                .description("Queries sent to the upstream (every attempt, retries included)")
+                .tags(tags).register(registry);
+        FunctionCounter.builder(Metrics.UPSTREAM_ERRORS, counters.errors, LongAdder::sum)
                 .description("Queries lost on the upstream: connection failed or closed, malformed answer")
                 .tags(tags).register(registry);
-        this.timeouts = Counter.builder(Metrics.UPSTREAM_TIMEOUTS)
+        FunctionCounter.builder(Metrics.UPSTREAM_TIMEOUTS, counters.timeouts, LongAdder::sum)
                 .description("Queries the upstream did not answer in time")
                 .tags(tags).register(registry);
-        this.connects = Counter.builder(Metrics.UPSTREAM_CONNECTS)
+        FunctionCounter.builder(Metrics.UPSTREAM_CONNECTS, counters.connects, LongAdder::sum)
                 .description("Connections to the upstream established (first and re-connections)")
                 .tags(tags).register(registry);
-        this.connectFailures = Counter.builder(Metrics.UPSTREAM_CONNECT_FAILURES)
+        FunctionCounter.builder(Metrics.UPSTREAM_CONNECT_FAILURES, counters.connectFailures, LongAdder::sum)
                 .description("Connection attempts to the upstream that failed (TCP or TLS)")
                 .tags(tags).register(registry);
+    }
+
+    /** The counters the upstream of this name bumps. */
+    public UpstreamCounters counters() {
+        return counters;
     }
 
     /** The upstream's label value. */
@@ -60,22 +70,22 @@ public final class UpstreamMeters {
 
     /** A query was lost on this upstream (not a timeout). */
     public void error() {
-        errors.increment();
+        counters.errors.increment();
     }
 
     /** A query got no answer in time. */
     public void timeout() {
-        timeouts.increment();
+        counters.timeouts.increment();
     }
 
     /** A connection was established (also the first). */
     public void reconnect() {
-        connects.increment();
+        counters.connects.increment();
     }
 
     /** A connection attempt failed. */
     public void connectFailure() {
-        connectFailures.increment();
+        counters.connectFailures.increment();
     }
 
     /** Registers the gauge of open connections to this upstream; the supplier is held strongly. */

@@ -1,0 +1,38 @@
+package dev.dotgate.observe;
+
+import dev.dotgate.observe.metrics.Metrics;
+import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.ConnectionObserver;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts open TCP and DoT client connections and DoT handshakes into the metrics. */
+public final class ConnectionMeter implements ConnectionObserver {
+    private final Metrics metrics;
+    private final AtomicInteger tcp = new AtomicInteger();
+    private final AtomicInteger dot = new AtomicInteger();
+
+    public ConnectionMeter(Metrics metrics) {
+        this.metrics = metrics;
+        metrics.tcpConnectionsOpen(tcp::get);
+        metrics.dotConnectionsOpen(dot::get);
+    }
+
+    @Override
+    public void opened(Transport transport) {
+        (transport == Transport.DOT ? dot : tcp).incrementAndGet();
+    }
+
+    @Override
+    public void closed(Transport transport) {
+        (transport == Transport.DOT ? dot : tcp).decrementAndGet();
+    }
+
+    @Override
+    public void handshake(boolean ok, String cause) {
+        if (ok) {
+            metrics.dotHandshake();
+        } else {
+            metrics.dotHandshakeFailure(cause);
+        }
+    }
+}
