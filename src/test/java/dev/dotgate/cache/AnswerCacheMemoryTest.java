@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Type;
@@ -29,14 +27,16 @@ class AnswerCacheMemoryTest {
         return used;
     }
 
-    @Test
-    void measuresBytesPerEntry() throws Exception {
+    private static AnswerCache cache() {
         CacheOptions d = CacheOptions.defaults();
-        AnswerCache cache = new AnswerCache(new CacheOptions(true, ENTRIES, d.minTtl(), d.maxTtl(),
-                d.negativeMaxTtl(), d.staleWindow(), d.staleTtl(), d.prefetchThreshold(), d.prefetchMinHits()));
-        long before = usedHeap();
+        return new AnswerCache(new CacheOptions(true, ENTRIES, d.minTtl(), d.maxTtl(), d.negativeMaxTtl(),
+                d.staleWindow(), d.staleTtl(), d.prefetchThreshold(), d.prefetchMinHits()));
+    }
+
+    /** Fills {@code cache} with {@code count} entries and returns the total of their wire lengths. */
+    private static long fill(AnswerCache cache, int count) throws Exception {
         long wireBytes = 0;
-        for (int i = 0; i < ENTRIES; i++) {
+        for (int i = 0; i < count; i++) {
             String name = String.format("host-%06d.example-cdn.com.", i);
             Message q = Messages.query(name, Type.A);
             Message a = Messages.answer(q, Messages.rr(name + " 300 IN A 192.0.2." + (i & 0xFF)));
@@ -51,6 +51,15 @@ class AnswerCacheMemoryTest {
                 answer.release();
             }
         }
+        return wireBytes;
+    }
+
+    @Test
+    void measuresBytesPerEntry() throws Exception {
+        fill(cache(), 2_000); // loads and warms every class involved, so the baseline below already holds them
+        long before = usedHeap();
+        AnswerCache cache = cache();
+        long wireBytes = fill(cache, ENTRIES);
         long after = usedHeap();
         assertThat(cache.size()).isEqualTo(ENTRIES);
         double perEntry = (after - before) / (double) ENTRIES;
@@ -59,7 +68,7 @@ class AnswerCacheMemoryTest {
         System.out.printf("answer cache: %d entries, %.1f answer bytes each, measured %.1f bytes/entry "
                         + "(overhead %.1f), estimated %.1f bytes/entry%n",
                 ENTRIES, answerBytes, perEntry, perEntry - answerBytes, estimated);
-        assertThat(estimated).isBetween(perEntry * 0.75, perEntry * 1.25);
+        assertThat(estimated).isBetween(perEntry * 0.8, perEntry * 1.2);
         cache.invalidateAll();
         assertThat(cache.estimatedBytes()).isZero();
     }
