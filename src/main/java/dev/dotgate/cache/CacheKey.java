@@ -1,0 +1,131 @@
+package dev.dotgate.cache;
+
+import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.Names;
+import dev.dotgate.wire.QueryInfo;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+
+/**
+ * What a cached answer is filed under: the question name as lower-cased wire bytes, the question type and class,
+ * and the parts of the query that change what an upstream answers: whether it had an OPT record at all (a client
+ * without EDNS must never receive one), its DO bit, and its CD bit (an answer fetched with checking disabled must
+ * not reach a client that wants validated data). Immutable; one byte array per key, nothing decoded to text.
+ */
+public final class CacheKey {
+    static final int FLAG_CD = 0x0010;
+
+    private static final int EDNS = 1;
+    private static final int DNSSEC_OK = 2;
+    private static final int CHECKING_DISABLED = 4;
+    /** qtype (2), qclass (2), flags (1) after the name. */
+    private static final int TAIL = 5;
+
+    private final byte[] bytes;
+    private final int hash;
+
+    private CacheKey(byte[] bytes) {
+        this.bytes = bytes;
+        this.hash = Arrays.hashCode(bytes);
+    }
+
+    /**
+     * The key of {@code query}, which {@code info} must describe as {@link QueryInfo.Status#OK}. Reads the question
+     * in place; does not move indexes or take ownership.
+     */
+    public static CacheKey of(ByteBuf query, QueryInfo info) {
+        if (info.status() != QueryInfo.Status.OK) {
+            throw new IllegalArgumentException("not a well-formed query: " + info.status());
+        }
+        int nameStart = query.readerIndex() + Dns.HEADER_LENGTH;
+        int nameLength = info.questionEnd() - Dns.HEADER_LENGTH - 4;
+        byte[] b = new byte[nameLength + TAIL];
+        for (int k = 0; k < nameLength; k++) {
+            b[k] = lower(query.getByte(nameStart + k)); // label lengths are at most 63, below 'A'
+        }
+        b[nameLength] = (byte) (info.qtype() >>> 8);
+        b[nameLength + 1] = (byte) info.qtype();
+        b[nameLength + 2] = (byte) (info.qclass() >>> 8);
+        b[nameLength + 3] = (byte) info.qclass();
+        int flags = (info.hasOpt() ? EDNS : 0) | (info.dnssecOk() ? DNSSEC_OK : 0)
+                | ((Dns.flags(query) & FLAG_CD) != 0 ? CHECKING_DISABLED : 0);
+        b[nameLength + 4] = (byte) flags;
+        return new CacheKey(b);
+    }
+
+    private static byte lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
+    }
+
+    /** Length of the question name in wire form; the question section is this plus 4. */
+    int nameLength() {
+        return bytes.length - TAIL;
+    }
+
+    public int qtype() {
+        return ((bytes[nameLength()] & 0xFF) << 8) | (bytes[nameLength() + 1] & 0xFF);
+    }
+
+    public int qclass() {
+        return ((bytes[nameLength() + 2] & 0xFF) << 8) | (bytes[nameLength() + 3] & 0xFF);
+    }
+
+    /** Whether the query carried an OPT record. */
+    public boolean edns() {
+        return (bytes[nameLength() + 4] & EDNS) != 0;
+    }
+
+    public boolean dnssecOk() {
+        return (bytes[nameLength() + 4] & DNSSEC_OK) != 0;
+    }
+
+    public boolean checkingDisabled() {
+        return (bytes[nameLength() + 4] & CHECKING_DISABLED) != 0;
+    }
+
+    /**
+     * Whether the question starting at {@code index} of {@code m} (an uncompressed name, type, class) is this key's,
+     * the name compared case-insensitively. Returns the index just past the question, or {@link Names#MALFORMED}
+     * when it is unreadable or another question.
+     */
+    int matchQuestion(ByteBuf m, int index, int end) {
+        int nameEnd = Names.skipUncompressed(m, index, end);
+        int length = nameLength();
+        if (nameEnd == Names.MALFORMED || nameEnd - index != length || nameEnd + 4 > end) {
+            return Names.MALFORMED;
+        }
+        for (int k = 0; k < length; k++) {
+            if (lower(m.getByte(index + k)) != bytes[k]) {
+                return Names.MALFORMED;
+            }
+        }
+        if (m.getUnsignedShort(nameEnd) != qtype() || m.getUnsignedShort(nameEnd + 2) != qclass()) {
+            return Names.MALFORMED;
+        }
+        return nameEnd + 4;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CacheKey other && hash == other.hash && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    /** For logs and test failures: "name/type/class" plus the EDNS state. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        while (i < nameLength() && bytes[i] != 0) {
+            int len = bytes[i];
+            sb.append(new String(bytes, i + 1, len, java.nio.charset.StandardCharsets.ISO_8859_1)).append('.');
+            i += len + 1;
+        }
+        return (sb.length() == 0 ? "." : sb) + "/" + qtype() + "/" + qclass() + (edns() ? " edns" : "")
+                + (dnssecOk() ? " do" : "") + (checkingDisabled() ? " cd" : "");
+    }
+}
