@@ -30,7 +30,7 @@ public final class DnsClient {
 
     public static Message query(String name, int type, int id) {
         try {
-            Message m = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+            Message m = Message.newQuery(Record.newRecord(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN));
             m.getHeader().setID(id);
             return m;
         } catch (IOException e) {

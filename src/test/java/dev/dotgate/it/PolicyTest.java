@@ -64,6 +64,7 @@ class PolicyTest {
         Path allow = Files.writeString(tmp.resolve("allow.txt"), "# what the workload may reach\na.test\n*.bench.test\n");
         try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("allow"),
                 "[policy]\nallowlist = \"" + allow + "\"\n", unbound.caFile(), "2s", c -> c, unbound.uri())) {
+            long benchBefore = unbound.queriesFor("bench.test");
             assertThat(first(ask(gw, "a.test", Type.A))).isEqualTo("192.0.2.1");
             assertThat(first(ask(gw, "api.bench.test", Type.A))).isEqualTo("192.0.2.2");
             assertThat(ask(gw, "bench.test", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
@@ -71,7 +72,7 @@ class PolicyTest {
             assertThat(ask(gw, "sub.a.test", Type.TXT).getRcode()).isEqualTo(Rcode.REFUSED);
             assertThat(dig(gw, "+tcp", "exfil.example.org", "TXT")).contains("status: REFUSED");
             assertThat(unbound.queriesFor("evil.test")).isZero();
-            assertThat(unbound.queriesFor("bench.test")).isZero();
+            assertThat(unbound.queriesFor("bench.test")).isEqualTo(benchBefore);
             assertThat(unbound.queriesFor("sub.a.test")).isZero();
             assertThat(unbound.queriesFor("exfil.example.org")).isZero();
             assertThat(unbound.queriesFor("api.bench.test")).isEqualTo(1);
@@ -119,7 +120,7 @@ class PolicyTest {
             Message m = ask(gw, "h99999.ads.example", Type.A);
             assertThat(first(m)).isEqualTo("0.0.0.0");
             assertThat(m.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(42);
-            assertThat(first(ask(gw, "p0.track.example", Type.AAAA))).isEqualTo("::");
+            assertThat(first(ask(gw, "p0.track.example", Type.AAAA))).isEqualTo("0:0:0:0:0:0:0:0");
             assertThat(first(ask(gw, "deep.a512.adblock.example", Type.A))).isEqualTo("0.0.0.0");
             Message mx = ask(gw, "a7.adblock.example", Type.MX);
             assertThat(mx.getRcode()).isEqualTo(Rcode.NOERROR);
