@@ -25,6 +25,9 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     private final java.util.concurrent.atomic.AtomicBoolean stopped;
     private final java.util.List<Channel> allSockets;
     private Channel channel;
+    /** True while this socket's event loop is inside a read batch; answers made meanwhile are flushed at its end. */
+    private boolean reading;
+    private boolean unflushed;
 
     /**
      * {@code inflight} is shared by every UDP socket in {@code allSockets}; whichever socket sees the count fall
@@ -48,6 +51,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         DatagramPacket packet = (DatagramPacket) msg;
         if (inflight.incrementAndGet() >= maxInflight) {
             ctx.channel().config().setAutoRead(false);
@@ -68,7 +72,25 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
             answer.release();
             stats.truncated.increment();
         }
-        channel.writeAndFlush(new DatagramPacket(out, exchange.client()), channel.voidPromise());
+        DatagramPacket reply = new DatagramPacket(out, exchange.client());
+        if (channel.eventLoop().inEventLoop() && reading) {
+            // Answered while reading (cache hits, local answers, policy): sent together at the end of the read
+            // batch, which the epoll transport turns into one sendmmsg.
+            channel.write(reply, channel.voidPromise());
+            unflushed = true;
+        } else {
+            channel.writeAndFlush(reply, channel.voidPromise());
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     private void done() {
