@@ -71,6 +71,8 @@ public final class Gateway implements AutoCloseable {
     private ListRefresher refresher;
     private volatile CachingResolver caching;
     private volatile EventSink events = EventSink.OFF;
+    private final java.util.concurrent.atomic.LongAdder retiredEventsWritten = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder retiredEventsDropped = new java.util.concurrent.atomic.LongAdder();
     private QueryReporter reporter;
     private QueryIntake intake;
     private Listeners listeners;
@@ -200,7 +202,8 @@ public final class Gateway implements AutoCloseable {
             CachingResolver c = caching;
             return c == null ? 0 : c.cache().estimatedBytes();
         });
-        metrics.registerEvents(() -> events.written(), () -> events.dropped());
+        metrics.registerEvents(() -> retiredEventsWritten.sum() + events.written(),
+                () -> retiredEventsDropped.sum() + events.dropped());
         metrics.gauge("dotgate.blocklist.names", "names on the loaded blocklists", () -> {
             Policy p = policy;
             return p == null || p.blocklists() == null ? 0 : p.blocklists().size();
@@ -282,16 +285,25 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startRefresher(GatewayConfig cfg) {
-        if (refresher != null) {
-            refresher.close();
-            refresher = null;
-        }
-        if (!cfg.policy().blocklists().isEmpty()) {
-            refresher = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), lists -> {
+        synchronized (this) {
+            if (refresher != null) {
+                refresher.close();
+                refresher = null;
+            }
+            if (cfg.policy().blocklists().isEmpty()) {
+                return;
+            }
+            ListRefresher[] self = new ListRefresher[1];
+            self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), lists -> {
                 synchronized (this) {
-                    policy = policy.withBlocklists(lists);
+                    // A refresh that was already running when a reload replaced this refresher must not put
+                    // the old lists back.
+                    if (refresher == self[0] && self[0] != null) {
+                        policy = policy.withBlocklists(lists);
+                    }
                 }
             });
+            refresher = self[0];
         }
     }
 
@@ -305,27 +317,41 @@ public final class Gateway implements AutoCloseable {
     public synchronized void reload(GatewayConfig next) throws IOException {
         GatewayConfig previous = config;
         Policy newPolicy = PolicyLoader.load(next.policy(), next.dataDir());
-        EventSink newEvents = events;
-        if (!next.observe().events().equals(previous.observe().events())
-                || next.observe().eventsQueue() != previous.observe().eventsQueue()) {
-            newEvents = EventSinks.open(next.observe().events(), next.observe().eventsQueue());
-        }
         for (String[] change : restartOnly(previous, next)) {
             log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
         }
+        if (!next.observe().events().equals(previous.observe().events())
+                || next.observe().eventsQueue() != previous.observe().eventsQueue()) {
+            EventSink old = events;
+            if (next.observe().events().equals(previous.observe().events())) {
+                retireEvents(old); // same file: never two writers appending to it at once
+                events = EventSinks.open(next.observe().events(), next.observe().eventsQueue());
+            } else {
+                EventSink opened = EventSinks.open(next.observe().events(), next.observe().eventsQueue());
+                events = opened;
+                retireEvents(old);
+            }
+        }
+        boolean routesChanged = !next.upstream().servers().equals(previous.upstream().servers())
+                || !next.forwards().equals(previous.forwards());
         routes = buildRoutes(next);
         policy = newPolicy;
-        EventSink oldEvents = events;
-        events = newEvents;
-        if (oldEvents != newEvents) {
-            oldEvents.close();
-        }
         intake.resolver(chain(next, previous));
+        if (routesChanged && caching != null) {
+            caching.cache().invalidateAll(); // answers from upstreams that no longer answer these names
+        }
         config = next;
         startRefresher(next);
         log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
                 newPolicy.blocklists() == null ? 0 : newPolicy.blocklists().size(), next.forwards().size(),
                 next.cache().enabled() ? "on" : "off");
+    }
+
+    /** Closes a replaced event sink, keeping its totals in the counters. */
+    private void retireEvents(EventSink old) {
+        old.close();
+        retiredEventsWritten.add(old.written());
+        retiredEventsDropped.add(old.dropped());
     }
 
     private static List<String[]> restartOnly(GatewayConfig a, GatewayConfig b) {
@@ -402,14 +428,18 @@ public final class Gateway implements AutoCloseable {
                     .append(" cacheStale=").append(c.cache().staleHits()).append(" prefetches=")
                     .append(c.prefetches()).append(" coalesced=").append(c.coalesced());
         }
-        sb.append(" eventsWritten=").append(events.written()).append(" eventsDropped=").append(events.dropped());
+        sb.append(" eventsWritten=").append(retiredEventsWritten.sum() + events.written())
+                .append(" eventsDropped=").append(retiredEventsDropped.sum() + events.dropped());
         return sb.toString();
     }
 
     @Override
     public void close() {
-        if (refresher != null) {
-            refresher.close();
+        synchronized (this) {
+            if (refresher != null) {
+                refresher.close();
+                refresher = null;
+            }
         }
         if (listeners != null) {
             listeners.closeAll();

@@ -75,7 +75,8 @@ final class CachedAnswer {
         ByteBuf out = alloc.buffer(message.length);
         out.writeBytes(message);
         out.setShort(0, Dns.id(query));
-        out.setShort(2, (out.getUnsignedShort(2) & ~Dns.FLAG_RD) | (Dns.flags(query) & Dns.FLAG_RD));
+        // RD as the client asked; AA cleared: an answer from memory is not authoritative (RFC 1035 6.2).
+        out.setShort(2, (out.getUnsignedShort(2) & ~(Dns.FLAG_RD | Dns.FLAG_AA)) | (Dns.flags(query) & Dns.FLAG_RD));
         out.setBytes(Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
         for (int offset : ttlOffsets) {
             long ttl;

@@ -58,6 +58,12 @@ public final class CachingResolver implements Resolver {
     @Override
     public void resolve(Exchange exchange) {
         ByteBuf query = exchange.query();
+        if ((dev.dotgate.wire.Dns.flags(query) & dev.dotgate.wire.Dns.FLAG_RD) == 0) {
+            // A non-recursive query gets whatever the upstream has at hand (or a refusal): never stored, never
+            // shared with recursive queries.
+            next.resolve(exchange);
+            return;
+        }
         CacheKey key = CacheKey.of(query, exchange.info());
         CacheLookup hit = cache.lookup(key, query, exchange.alloc());
         if (hit.hit()) {
@@ -78,9 +84,11 @@ public final class CachingResolver implements Resolver {
                 next.resolve(exchange);
                 return;
             }
+            exchange.hook(running); // before joining: a failure of the leader right after must find it
             if (running.join(exchange)) {
-                exchange.hook(running);
-                exchange.startTimer(timeoutMillis);
+                if (!exchange.isDone()) {
+                    exchange.startTimer(timeoutMillis);
+                }
                 return;
             }
         }
@@ -152,6 +160,9 @@ public final class CachingResolver implements Resolver {
                 for (Exchange w : finish()) {
                     w.fail(rcode, decision, exchange.reason());
                 }
+            }
+            if (exchange.isInternal()) {
+                return null; // a failed prefetch: the entry it refreshes is still there
             }
             ByteBuf stale = cache.stale(key, exchange.query(), exchange.alloc());
             if (stale != null) {

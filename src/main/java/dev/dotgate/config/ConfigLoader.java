@@ -207,13 +207,13 @@ public final class ConfigLoader {
         JsonNode acl = table(root, "acl");
         if (acl != null) {
             checkKeys(acl, "acl.", ACL);
-            JsonNode p = table(acl, "plain");
+            JsonNode p = table(acl, "acl.plain");
             if (p != null) {
                 checkKeys(p, "acl.plain.", ACL_LIST);
                 plainAllow = list(p, "acl.plain.allow", plainAllow);
                 plainDeny = list(p, "acl.plain.deny", plainDeny);
             }
-            JsonNode d = table(acl, "dot");
+            JsonNode d = table(acl, "acl.dot");
             if (d != null) {
                 checkKeys(d, "acl.dot.", ACL_LIST);
                 dotAllow = list(d, "acl.dot.allow", dotAllow);
@@ -381,7 +381,8 @@ public final class ConfigLoader {
             String prefix = forwardZones.get(i)[1];
             String normal = zone.endsWith(".") && zone.length() > 1 ? zone.substring(0, zone.length() - 1) : zone;
             normal = normal.toLowerCase(Locale.ROOT);
-            if (!normal.matches("[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*")) {
+            if (normal.length() > 253
+                    || !normal.matches("[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*")) {
                 throw ConfigException.of(prefix + "zone", zone, "is not a domain name");
             }
             List<UpstreamSpec> specs = new ArrayList<>();
@@ -394,17 +395,33 @@ public final class ConfigLoader {
     }
 
     private CacheOptions cache() throws ConfigException {
-        Duration min = Durations.parse("cache.min_ttl", minTtl);
-        Duration max = positive("cache.max_ttl", maxTtl);
+        Duration min = seconds("cache.min_ttl", minTtl);
+        Duration max = seconds("cache.max_ttl", maxTtl);
+        if (max.isZero()) {
+            throw ConfigException.of("cache.max_ttl", maxTtl, "must be at least 1s (to turn the cache off, set "
+                    + "cache.enabled = false)");
+        }
         if (min.compareTo(max) > 0) {
             throw ConfigException.of("cache.min_ttl", minTtl, "is longer than cache.max_ttl (" + maxTtl + ")");
         }
         CacheOptions d = CacheOptions.defaults();
         return new CacheOptions(cacheEnabled, (int) range("cache.max_entries", cacheEntries, 1, 100_000_000), min,
-                max, Durations.parse("cache.negative_max_ttl", negativeMaxTtl),
-                Durations.parse("cache.stale_window", staleWindow), d.staleTtl(),
+                max, seconds("cache.negative_max_ttl", negativeMaxTtl),
+                seconds("cache.stale_window", staleWindow), d.staleTtl(),
                 prefetch ? d.prefetchThreshold() : 0,
                 (int) range("cache.prefetch_min_hits", prefetchMinHits, 1, 1_000_000));
+    }
+
+    /** A cache duration: whole seconds, at most a year (DNS TTLs are 32-bit seconds; longer makes no sense). */
+    private static Duration seconds(String key, String value) throws ConfigException {
+        Duration d = Durations.parse(key, value);
+        if (d.toMillis() % 1000 != 0) {
+            throw ConfigException.of(key, value, "must be whole seconds (TTLs are counted in seconds)");
+        }
+        if (d.compareTo(Duration.ofDays(365)) > 0) {
+            throw ConfigException.of(key, value, "is longer than a year");
+        }
+        return d;
     }
 
     private ObserveOptions observe() throws ConfigException {
@@ -475,7 +492,7 @@ public final class ConfigLoader {
     }
 
     private static JsonNode table(JsonNode node, String key) throws ConfigException {
-        JsonNode v = node.get(key);
+        JsonNode v = node.get(key.substring(key.lastIndexOf('.') + 1));
         if (v != null && !v.isObject()) {
             throw ConfigException.of(key, v.asText(), "must be a table ([" + key + "])");
         }

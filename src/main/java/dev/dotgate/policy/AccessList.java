@@ -2,6 +2,7 @@ package dev.dotgate.policy;
 
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -52,12 +53,14 @@ public final class AccessList {
         String text = range.trim();
         int slash = text.indexOf('/');
         String host = slash < 0 ? text : text.substring(0, slash);
-        if (!host.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+        // Strict literals only: no BSD short forms ("10/8" would silently mean 0.0.0.0/8) and never a lookup.
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
+        if (bytes == null || !(NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host))) {
             throw new IllegalArgumentException(key + ": '" + range + "' is not an IP address or CIDR range");
         }
         InetAddress address;
         try {
-            address = InetAddress.getByName(host); // an IP literal: no lookup happens
+            address = InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(key + ": '" + range + "' is not an IP address or CIDR range");
         }

@@ -213,7 +213,7 @@ public final class Exchange {
     /** Completes with SERVFAIL after {@code millis} unless answered before. Scheduled on the client's loop. */
     public void startTimer(long millis) {
         timeout = executor.schedule(() -> {
-            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null)) {
+            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null) && !internal) {
                 stats.servfailTimeout.increment();
             }
         }, millis, TimeUnit.MILLISECONDS);
@@ -301,6 +301,7 @@ public final class Exchange {
             int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
             if (copy.readableBytes() >= info.questionEnd()) {
                 copy.setBytes(Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
+                copy.setShort(2, (copy.getUnsignedShort(2) & ~Dns.FLAG_RD) | (Dns.flags(query) & Dns.FLAG_RD));
             }
         }
         return answer(copy, decision, reason);
@@ -321,6 +322,7 @@ public final class Exchange {
         if (!done.compareAndSet(false, true)) {
             return false;
         }
+        this.reason = reason; // for the hook, which passes it on to queries that waited on this one
         CompletionHook h = hook;
         if (h != null && (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED)) {
             ByteBuf stale = h.failing(this, rcode, decision);
@@ -342,7 +344,7 @@ public final class Exchange {
         this.decision = decision;
         this.reason = reason;
         this.rcode = Dns.rcode(reply);
-        if (decision == Decision.FORWARDED) {
+        if (decision == Decision.FORWARDED && !internal) {
             stats.answered.increment();
         }
         observer.completed(this);

@@ -41,7 +41,8 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
         UpstreamGroup group = exchange.route();
         Upstream upstream = group.select(exchange.upstream());
         if (upstream == null) {
-            if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "no upstream available")) {
+            if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "no upstream available")
+                    && !exchange.isInternal()) {
                 stats.servfailNoUpstream.increment();
             }
             return;
@@ -63,7 +64,8 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
             stats.retries.increment();
             log.debug("retrying query after lost attempt: {}", cause.toString());
             dispatch(exchange);
-        } else if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "attempts lost")) {
+        } else if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "attempts lost")
+                && !exchange.isInternal()) {
             stats.servfailNoUpstream.increment();
         }
     }

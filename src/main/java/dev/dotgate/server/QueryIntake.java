@@ -76,7 +76,8 @@ public final class QueryIntake {
             case OK:
                 Exchange exchange = new Exchange(msg, info, transport, client, executor, responder, alloc, stats,
                         observer);
-                if (transport != Transport.DOT && !policy.get().acl(transport).allows(client)) {
+                // DoT clients were checked at connect; checked again per query so a reload applies to open connections.
+                if (!policy.get().acl(transport).allows(client)) {
                     stats.refusedAcl.increment();
                     exchange.fail(Dns.RCODE_REFUSED, Decision.REFUSED_ACL, "acl");
                 } else {

@@ -123,6 +123,10 @@ class CliTest {
         assertBad("[cache]\nmin_ttl = \"2h\"\nmax_ttl = \"1h\"\n", "cache.min_ttl: '2h' is longer than cache.max_ttl");
         assertBad("[metrics]\nlisten = \"localhost:9153\"\n", "metrics.listen: 'localhost:9153'");
         assertBad("[events]\nsinc = \"stdout\"\n", "events.sinc: unknown setting");
+        assertBad("[cache]\nstale_window = \"30000d\"\n", "cache.stale_window: '30000d' is longer than a year");
+        assertBad("[cache]\nmax_ttl = \"500ms\"\n", "cache.max_ttl: '500ms' must be whole seconds");
+        assertBad("[acl]\nplain = 1\n", "acl.plain: '1' must be a table");
+        assertBad("[acl.plain]\nallow = [\"10/8\"]\n", "acl.plain.allow: '10/8' is not an IP address or CIDR range");
     }
 
     private void assertBad(String toml, String expected) throws Exception {
