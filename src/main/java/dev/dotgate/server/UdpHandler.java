@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * drops and counts) until a quarter of them are answered.
  */
 final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder {
+    /** Largest UDP query read whole; with epoll, up to 16 datagrams of this size arrive per recvmmsg call. */
+    static final int MAX_QUERY = 4096;
+
     private final QueryIntake intake;
     private final Stats stats;
     private final AtomicInteger inflight;
@@ -56,8 +59,15 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
         if (inflight.incrementAndGet() >= maxInflight) {
             ctx.channel().config().setAutoRead(false);
         }
-        var outcome = intake.accept(packet.content(), Transport.UDP, packet.sender(), ctx.executor(), this,
-                ctx.alloc());
+        ByteBuf content = packet.content();
+        if (content.capacity() > MAX_QUERY) {
+            // A slice of a recvmmsg batch buffer: copied to its own small buffer, so a query waiting on a slow
+            // upstream does not keep the whole batch buffer alive.
+            ByteBuf own = ctx.alloc().buffer(content.readableBytes()).writeBytes(content);
+            packet.release();
+            content = own;
+        }
+        var outcome = intake.accept(content, Transport.UDP, packet.sender(), ctx.executor(), this, ctx.alloc());
         if (outcome == QueryIntake.Outcome.REJECTED) {
             done();
         }

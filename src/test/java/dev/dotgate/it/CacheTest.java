@@ -70,6 +70,22 @@ class CacheTest {
     }
 
     @Test
+    void nonRecursiveQueriesAreNeitherCachedNorServedFromTheCache() throws Exception {
+        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("norec"), "", unbound.caFile(), "2s",
+                c -> c, unbound.uri())) {
+            long before = unbound.queriesFor("norec.bench.test");
+            for (int id = 1; id <= 2; id++) {
+                Message q = DnsClient.query("norec.bench.test", Type.A, id);
+                q.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+                Message m = DnsClient.udp(gw.udp(), q, 3000);
+                assertThat(m.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isFalse();
+            }
+            assertThat(unbound.queriesFor("norec.bench.test")).isEqualTo(before + 2);
+            assertThat(gw.gateway.caching().cache().size()).isZero();
+        }
+    }
+
+    @Test
     void negativeAnswerIsCachedForTheSoaMinimum() throws Exception {
         try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("neg"), "", unbound.caFile(), "2s",
                 c -> c, unbound.uri())) {

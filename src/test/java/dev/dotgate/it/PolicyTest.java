@@ -250,6 +250,12 @@ class PolicyTest {
                     .hasMessageContaining("policy.local");
             DnsClient.writeFramed(out, DnsClient.query("bench.test", Type.A, 3).toWire());
             assertThat(DnsClient.readFramed(in).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+            // An access list tightened by a reload applies to connections already open.
+            gw.gateway.reload(gw.reconfigured(dir, "[acl.dot]\ndeny = [\"127.0.0.1\"]\n"));
+            DnsClient.writeFramed(out, DnsClient.query("a.test", Type.A, 4).toWire());
+            Message refused = DnsClient.readFramed(in);
+            assertThat(refused.getHeader().getID()).isEqualTo(4);
+            assertThat(refused.getRcode()).isEqualTo(Rcode.REFUSED);
         }
     }
 }
