@@ -78,7 +78,9 @@ forward-zone:
 EOC
 unbound -d -c $W/upstream.conf > $W/upstream.log 2>&1 & PIDS+=($!)
 unbound -d -c $W/forwarder.conf > $W/forwarder.log 2>&1 & PIDS+=($!)
-./dotgate run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --upstream "tls://127.0.0.1:$UP#upstream.test" \
+# Run from a copy of the jar, so a rebuild during the run cannot pull classes from under it.
+./dotgate version >/dev/null && cp target/dotgate.jar $W/dotgate.jar
+java -jar $W/dotgate.jar run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --upstream "tls://127.0.0.1:$UP#upstream.test" \
   --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn > $W/dotgate.log 2>&1 & PIDS+=($!)
 
 SERVERS="dotgate unbound"

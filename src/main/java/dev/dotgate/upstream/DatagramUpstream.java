@@ -17,13 +17,17 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code udp://} upstream (a local resolver): one socket, random IDs, answers matched by ID, source and
- * question. A truncated answer (TC=1) is asked again over TCP through {@code tcpFallback}.
+ * question. A truncated answer (TC=1) is asked again over TCP through {@code tcpFallback}. When queries go
+ * unanswered for two thirds of the timeout with nothing at all coming back, they are retried elsewhere and the
+ * upstream is skipped for a back-off (1 s doubling to 30 s); the first answer ends it.
  */
 public final class DatagramUpstream implements Upstream {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DatagramUpstream.class);
     private final UpstreamSpec spec;
     private final Stats stats;
     private final EventLoop loop;
@@ -34,6 +38,13 @@ public final class DatagramUpstream implements Upstream {
     private final Channel channel;
     private final ScheduledFuture<?> ticker;
     private volatile boolean closed;
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private final long silentNanos;
+    private long lastAnswerNanos = System.nanoTime(); // loop only
+    private long backoffNanos;                        // loop only
+    private boolean down;                             // loop only
+    private volatile long downUntilNanos = System.nanoTime();
     private final UpstreamCounters counters;
 
     public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, long timeoutNanos, StreamUpstream tcpFallback,
@@ -43,6 +54,8 @@ public final class DatagramUpstream implements Upstream {
         this.stats = stats;
         this.loop = group.next();
         this.timeoutNanos = timeoutNanos;
+        // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).
+        this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), timeoutNanos * 2 / 3);
         this.tcpFallback = tcpFallback;
         this.channel = open(); // from the starting thread: never block the event loop on a bind
         this.ticker = startSweeping();
@@ -58,9 +71,13 @@ public final class DatagramUpstream implements Upstream {
         return counters;
     }
 
+    /**
+     * False while the upstream is backing off after it left queries unanswered with nothing else coming back
+     * (a datagram upstream gives no connection signal; silence is the only one).
+     */
     @Override
     public boolean available() {
-        return !closed;
+        return !closed && System.nanoTime() - downUntilNanos >= 0;
     }
 
     @Override
@@ -112,8 +129,28 @@ public final class DatagramUpstream implements Upstream {
     }
 
     private ScheduledFuture<?> startSweeping() {
-        return loop.scheduleAtFixedRate(() -> table.sweep(System.nanoTime(), timeoutNanos,
-                Math.max(timeoutNanos * 4, TimeUnit.SECONDS.toNanos(10)), expired), 100, 100, TimeUnit.MILLISECONDS);
+        return loop.scheduleAtFixedRate(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** Every 100 ms on the loop: expire old IDs, and retry elsewhere what a silent upstream left unanswered. */
+    private void sweep() {
+        long now = System.nanoTime();
+        List<Exchange> silent = table.takeUnanswered(now, silentNanos, lastAnswerNanos);
+        if (!silent.isEmpty()) {
+            backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+            downUntilNanos = now + backoffNanos;
+            stats.upstreamSilentClosed.increment();
+            if (!down) {
+                log.warn("upstream {} answered nothing for {} ms; other upstreams are used for {} ms", name(),
+                        silentNanos / 1_000_000, backoffNanos / 1_000_000);
+                down = true;
+            }
+            IOException cause = new IOException(name() + " is not answering");
+            for (Exchange e : silent) {
+                e.lost(cause);
+            }
+        }
+        table.sweep(now, timeoutNanos, Math.max(timeoutNanos * 4, TimeUnit.SECONDS.toNanos(10)), expired);
     }
 
     private void onAnswer(DatagramPacket packet) {
@@ -123,6 +160,12 @@ public final class DatagramUpstream implements Upstream {
             stats.upstreamMalformed.increment();
             packet.release();
             return;
+        }
+        lastAnswerNanos = System.nanoTime();
+        if (down) {
+            down = false;
+            backoffNanos = 0;
+            log.info("upstream {} is answering again", name());
         }
         int id = Dns.id(answer);
         Exchange exchange = table.get(id);

@@ -73,6 +73,33 @@ final class InflightTable {
     }
 
     /**
+     * Takes out, quarantining their IDs, the queries still waiting after {@code silentNanos} that were sent after
+     * {@code lastAnswerNanos} (nothing at all has come back since they left): for the caller to retry elsewhere.
+     */
+    List<Exchange> takeUnanswered(long nowNanos, long silentNanos, long lastAnswerNanos) {
+        List<Integer> ids = null;
+        for (IntObjectMap.PrimitiveEntry<Entry> pe : entries.entries()) {
+            Entry e = pe.value();
+            if (e.exchange != null && !e.exchange.isDone() && nowNanos - e.sinceNanos > silentNanos
+                    && e.sinceNanos - lastAnswerNanos > 0) {
+                if (ids == null) {
+                    ids = new ArrayList<>();
+                }
+                ids.add(pe.key());
+            }
+        }
+        if (ids == null) {
+            return List.of();
+        }
+        List<Exchange> out = new ArrayList<>(ids.size());
+        for (int id : ids) {
+            out.add(entries.put(id, new Entry(null, nowNanos)).exchange);
+            live--;
+        }
+        return out;
+    }
+
+    /**
      * Moves entries older than {@code timeoutNanos} to quarantine, frees quarantined IDs older than
      * {@code quarantineNanos}, and returns the send time of the oldest live entry (or {@code nowNanos}).
      * Returns the number of live entries that expired through {@code expired}.

@@ -2,7 +2,12 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +34,27 @@ class PlainUpstreamTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void aSilentUdpUpstreamIsSkippedAndItsQueriesRetriedElsewhere() throws Exception {
+        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
+                DelayProxy silent = new DelayProxy(new InetSocketAddress("127.0.0.1", 9), -1);
+                GatewayFixture gw = new GatewayFixture(tmp.resolve("data-silent"), null, "3s", silent.uri(),
+                        "udp://127.0.0.1:" + unbound.plainPort())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                Message m = DnsClient.udp(gw.udp(), DnsClient.query("q" + i + ".bench.test", Type.A, i), 5000);
+                assertThat(m).isNotNull();
+                assertThat(m.getRcode()).as("query " + i).isEqualTo(Rcode.NOERROR);
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            // Round robin would send every other query to the silent one and wait 3 s each time; instead the
+            // first silence (2 s) moves its queries elsewhere and the upstream is skipped for a while.
+            assertThat(millis).isLessThan(6000);
+            assertThat(silent.received()).isBetween(1, 3);
+            assertThat(gw.gateway.stats().upstreamSilentClosed.sum()).isPositive();
         }
     }
 }

@@ -108,7 +108,7 @@ public final class Metrics implements AutoCloseable {
             Map.entry("retries", "Queries sent again to another upstream after an attempt was lost"),
             Map.entry("upstreamConnects", "Upstream connections established, all upstreams (Stats)"),
             Map.entry("upstreamConnectFailures", "Upstream connection attempts that failed, all upstreams (Stats)"),
-            Map.entry("upstreamSilentClosed", "Upstream connections closed because they stopped answering"),
+            Map.entry("upstreamSilentClosed", "Upstream connections closed, or udp upstreams skipped, because they stopped answering"),
             Map.entry("upstreamIdleClosed", "Upstream connections closed after being idle"),
             Map.entry("upstreamUnmatched", "Upstream answers that matched no query in flight"),
             Map.entry("upstreamLate", "Upstream answers that arrived after their query had completed"),
