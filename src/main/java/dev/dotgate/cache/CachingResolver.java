@@ -155,6 +155,16 @@ public final class CachingResolver implements Resolver {
         }
 
         @Override
+        public void completed(Exchange exchange) {
+            if (exchange == leader && flights.get(key) == this) {
+                // Completed some other way than an upstream answer or failure: never leave a flight behind.
+                for (Exchange w : finish()) {
+                    w.fail(dev.dotgate.wire.Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "leader lost");
+                }
+            }
+        }
+
+        @Override
         public ByteBuf failing(Exchange exchange, int rcode, Decision decision) {
             if (exchange == leader) {
                 for (Exchange w : finish()) {

@@ -41,6 +41,10 @@ public final class Exchange {
          * answer (caller takes ownership, it goes out as {@link Decision#STALE}), or null to let it fail.
          */
         ByteBuf failing(Exchange exchange, int rcode, Decision decision);
+
+        /** The exchange has completed, however it did (after {@link #answered} or {@link #failing}). */
+        default void completed(Exchange exchange) {
+        }
     }
 
     private final ByteBuf query;
@@ -348,6 +352,10 @@ public final class Exchange {
             stats.answered.increment();
         }
         observer.completed(this);
+        CompletionHook h = hook;
+        if (h != null) {
+            h.completed(this);
+        }
         finish();
         responder.respond(this, reply);
     }

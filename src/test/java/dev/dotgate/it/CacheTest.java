@@ -109,9 +109,10 @@ class CacheTest {
 
     @Test
     void expiredAnswerIsServedStaleWhileTheUpstreamIsDown() throws Exception {
+        java.nio.file.Path events = tmp.resolve("stale-events.jsonl");
         try (Unbound own = new Unbound(tmp.resolve("unbound-stale"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("stale"), "", own.caFile(), "1s",
-                        c -> c, own.uri())) {
+                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("stale"),
+                        "[events]\nsink = \"" + events + "\"\n", own.caFile(), "1s", c -> c, own.uri())) {
             Message fresh = ask(gw, "two.test", Type.A, 1);
             assertThat(fresh.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(2);
             own.kill();
@@ -124,6 +125,13 @@ class CacheTest {
             assertThat(r.getTTL()).isEqualTo(30);
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1500);
             assertThat(gw.gateway.caching().cache().staleHits()).isEqualTo(1);
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (!java.nio.file.Files.readString(events).contains("\"decision\":\"stale\"")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(java.nio.file.Files.readString(events)).contains("\"name\":\"two.test.\"")
+                    .contains("\"decision\":\"stale\"");
             // A name never cached still fails.
             assertThat(ask(gw, "a.test", Type.A, 3).getRcode()).isEqualTo(Rcode.SERVFAIL);
         }

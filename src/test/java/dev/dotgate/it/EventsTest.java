@@ -29,7 +29,22 @@ class EventsTest {
         Path allow = Files.writeString(tmp.resolve("allow.txt"), "*.test\n");
         Path block = Files.writeString(tmp.resolve("ads.txt"), "ads.test\n");
         try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                DatagramSocket blackhole = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                DatagramSocket blackhole = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                java.net.ServerSocket mute = new java.net.ServerSocket(0, 50,
+                        java.net.InetAddress.getLoopbackAddress())) {
+            // A TCP upstream that takes connections and never answers: its queries time out.
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(mute.accept());
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
             String toml = """
                     [policy]
                     allowlist = "%s"
@@ -37,12 +52,15 @@ class EventsTest {
                     local = ["nas.home.arpa A 192.168.1.10"]
                     [[forward]]
                     zone = "slow.test"
+                    servers = ["tcp://127.0.0.1:%d"]
+                    [[forward]]
+                    zone = "gone.test"
                     servers = ["udp://127.0.0.1:%d"]
                     [acl.plain]
                     deny = ["127.0.0.2"]
                     [events]
                     sink = "%s"
-                    """.formatted(allow, block, blackhole.getLocalPort(), events);
+                    """.formatted(allow, block, mute.getLocalPort(), blackhole.getLocalPort(), events);
             try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, unbound.caFile(), "1s",
                     c -> c, unbound.uri())) {
                 ask(gw, "a.test", Type.A);               // forwarded
@@ -51,6 +69,7 @@ class EventsTest {
                 ask(gw, "x.ads.test", Type.AAAA);        // blocked by ads.txt
                 ask(gw, "www.example.org", Type.A);      // refused by the allowlist
                 ask(gw, "q.slow.test", Type.A);          // upstream timeout
+                ask(gw, "q.gone.test", Type.A);          // the only upstream is silent: failed early
                 try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
                     s.setSoTimeout(3000);
                     byte[] q = DnsClient.query("a.test", Type.A, 9).toWire();
@@ -59,7 +78,7 @@ class EventsTest {
                     byte[] garbage = {1, 2, 3};
                     s.send(new DatagramPacket(garbage, garbage.length, gw.udp())); // malformed, dropped
                 }
-                List<JsonNode> lines = await(events, 8);
+                List<JsonNode> lines = await(events, 9);
                 JsonNode e = find(lines, n -> n.path("data").path("name").asText().equals("a.test."));
                 assertThat(e.path("specversion").asText()).isEqualTo("1.0");
                 assertThat(e.path("type").asText()).isEqualTo("dev.dotgate.query");
@@ -83,8 +102,11 @@ class EventsTest {
                         .isEqualTo("REFUSED");
                 JsonNode timeout = decision(lines, "q.slow.test.", "upstream_timeout");
                 assertThat(timeout.path("rcode").asText()).isEqualTo("SERVFAIL");
-                assertThat(timeout.path("upstream").asText()).isEqualTo("udp://127.0.0.1:" + blackhole.getLocalPort());
+                assertThat(timeout.path("upstream").asText()).isEqualTo("tcp://127.0.0.1:" + mute.getLocalPort());
                 assertThat(timeout.path("latency_us").asLong()).isGreaterThanOrEqualTo(900_000);
+                JsonNode failed = decision(lines, "q.gone.test.", "upstream_failed");
+                assertThat(failed.path("rcode").asText()).isEqualTo("SERVFAIL");
+                assertThat(failed.path("upstream").asText()).isEqualTo("udp://127.0.0.1:" + blackhole.getLocalPort());
                 JsonNode acl = find(lines, n -> n.path("data").path("decision").asText().equals("refused_acl"));
                 assertThat(acl.path("data").path("client").asText()).isEqualTo("127.0.0.2");
                 assertThat(acl.path("data").path("reason").asText()).isEqualTo("acl");
