@@ -164,6 +164,7 @@ public final class Gateway implements AutoCloseable {
             listeners = new Listeners(cfg.listen(), group, threads, intake, stats, () -> dotContext,
                     new ConnectionMeter(metrics));
             listeners.start();
+            policy = withDiscovery(policy, cfg);
             startRefresher(cfg);
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {
             close();
@@ -316,7 +317,7 @@ public final class Gateway implements AutoCloseable {
      */
     public synchronized void reload(GatewayConfig next) throws IOException {
         GatewayConfig previous = config;
-        Policy newPolicy = PolicyLoader.load(next.policy(), next.dataDir());
+        Policy newPolicy = withDiscovery(PolicyLoader.load(next.policy(), next.dataDir()), next);
         for (String[] change : restartOnly(previous, next)) {
             log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
         }
@@ -352,6 +353,19 @@ public final class Gateway implements AutoCloseable {
         old.close();
         retiredEventsWritten.add(old.written());
         retiredEventsDropped.add(old.dropped());
+    }
+
+    /**
+     * Adds the DDR records (RFC 9462) for the bound DoT listeners to the local records, so clients asking
+     * {@code _dns.resolver.arpa} SVCB upgrade to DoT.
+     */
+    private Policy withDiscovery(Policy p, GatewayConfig cfg) {
+        List<InetSocketAddress> dot = listeners.streamAddresses(Transport.DOT);
+        if (dot.isEmpty()) {
+            return p;
+        }
+        return p.withLocal(dev.dotgate.policy.local.LocalRecords.parse(cfg.policy().local(),
+                dev.dotgate.discovery.DesignatedResolver.records(config.serverName(), dot)));
     }
 
     private static List<String[]> restartOnly(GatewayConfig a, GatewayConfig b) {

@@ -21,6 +21,11 @@ public record Policy(AccessList plainAcl, AccessList dotAcl, Allowlist allowlist
         return transport == Transport.DOT ? dotAcl : plainAcl;
     }
 
+    public Policy withLocal(LocalRecords records) {
+        return new Policy(plainAcl, dotAcl, allowlist, blocklists, blockMode, blockTtl,
+                records == null || records.isEmpty() ? null : records);
+    }
+
     public Policy withBlocklists(Blocklists lists) {
         return new Policy(plainAcl, dotAcl, allowlist, lists, blockMode, blockTtl, local);
     }

@@ -78,6 +78,17 @@ public final class Listeners {
         return List.copyOf(bound);
     }
 
+    /** The bound local addresses of the stream listeners of {@code transport} (TCP or DOT). */
+    public List<InetSocketAddress> streamAddresses(Transport transport) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Channel c : serverChannels) {
+            if (c.attr(TRANSPORT).get() == transport) {
+                out.add((InetSocketAddress) c.localAddress());
+            }
+        }
+        return out;
+    }
+
     /** The bound local address of each plain (UDP) listener, then each DoT listener. */
     public InetSocketAddress address(Transport transport, int index) {
         List<InetSocketAddress> out = new ArrayList<>();

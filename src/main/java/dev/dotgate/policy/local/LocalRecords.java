@@ -53,10 +53,21 @@ public final class LocalRecords {
      * loop through local names.
      */
     public static LocalRecords parse(List<String> entries) {
+        return parse(entries, List.of());
+    }
+
+    /**
+     * {@link #parse(List)} plus records the gateway publishes about itself ({@code builtIn}, e.g. the SVCB
+     * records of discovery), which may be of any type and are added after the configured ones.
+     */
+    public static LocalRecords parse(List<String> entries, List<Record> builtIn) {
         Map<NameKey, AnswerTemplates.Node> nodes = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             String text = entries.get(i);
             add(nodes, RecordParser.parse(i, text), i, text);
+        }
+        for (Record r : builtIn) {
+            add(nodes, r, entries.size(), r.toString());
         }
         Map<NameKey, AnswerTemplates.Node> derived = new LinkedHashMap<>();
         for (AnswerTemplates.Node node : nodes.values()) {
