@@ -40,9 +40,7 @@ public final class CacheKey {
         int nameStart = query.readerIndex() + Dns.HEADER_LENGTH;
         int nameLength = info.questionEnd() - Dns.HEADER_LENGTH - 4;
         byte[] b = new byte[nameLength + TAIL];
-        for (int k = 0; k < nameLength; k++) {
-            b[k] = lower(query.getByte(nameStart + k)); // label lengths are at most 63, below 'A'
-        }
+        Names.copyLowerCase(query, nameStart, b, nameLength);
         b[nameLength] = (byte) (info.qtype() >>> 8);
         b[nameLength + 1] = (byte) info.qtype();
         b[nameLength + 2] = (byte) (info.qclass() >>> 8);
@@ -51,10 +49,6 @@ public final class CacheKey {
                 | ((Dns.flags(query) & FLAG_CD) != 0 ? CHECKING_DISABLED : 0);
         b[nameLength + 4] = (byte) flags;
         return new CacheKey(b);
-    }
-
-    private static byte lower(byte c) {
-        return c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
     }
 
     /** Length of the question name in wire form; the question section is this plus 4. */
@@ -95,7 +89,7 @@ public final class CacheKey {
             return Names.MALFORMED;
         }
         for (int k = 0; k < length; k++) {
-            if (lower(m.getByte(index + k)) != bytes[k]) {
+            if (Names.toLower(m.getByte(index + k)) != bytes[k]) {
                 return Names.MALFORMED;
             }
         }

@@ -50,10 +50,6 @@ public final class CachingResolver implements Resolver {
         return coalesced.sum();
     }
 
-    /** Questions in flight upstream right now. */
-    public int flightsInProgress() {
-        return flights.size();
-    }
 
     @Override
     public void resolve(Exchange exchange) {

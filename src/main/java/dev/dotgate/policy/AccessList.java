@@ -19,15 +19,10 @@ public final class AccessList {
     public static final List<String> PRIVATE = List.of("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12",
             "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10");
 
-    private final List<String> allowText;
-    private final List<String> denyText;
     private final IpSubnetFilterRule[] allow;
     private final IpSubnetFilterRule[] deny;
 
-    private AccessList(List<String> allowText, List<String> denyText, IpSubnetFilterRule[] allow,
-            IpSubnetFilterRule[] deny) {
-        this.allowText = allowText;
-        this.denyText = denyText;
+    private AccessList(IpSubnetFilterRule[] allow, IpSubnetFilterRule[] deny) {
         this.allow = allow;
         this.deny = deny;
     }
@@ -37,7 +32,7 @@ public final class AccessList {
      * names the setting in the error.
      */
     public static AccessList of(String key, List<String> allow, List<String> deny) {
-        return new AccessList(List.copyOf(allow), List.copyOf(deny), rules(key + ".allow", allow),
+        return new AccessList(rules(key + ".allow", allow),
                 rules(key + ".deny", deny));
     }
 
@@ -96,11 +91,4 @@ public final class AccessList {
         return false;
     }
 
-    public List<String> allowRanges() {
-        return allowText;
-    }
-
-    public List<String> denyRanges() {
-        return denyText;
-    }
 }

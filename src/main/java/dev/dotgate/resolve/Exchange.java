@@ -123,19 +123,6 @@ public final class Exchange {
         return internal;
     }
 
-    /** Runs {@code action} on the query bytes (client ID, client case) unless completed; false when completed. */
-    public synchronized boolean withQuery(java.util.function.Consumer<ByteBuf> action) {
-        if (released) {
-            return false;
-        }
-        action.accept(query);
-        return true;
-    }
-
-    public EventExecutor executor() {
-        return executor;
-    }
-
     public ByteBufAllocator alloc() {
         return alloc;
     }

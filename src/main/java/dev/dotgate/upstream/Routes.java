@@ -15,13 +15,10 @@ import java.util.Map;
 public final class Routes {
     private final UpstreamGroup defaultGroup;
     private final List<UpstreamGroup> zoneGroups;
-    private final List<String> zoneNames;
     private final DomainSet zones;
 
-    private Routes(UpstreamGroup defaultGroup, List<String> zoneNames, List<UpstreamGroup> zoneGroups,
-            DomainSet zones) {
+    private Routes(UpstreamGroup defaultGroup, List<UpstreamGroup> zoneGroups, DomainSet zones) {
         this.defaultGroup = defaultGroup;
-        this.zoneNames = zoneNames;
         this.zoneGroups = zoneGroups;
         this.zones = zones;
     }
@@ -29,16 +26,14 @@ public final class Routes {
     /** {@code zones}: zone name (no trailing dot needed) to its upstream group, in config order. */
     public static Routes of(UpstreamGroup defaultGroup, Map<String, UpstreamGroup> zones) {
         DomainSet.Builder b = DomainSet.builder();
-        List<String> names = new ArrayList<>();
         List<UpstreamGroup> groups = new ArrayList<>();
         for (Map.Entry<String, UpstreamGroup> e : new LinkedHashMap<>(zones).entrySet()) {
             if (!b.add(e.getKey(), DomainSet.SELF | DomainSet.BELOW, groups.size())) {
                 throw new IllegalArgumentException("'" + e.getKey() + "' is not a valid zone name");
             }
-            names.add(e.getKey());
             groups.add(e.getValue());
         }
-        return new Routes(defaultGroup, List.copyOf(names), List.copyOf(groups), b.build());
+        return new Routes(defaultGroup, List.copyOf(groups), b.build());
     }
 
     /** The group for the question name of {@code query} (a well-formed query, read in place). */
@@ -54,20 +49,5 @@ public final class Routes {
         return defaultGroup;
     }
 
-    /** Every upstream of every group, each once. */
-    public List<Upstream> all() {
-        List<Upstream> out = new ArrayList<>(defaultGroup.all());
-        for (UpstreamGroup g : zoneGroups) {
-            for (Upstream u : g.all()) {
-                if (!out.contains(u)) {
-                    out.add(u);
-                }
-            }
-        }
-        return out;
-    }
 
-    public List<String> zoneNames() {
-        return zoneNames;
-    }
 }

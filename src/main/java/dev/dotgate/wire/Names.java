@@ -61,6 +61,21 @@ public final class Names {
         return MALFORMED;
     }
 
+    /**
+     * Copies {@code length} bytes of a wire-form name from {@code buf} at {@code index} into {@code dst} from 0,
+     * ASCII letters lower-cased (label lengths are at most 63, below 'A', so they pass unchanged). Does not move
+     * indexes.
+     */
+    public static void copyLowerCase(ByteBuf buf, int index, byte[] dst, int length) {
+        buf.getBytes(index, dst, 0, length);
+        for (int k = 0; k < length; k++) {
+            byte c = dst[k];
+            if (c >= 'A' && c <= 'Z') {
+                dst[k] = (byte) (c + 32);
+            }
+        }
+    }
+
     /** Compares two byte ranges ASCII case-insensitively (names may differ in case, RFC 4343). */
     public static boolean equalsIgnoreCase(ByteBuf a, int aIndex, ByteBuf b, int bIndex, int length) {
         for (int k = 0; k < length; k++) {
@@ -73,7 +88,8 @@ public final class Names {
         return true;
     }
 
-    private static int toLower(int c) {
+    /** ASCII lower case of one name byte (RFC 4343); other values pass unchanged. */
+    public static int toLower(int c) {
         return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
 

@@ -1,7 +1,6 @@
 package dev.dotgate.observe.metrics;
 
 import dev.dotgate.observe.Stats;
-import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
 import io.micrometer.core.instrument.Counter;
@@ -381,10 +380,6 @@ public final class Metrics implements AutoCloseable {
         held.add(dropped);
     }
 
-    /** {@link #registerEvents(Supplier, Supplier)} for a sink. */
-    public void registerEvents(EventSink sink) {
-        registerEvents(sink::written, sink::dropped);
-    }
 
     /** The Prometheus text format (0.0.4). */
     public String scrape() {

@@ -1,6 +1,7 @@
 package dev.dotgate.policy.local;
 
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.Names;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
@@ -25,10 +26,7 @@ final class NameKey {
     static NameKey ofQuestion(ByteBuf query, QueryInfo info) {
         int start = query.readerIndex() + Dns.HEADER_LENGTH;
         byte[] b = new byte[info.questionEnd() - Dns.HEADER_LENGTH - 4];
-        for (int k = 0; k < b.length; k++) {
-            byte c = query.getByte(start + k);
-            b[k] = c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c; // label lengths are at most 63, below 'A'
-        }
+        Names.copyLowerCase(query, start, b, b.length);
         return new NameKey(b);
     }
 
