@@ -5,26 +5,32 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.ConnectionObserver;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts open TCP and DoT client connections and DoT handshakes into the metrics. */
+/** Counts open TCP, DoT and DoH client connections and DoT handshakes into the metrics. */
 public final class ConnectionMeter implements ConnectionObserver {
     private final Metrics metrics;
     private final AtomicInteger tcp = new AtomicInteger();
     private final AtomicInteger dot = new AtomicInteger();
+    private final AtomicInteger doh = new AtomicInteger();
 
     public ConnectionMeter(Metrics metrics) {
         this.metrics = metrics;
         metrics.tcpConnectionsOpen(tcp::get);
         metrics.dotConnectionsOpen(dot::get);
+        metrics.dohConnectionsOpen(doh::get);
     }
 
     @Override
     public void opened(Transport transport) {
-        (transport == Transport.DOT ? dot : tcp).incrementAndGet();
+        counter(transport).incrementAndGet();
     }
 
     @Override
     public void closed(Transport transport) {
-        (transport == Transport.DOT ? dot : tcp).decrementAndGet();
+        counter(transport).decrementAndGet();
+    }
+
+    private AtomicInteger counter(Transport transport) {
+        return transport == Transport.DOT ? dot : transport == Transport.DOH ? doh : tcp;
     }
 
     @Override

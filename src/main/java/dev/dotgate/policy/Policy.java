@@ -18,7 +18,7 @@ public record Policy(AccessList plainAcl, AccessList dotAcl, Allowlist allowlist
         BlockMode blockMode, Duration blockTtl, LocalRecords local) {
 
     public AccessList acl(Transport transport) {
-        return transport == Transport.DOT ? dotAcl : plainAcl;
+        return transport.encrypted() ? dotAcl : plainAcl;
     }
 
     public Policy withLocal(LocalRecords records) {

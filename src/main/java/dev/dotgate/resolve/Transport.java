@@ -2,5 +2,10 @@ package dev.dotgate.resolve;
 
 /** How a query reached the gateway. */
 public enum Transport {
-    UDP, TCP, DOT
+    UDP, TCP, DOT, DOH;
+
+    /** DoT and DoH: carried inside TLS, so padding applies and the encrypted access list ({@code acl.dot}) rules. */
+    public boolean encrypted() {
+        return this == DOT || this == DOH;
+    }
 }

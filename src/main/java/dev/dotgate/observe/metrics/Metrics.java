@@ -313,6 +313,11 @@ public final class Metrics implements AutoCloseable {
         clientConnections("dot", open);
     }
 
+    /** Registers the gauge of open DoH client connections. */
+    public void dohConnectionsOpen(Supplier<Number> open) {
+        clientConnections("doh", open);
+    }
+
     /** Registers the gauge of open plain TCP client connections. */
     public void tcpConnectionsOpen(Supplier<Number> open) {
         clientConnections("tcp", open);
