@@ -78,6 +78,7 @@ public final class Gateway implements AutoCloseable {
     private Listeners listeners;
     private MetricsServer metricsServer;
     private volatile SslContext dotContext;
+    private volatile SslContext dohContext;
     private volatile ServerIdentity identity;
     private final dev.dotgate.cache.CacheMeter cacheMeter = new dev.dotgate.cache.CacheMeter() {
         @Override
@@ -129,7 +130,7 @@ public final class Gateway implements AutoCloseable {
         return policy;
     }
 
-    /** The certificate identity the DoT listener serves, or null when no DoT listener is configured. */
+    /** The certificate identity DoT and DoH listeners serve, or null when neither is configured. */
     public ServerIdentity identity() {
         return identity;
     }
@@ -153,7 +154,7 @@ public final class Gateway implements AutoCloseable {
             reporter = new QueryReporter(metrics, () -> events);
             intake = new QueryIntake(chain(cfg, null), stats, reporter, () -> policy);
             registerMetrics();
-            if (!cfg.listen().dot().isEmpty()) {
+            if (!cfg.listen().dot().isEmpty() || !cfg.listen().doh().isEmpty()) {
                 loadIdentity();
                 group.next().scheduleAtFixedRate(this::renewIfDue, RENEW_CHECK.toMinutes(), RENEW_CHECK.toMinutes(),
                         TimeUnit.MINUTES);
@@ -162,7 +163,7 @@ public final class Gateway implements AutoCloseable {
                 metricsServer = MetricsServer.start(cfg.observe().metricsListen(), metrics);
             }
             listeners = new Listeners(cfg.listen(), group, threads, intake, stats, () -> dotContext,
-                    new ConnectionMeter(metrics));
+                    () -> dohContext, new ConnectionMeter(metrics));
             listeners.start();
             policy = withDiscovery(policy, cfg);
             startRefresher(cfg);
@@ -356,16 +357,17 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Adds the DDR records (RFC 9462) for the bound DoT listeners to the local records, so clients asking
-     * {@code _dns.resolver.arpa} SVCB upgrade to DoT.
+     * Adds the DDR records (RFC 9462) for the bound DoT and DoH listeners to the local records, so clients asking
+     * {@code _dns.resolver.arpa} SVCB upgrade to DoT or DoH.
      */
     private Policy withDiscovery(Policy p, GatewayConfig cfg) {
         List<InetSocketAddress> dot = listeners.streamAddresses(Transport.DOT);
-        if (dot.isEmpty()) {
+        List<InetSocketAddress> doh = listeners.streamAddresses(Transport.DOH);
+        if (dot.isEmpty() && doh.isEmpty()) {
             return p;
         }
         return p.withLocal(dev.dotgate.policy.local.LocalRecords.parse(cfg.policy().local(),
-                dev.dotgate.discovery.DesignatedResolver.records(config.serverName(), dot)));
+                dev.dotgate.discovery.DesignatedResolver.records(config.serverName(), dot, doh)));
     }
 
     private static List<String[]> restartOnly(GatewayConfig a, GatewayConfig b) {
@@ -401,6 +403,7 @@ public final class Gateway implements AutoCloseable {
                 ? ServerIdentity.load(cfg.listen().cert(), cfg.listen().key())
                 : ServerIdentity.generated(cfg.dataDir(), cfg.serverName());
         dotContext = ServerTls.context(id);
+        dohContext = ServerTls.dohContext(id);
         identity = id;
     }
 

@@ -40,6 +40,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dot-listen", paramLabel = "HOST:PORT", description = "DNS-over-TLS address; repeatable (default 127.0.0.1:853)")
     List<String> dotListen = new ArrayList<>();
 
+    @Option(names = "--doh-listen", paramLabel = "HOST:PORT", description = "DNS-over-HTTPS address (https://HOST:PORT/dns-query); repeatable (default off)")
+    List<String> dohListen = new ArrayList<>();
+
     @Option(names = "--upstream", paramLabel = "URI", description = "tls://IP[:PORT][#NAME], udp://IP[:PORT] or tcp://IP[:PORT]; repeatable")
     List<String> upstreams = new ArrayList<>();
 
@@ -81,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
 
     private ConfigLoader.Overrides overrides() {
         return new ConfigLoader.Overrides(listen, dotListen, upstreams, upstreamCa, cert, key, dataDir, serverName,
-                upstreamTimeout, logLevel, allowlist, blocklists, noCache, events, metricsListen);
+                upstreamTimeout, logLevel, allowlist, blocklists, noCache, events, metricsListen, dohListen);
     }
 
     @Override

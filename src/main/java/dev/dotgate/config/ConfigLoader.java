@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "negative_max_ttl", "stale_window", "prefetch", "prefetch_min_hits");
     private static final Set<String> EVENTS = Set.of("sink", "queue");
     private static final Set<String> METRICS = Set.of("listen");
-    private static final Set<String> LISTEN = Set.of("plain", "dot", "cert", "key", "handshake_timeout",
+    private static final Set<String> LISTEN = Set.of("plain", "dot", "doh", "cert", "key", "handshake_timeout",
             "idle_timeout", "write_timeout", "max_connections", "max_queries_per_connection", "max_udp_inflight");
     private static final Set<String> UPSTREAM = Set.of("servers", "ca", "timeout", "pool_size",
             "max_queries_per_connection", "idle_timeout", "connect_timeout");
@@ -48,17 +48,18 @@ public final class ConfigLoader {
     /** Values from flags; null (or empty lists) where the flag was not given. */
     public record Overrides(List<String> listen, List<String> dotListen, List<String> upstreams, Path upstreamCa,
             Path cert, Path key, Path dataDir, String serverName, String upstreamTimeout, String logLevel,
-            Path allowlist, List<String> blocklists, boolean noCache, String events, String metricsListen) {
+            Path allowlist, List<String> blocklists, boolean noCache, String events, String metricsListen,
+            List<String> dohListen) {
         public static Overrides none() {
             return new Overrides(List.of(), List.of(), List.of(), null, null, null, null, null, null, null, null,
-                    List.of(), false, null, null);
+                    List.of(), false, null, null, List.of());
         }
 
         /** Only the addresses, upstreams and directories: what a test gateway needs. */
         public static Overrides basic(List<String> listen, List<String> dotListen, List<String> upstreams,
                 Path upstreamCa, Path dataDir, String serverName, String upstreamTimeout) {
             return new Overrides(listen, dotListen, upstreams, upstreamCa, null, null, dataDir, serverName,
-                    upstreamTimeout, null, null, List.of(), false, null, null);
+                    upstreamTimeout, null, null, List.of(), false, null, null, List.of());
         }
     }
 
@@ -86,6 +87,8 @@ public final class ConfigLoader {
     private String connectTimeout = "5s";
     private String plainKey = "listen.plain"; // the flag instead, when the flag gave the value
     private String dotKey = "listen.dot";
+    private List<String> doh = List.of();
+    private String dohKey = "listen.doh";
     private String allowlist;
     private String allowlistKey = "policy.allowlist";
     private List<String> blocklists = List.of();
@@ -149,6 +152,7 @@ public final class ConfigLoader {
             checkKeys(listen, "listen.", LISTEN);
             plain = list(listen, "listen.plain", plain);
             dot = list(listen, "listen.dot", dot);
+            doh = list(listen, "listen.doh", doh);
             cert = text(listen, "listen.cert", cert);
             key = text(listen, "listen.key", key);
             handshakeTimeout = text(listen, "listen.handshake_timeout", handshakeTimeout);
@@ -254,6 +258,10 @@ public final class ConfigLoader {
             dot = o.dotListen();
             dotKey = "--dot-listen";
         }
+        if (!o.dohListen().isEmpty()) {
+            doh = o.dohListen();
+            dohKey = "--doh-listen";
+        }
         if (!o.upstreams().isEmpty()) {
             servers = o.upstreams();
         }
@@ -282,8 +290,9 @@ public final class ConfigLoader {
     private GatewayConfig build() throws ConfigException {
         List<InetSocketAddress> plainAddresses = addresses(plainKey, plain);
         List<InetSocketAddress> dotAddresses = addresses(dotKey, dot);
-        if (plainAddresses.isEmpty() && dotAddresses.isEmpty()) {
-            throw new ConfigException("listen.plain and listen.dot are both empty: the gateway would accept nothing");
+        List<InetSocketAddress> dohAddresses = addresses(dohKey, doh);
+        if (plainAddresses.isEmpty() && dotAddresses.isEmpty() && dohAddresses.isEmpty()) {
+            throw new ConfigException("listen.plain, listen.dot and listen.doh are all empty: the gateway would accept nothing");
         }
         if ((cert == null) != (key == null)) {
             throw new ConfigException(cert == null ? "listen.key is set without listen.cert (--cert): give both or neither"
@@ -306,7 +315,7 @@ public final class ConfigLoader {
         if (!name.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
             throw ConfigException.of("server_name", serverName, "is not a valid host name");
         }
-        ListenOptions listen = new ListenOptions(plainAddresses, dotAddresses, certPath, keyPath,
+        ListenOptions listen = new ListenOptions(plainAddresses, dotAddresses, dohAddresses, certPath, keyPath,
                 positive("listen.handshake_timeout", handshakeTimeout),
                 positive("listen.idle_timeout", clientIdleTimeout),
                 positive("listen.write_timeout", writeTimeout),

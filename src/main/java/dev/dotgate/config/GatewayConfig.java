@@ -29,6 +29,7 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, Stri
         sb.append("\n[listen]\n");
         sb.append("plain = ").append(addresses(listen.plain())).append('\n');
         sb.append("dot = ").append(addresses(listen.dot())).append('\n');
+        sb.append("doh = ").append(addresses(listen.doh())).append('\n');
         if (listen.cert() != null) {
             sb.append("cert = ").append(q(listen.cert().toString())).append('\n');
             sb.append("key = ").append(q(listen.key().toString())).append('\n');

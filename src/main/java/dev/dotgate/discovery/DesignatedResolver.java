@@ -13,9 +13,9 @@ import org.xbill.DNS.Type;
 
 /**
  * Discovery of Designated Resolvers (RFC 9462, SVCB per RFC 9461): the SVCB records for
- * {@code _dns.resolver.arpa} that tell a client which starts on plain DNS where this gateway speaks DoT, so it can
- * upgrade itself. One record per DoT listener: ALPN dot, its port, and its address as a hint when it is a
- * specific one.
+ * {@code _dns.resolver.arpa} that tell a client which starts on plain DNS where this gateway speaks DoT and DoH,
+ * so it can upgrade itself. One record per listener: ALPN dot, or h2 with the URI template (dohpath, key 7), its
+ * port, and its address as a hint when it is a specific one. DoT records come first (priority 1, 2, ...).
  */
 public final class DesignatedResolver {
     public static final String NAME = "_dns.resolver.arpa.";
@@ -24,19 +24,35 @@ public final class DesignatedResolver {
     private DesignatedResolver() {
     }
 
-    /** The records for the bound DoT listeners, served under {@code serverName} (the certificate's name). */
-    public static List<Record> records(String serverName, List<InetSocketAddress> dotListeners) {
+    /** The DoH URI template clients fill in (RFC 9461 section 5). */
+    public static final String DOH_PATH = "/dns-query{?dns}";
+
+    /**
+     * The records for the bound DoT and DoH listeners, served under {@code serverName} (the certificate's
+     * name).
+     */
+    public static List<Record> records(String serverName, List<InetSocketAddress> dotListeners,
+            List<InetSocketAddress> dohListeners) {
         List<Record> out = new ArrayList<>();
         int priority = 1;
-        for (InetSocketAddress a : dotListeners) {
+        List<InetSocketAddress> all = new ArrayList<>(dotListeners);
+        all.addAll(dohListeners);
+        for (int i = 0; i < all.size(); i++) {
+            InetSocketAddress a = all.get(i);
+            boolean dot = i < dotListeners.size();
             StringBuilder data = new StringBuilder();
-            data.append(priority++).append(' ').append(serverName).append(". alpn=dot port=").append(a.getPort());
+            data.append(priority++).append(' ').append(serverName).append(dot ? ". alpn=dot" : ". alpn=h2")
+                    .append(" port=").append(a.getPort());
             if (!a.getAddress().isAnyLocalAddress()) {
                 if (a.getAddress() instanceof Inet4Address) {
                     data.append(" ipv4hint=").append(a.getAddress().getHostAddress());
                 } else if (a.getAddress() instanceof Inet6Address) {
                     data.append(" ipv6hint=").append(a.getAddress().getHostAddress().replaceAll("%.*", ""));
                 }
+            }
+            if (!dot) {
+                // dnsjava knows no "dohpath" name; key7 is its number (RFC 9461 section 5).
+                data.append(" key7=\"").append(DOH_PATH).append('"');
             }
             try {
                 out.add(Record.fromString(Name.fromString(NAME), Type.SVCB, DClass.IN, TTL, data.toString(),

@@ -5,6 +5,8 @@ import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.doh.DohProtocols;
+import dev.dotgate.server.doh.DohSettings;
 import dev.dotgate.tls.AlpnGuard;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -32,8 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Binds the UDP, TCP and DoT listeners and keeps track of their channels for shutdown. All three feed the same
- * {@link QueryIntake}; they differ only in framing (a 2-byte length prefix on streams) and TLS in front.
+ * Binds the UDP, TCP, DoT and DoH listeners and keeps track of their channels for shutdown. All feed the same
+ * {@link QueryIntake}; they differ only in framing (a 2-byte length prefix on streams, HTTP for DoH) and TLS in
+ * front.
  */
 public final class Listeners {
     private final ListenOptions options;
@@ -42,6 +45,7 @@ public final class Listeners {
     private final QueryIntake intake;
     private final Stats stats;
     private final Supplier<SslContext> dotContext;
+    private final Supplier<SslContext> dohContext;
     private final ConnectionObserver connectionObserver;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger udpInflight = new AtomicInteger();
@@ -51,9 +55,12 @@ public final class Listeners {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<String> bound = new ArrayList<>();
 
-    /** {@code dotContext} is asked for each new DoT connection, so a renewed certificate takes effect at once. */
+    /**
+     * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
+     * certificate takes effect at once.
+     */
     public Listeners(ListenOptions options, EventLoopGroup group, int threads, QueryIntake intake, Stats stats,
-            Supplier<SslContext> dotContext, ConnectionObserver connectionObserver) {
+            Supplier<SslContext> dotContext, Supplier<SslContext> dohContext, ConnectionObserver connectionObserver) {
         this.connectionObserver = connectionObserver;
         this.options = options;
         this.group = group;
@@ -61,7 +68,11 @@ public final class Listeners {
         this.intake = intake;
         this.stats = stats;
         this.dotContext = dotContext;
+        this.dohContext = dohContext;
+        this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis());
     }
+
+    private final DohSettings doh;
 
     public void start() throws BindFailure {
         for (InetSocketAddress a : options.plain()) {
@@ -71,6 +82,9 @@ public final class Listeners {
         for (InetSocketAddress a : options.dot()) {
             bindStream(a, Transport.DOT);
         }
+        for (InetSocketAddress a : options.doh()) {
+            bindStream(a, Transport.DOH);
+        }
     }
 
     /** What was bound, e.g. {@code udp 127.0.0.1:53}, with the real port when 0 was asked for. */
@@ -78,7 +92,7 @@ public final class Listeners {
         return List.copyOf(bound);
     }
 
-    /** The bound local addresses of the stream listeners of {@code transport} (TCP or DOT). */
+    /** The bound local addresses of the stream listeners of {@code transport} (TCP, DOT or DOH). */
     public List<InetSocketAddress> streamAddresses(Transport transport) {
         List<InetSocketAddress> out = new ArrayList<>();
         for (Channel c : serverChannels) {
@@ -152,7 +166,7 @@ public final class Listeners {
                         initClient(ch, transport);
                     }
                 });
-        String name = transport == Transport.DOT ? "dot" : "tcp";
+        String name = transport.name().toLowerCase(Locale.ROOT);
         Channel ch = bind(() -> b.bind(address), name, address);
         ch.attr(TRANSPORT).set(transport);
         serverChannels.add(ch);
@@ -160,8 +174,8 @@ public final class Listeners {
     }
 
     private void initClient(Channel ch, Transport transport) {
-        if (transport == Transport.DOT && !intake.admitsConnection(transport, (InetSocketAddress) ch.remoteAddress())) {
-            ch.close(); // outside the DoT access list: closed before any TLS is spent on it
+        if (transport.encrypted() && !intake.admitsConnection(transport, (InetSocketAddress) ch.remoteAddress())) {
+            ch.close(); // outside the DoT/DoH access list: closed before any TLS is spent on it
             return;
         }
         if (connections.incrementAndGet() > options.maxConnections()) {
@@ -183,6 +197,14 @@ public final class Listeners {
             p.addLast(new AlpnGuard(stats));
             p.addLast(ssl);
             p.addLast(new HandshakeWatcher(connectionObserver));
+        } else if (transport == Transport.DOH) {
+            SslHandler ssl = dohContext.get().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+            p.addLast(ssl);
+            p.addLast(new FlushConsolidationHandler(256, true));
+            p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            p.addLast(new DohProtocols(doh)); // HTTP/2 or HTTP/1.1 once ALPN has chosen
+            return;
         }
         p.addLast(new FlushConsolidationHandler(256, true));
         p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));

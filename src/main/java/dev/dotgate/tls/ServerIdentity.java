@@ -54,7 +54,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
         PrivateKey caKey;
         if (Files.exists(caFile) && Files.exists(caKeyFile)) {
             ca = Pem.readCertificates(caFile).get(0);
-            caKey = Pem.readPrivateKey(caKeyFile);
+            caKey = Pem.readPrivateKey(caKeyFile, ca.getPublicKey());
         } else {
             KeyPair keys = LocalCa.newKeyPair();
             ca = LocalCa.newCa(keys, "dotgate local CA " + serverName);
@@ -69,7 +69,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
         if (Files.exists(leafFile) && Files.exists(leafKeyFile)) {
             List<X509Certificate> chain = Pem.readCertificates(leafFile);
             if (current(chain.get(0), ca, dnsNames, addresses)) {
-                return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile), caFile);
+                return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile, chain.get(0).getPublicKey()), caFile);
             }
         }
         KeyPair leafKeys = LocalCa.newKeyPair();

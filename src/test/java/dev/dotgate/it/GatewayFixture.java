@@ -67,6 +67,10 @@ public final class GatewayFixture implements AutoCloseable {
         return gateway.address(Transport.DOT).getPort();
     }
 
+    public int dohPort() {
+        return gateway.address(Transport.DOH).getPort();
+    }
+
     public InetSocketAddress udp() {
         return gateway.address(Transport.UDP);
     }

@@ -1,0 +1,40 @@
+package dev.dotgate.server.doh;
+
+import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.Ttls;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.AsciiString;
+
+/** The HTTP side of a DoH answer: its freshness (RFC 8484 section 5.1). */
+final class DohAnswer {
+    static final AsciiString MEDIA_TYPE = AsciiString.cached(DohRequest.MEDIA_TYPE);
+    static final AsciiString NO_STORE = AsciiString.cached("no-store");
+    private static final int CACHED = 301;
+    private static final AsciiString[] MAX_AGE = new AsciiString[CACHED];
+
+    static {
+        for (int i = 0; i < CACHED; i++) {
+            MAX_AGE[i] = AsciiString.cached("max-age=" + i);
+        }
+    }
+
+    private DohAnswer() {
+    }
+
+    /**
+     * {@code max-age} of the smallest TTL in the answer, so no HTTP cache keeps it longer than DNS would;
+     * {@code no-store} for answers with no record to take a TTL from or an rcode other than NOERROR/NXDOMAIN
+     * (a failure must not be cached).
+     */
+    static CharSequence cacheControl(ByteBuf answer) {
+        int rcode = Dns.rcode(answer);
+        if (rcode != Dns.RCODE_NOERROR && rcode != Dns.RCODE_NXDOMAIN) {
+            return NO_STORE;
+        }
+        long ttl = Ttls.min(answer);
+        if (ttl == Ttls.NONE) {
+            return NO_STORE;
+        }
+        return ttl < CACHED ? MAX_AGE[(int) ttl] : "max-age=" + ttl;
+    }
+}

@@ -1,0 +1,226 @@
+package dev.dotgate.server.doh;
+
+import dev.dotgate.resolve.Exchange;
+import dev.dotgate.resolve.Responder;
+import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.QueryIntake;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * One HTTP/1.1 DoH connection, after Netty's codec and aggregator (which answers 413 to a body over 65,535 bytes
+ * itself). Requests may be pipelined; each gets a slot in arrival order, and answers go out in that order as
+ * HTTP/1.1 requires, however they resolve. With {@code maxInflight} requests waiting, reading pauses.
+ */
+final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
+    private final QueryIntake intake;
+    private final int maxInflight;
+    private final DohSettings settings;
+    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress client;
+    private boolean closed;
+
+    DohHttp1Handler(DohSettings settings) {
+        this.intake = settings.intake();
+        this.maxInflight = settings.maxInflight();
+        this.settings = settings;
+    }
+
+    /** One request's place in the answer order. */
+    private final class Slot implements Responder {
+        final boolean keepAlive;
+        FullHttpResponse response;
+
+        Slot(boolean keepAlive) {
+            this.keepAlive = keepAlive;
+        }
+
+        /** Takes ownership of {@code answer}; any thread. */
+        @Override
+        public void respond(Exchange exchange, ByteBuf answer) {
+            if (ctx.executor().inEventLoop()) {
+                answered(answer);
+            } else {
+                try {
+                    ctx.executor().execute(() -> answered(answer));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    answer.release(); // shutting down: the connection is gone
+                }
+            }
+        }
+
+        private void answered(ByteBuf answer) {
+            if (closed) {
+                answer.release();
+                return;
+            }
+            response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, answer);
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, DohAnswer.MEDIA_TYPE)
+                    .set(HttpHeaderNames.CACHE_CONTROL, DohAnswer.cacheControl(answer));
+            drain();
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.client = (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            handle(request);
+        } finally {
+            request.release();
+        }
+    }
+
+    private void handle(FullHttpRequest request) {
+        if (closed) {
+            return;
+        }
+        Slot slot = new Slot(HttpUtil.isKeepAlive(request));
+        slots.add(slot);
+        updateReading();
+        if (request.decoderResult().isFailure()) {
+            boolean tooLong = request.decoderResult().cause() instanceof TooLongFrameException;
+            error(slot, tooLong ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST,
+                    "cannot read the request: " + request.decoderResult().cause().getMessage(), true);
+            return;
+        }
+        HttpHeaders h = request.headers();
+        long contentLength = HttpUtil.getContentLength(request, -1L);
+        DohRequest req = DohRequest.of(request.method().name(), request.uri(), h.get(HttpHeaderNames.CONTENT_TYPE),
+                contentLength);
+        if (!req.ok()) {
+            error(slot, HttpResponseStatus.valueOf(req.status()), req.reason(), false);
+            return;
+        }
+        ByteBuf message;
+        if (req.postBody()) {
+            if (!request.content().isReadable()) {
+                error(slot, HttpResponseStatus.BAD_REQUEST, "POST without a body", false);
+                return;
+            }
+            message = request.content().retain();
+        } else {
+            message = req.message();
+        }
+        if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc())
+                == QueryIntake.Outcome.REJECTED) {
+            error(slot, HttpResponseStatus.BAD_REQUEST, "not a DNS query", false);
+        }
+    }
+
+    private void error(Slot slot, HttpResponseStatus status, String reason, boolean close) {
+        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), reason + "\n");
+        slot.response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (status.code() == 405) {
+            slot.response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
+        }
+        if (close) {
+            slot.response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        drain();
+    }
+
+    /** Sends the answers that are ready, in request order. */
+    private void drain() {
+        Slot head;
+        boolean wrote = false;
+        while (!closed && (head = slots.peek()) != null && head.response != null) {
+            slots.poll();
+            FullHttpResponse r = head.response;
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            boolean keep = head.keepAlive && !r.headers().contains(HttpHeaderNames.CONNECTION,
+                    HttpHeaderValues.CLOSE, true);
+            if (!keep) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                closed = true;
+                releaseSlots();
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.write(r, ctx.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        updateReading();
+    }
+
+    private void updateReading() {
+        boolean read = !closed && slots.size() < maxInflight && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+            if (read) {
+                ctx.read();
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        settings.writability(ctx, !closed && slots.size() < maxInflight);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (slots.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        releaseSlots();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseSlots() {
+        for (Slot s : slots) {
+            if (s.response != null) {
+                s.response.release();
+                s.response = null;
+            }
+        }
+        slots.clear();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

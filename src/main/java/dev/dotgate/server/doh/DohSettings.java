@@ -1,0 +1,36 @@
+package dev.dotgate.server.doh;
+
+import dev.dotgate.server.QueryIntake;
+
+/**
+ * What every DoH connection shares.
+ *
+ * @param intake      the query path all transports share
+ * @param maxInflight queries in flight per connection: HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS, and on
+ *                    HTTP/1.1 the requests read ahead of their answers
+ * @param writeTimeoutMillis a client that does not take our answers for this long is closed
+ */
+public record DohSettings(QueryIntake intake, int maxInflight, long writeTimeoutMillis) {
+    /**
+     * Pauses reading while the client does not take our answers, and closes the connection when that lasts
+     * the write timeout. Call from {@code channelWritabilityChanged}; {@code reading} says whether reading
+     * should go on otherwise.
+     */
+    void writability(io.netty.channel.ChannelHandlerContext ctx, boolean reading) {
+        io.netty.channel.Channel ch = ctx.channel();
+        boolean read = reading && ch.isWritable();
+        if (ch.config().isAutoRead() != read) {
+            ch.config().setAutoRead(read);
+            if (read) {
+                ctx.read();
+            }
+        }
+        if (!ch.isWritable()) {
+            ctx.executor().schedule(() -> {
+                if (!ch.isWritable()) {
+                    ch.close();
+                }
+            }, writeTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+}
