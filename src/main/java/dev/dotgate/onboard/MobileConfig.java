@@ -61,7 +61,7 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
             payloads.add(root);
             content.append(hex(der));
         }
-        List<String> addresses = serverAddresses.stream().map(InetAddress::getHostAddress).toList();
+        List<String> addresses = serverAddresses.stream().map(io.netty.util.NetUtil::toAddressString).toList();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("DNSProtocol", "TLS");
         settings.put("ServerName", serverName);
