@@ -28,7 +28,7 @@ public final class InstallSteps {
                 .append("Encrypted DNS via ").append(serverName).append("\"; it is in use when selected there.\n");
         sb.append("Mac:\n");
         sb.append("  1. Open the URL (or double-click the .mobileconfig file), then System Settings > Privacy & Security"
-                + " > Profiles (on macOS 13 and later: General > Device Management), double-click the profile and"
+                + " > Profiles (on newer macOS: System Settings > General > Device Management), double-click the profile and"
                 + " click Install.\n");
         if (withCa) {
             sb.append("  2. The CA lands in the System keychain. If DNS-over-TLS still fails, open Keychain Access,"
