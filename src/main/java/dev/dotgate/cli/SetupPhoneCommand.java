@@ -143,6 +143,10 @@ final class SetupPhoneCommand implements Callable<Integer> {
                 + String.join(", ", p.serverAddresses().stream().map(io.netty.util.NetUtil::toAddressString).toList())
                 + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile() : ""));
         out.println("Written to " + file);
+        if (p.ca() != null) {
+            out.println("CA SHA-256 fingerprint (compare it on the device before trusting the CA): "
+                    + p.caFingerprint());
+        }
         for (String w : phone.warnings()) {
             out.println("warning: " + w);
         }

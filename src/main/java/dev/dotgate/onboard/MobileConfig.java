@@ -95,6 +95,19 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
         return PlistWriter.write(toPlist());
     }
 
+    /** The CA's SHA-256 fingerprint as iOS and macOS show it (hex pairs and colons), or null without a CA. */
+    public String caFingerprint() {
+        if (ca == null) {
+            return null;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(der(ca));
+            return java.util.HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Map<String, Object> payload(String type, String identifier, String displayName, String uuid) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("PayloadType", type);

@@ -119,6 +119,8 @@ class SetupPhoneTest {
             assertThat(out).contains("DNS-over-TLS to dns.home.arpa at 127.0.0.1")
                     .contains("Written to " + data.resolve("dotgate.mobileconfig"))
                     .contains("warning: the DoT listener 127.0.0.1:853 is a loopback address")
+                    .contains("CA SHA-256 fingerprint (compare it on the device before trusting the CA): "
+                            + fingerprint(data.resolve("ca.pem")))
                     .contains("Safari").contains("Settings > Profile Downloaded")
                     .contains("Settings > General > About > Certificate Trust Settings")
                     .contains("Settings > General > VPN & Device Management > DNS")
@@ -129,6 +131,13 @@ class SetupPhoneTest {
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The fingerprint as openssl computes it. */
+    private static String fingerprint(Path pem) {
+        Proc.Result r = Proc.run(10, "openssl", "x509", "-in", pem.toString(), "-noout", "-fingerprint", "-sha256");
+        assertThat(r.exit()).as(r.out()).isZero();
+        return r.out().strip().substring(r.out().indexOf('=') + 1);
     }
 
     @Test
