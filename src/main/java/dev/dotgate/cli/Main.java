@@ -6,14 +6,15 @@ import picocli.CommandLine.Command;
 /** {@code dotgate}: the command line. */
 @Command(name = "dotgate", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "DNS privacy gateway: plain DNS and DNS-over-TLS in, pipelined DNS-over-TLS out.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, VersionCommand.class})
+        subcommands = {RunCommand.class, CheckConfigCommand.class, SetupPhoneCommand.class,
+                VersionCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, check-config or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, check-config, setup-phone or version");
     }
 
     /** Runs the command line and returns the exit code (0 ok, 1 runtime failure, 2 usage or config error). */

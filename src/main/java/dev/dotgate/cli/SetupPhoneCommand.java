@@ -1,0 +1,170 @@
+package dev.dotgate.cli;
+
+import dev.dotgate.config.ConfigException;
+import dev.dotgate.config.ConfigLoader;
+import dev.dotgate.config.Durations;
+import dev.dotgate.config.GatewayConfig;
+import dev.dotgate.config.HostPort;
+import dev.dotgate.onboard.DotTargets;
+import dev.dotgate.onboard.InstallSteps;
+import dev.dotgate.onboard.LanAddresses;
+import dev.dotgate.onboard.MobileConfig;
+import dev.dotgate.onboard.PhoneProfile;
+import dev.dotgate.onboard.ProfileServer;
+import dev.dotgate.onboard.TerminalQr;
+import dev.dotgate.server.BindFailure;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dotgate setup-phone}: builds an iOS/macOS configuration profile (the local CA and DNS-over-TLS settings),
+ * writes it to the data directory, and serves it over HTTP at a random path for a limited time, with its URL, a QR
+ * code and install steps on the terminal.
+ */
+@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS settings and the local CA) "
+        + "for a limited time; print its URL, a QR code and the install steps.")
+final class SetupPhoneCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "the gateway's TOML config (DoT addresses, "
+            + "server_name, data_dir); flags override it")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "where to serve the profile over HTTP "
+            + "(default: this machine's LAN IPv4 address, any free port)")
+    String listen;
+
+    @Option(names = "--dot-listen", paramLabel = "HOST:PORT", description = "the gateway's DNS-over-TLS address, "
+            + "as given to run; repeatable (default from the config, else 127.0.0.1:853)")
+    List<String> dotListen = new ArrayList<>();
+
+    @Option(names = "--server-name", paramLabel = "NAME", description = "the name in the gateway's certificate")
+    String serverName;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where the local CA lives (as for run)")
+    Path dataDir;
+
+    @Option(names = "--for", paramLabel = "DURATION", description = "stop serving after this (default 10m)")
+    String serveFor = "10m";
+
+    @Option(names = "--once", description = "stop after the first complete download")
+    boolean once;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        GatewayConfig cfg;
+        Duration window;
+        InetSocketAddress httpAddress;
+        DotTargets targets;
+        try {
+            cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(List.of(), dotListen, List.of(), null, null,
+                    null, dataDir, serverName, null, null, null, List.of(), false, null, null));
+            window = Durations.parse("--for", serveFor);
+            if (window.isZero()) {
+                throw ConfigException.of("--for", serveFor, "must be longer than 0s");
+            }
+            httpAddress = httpAddress();
+            targets = DotTargets.of(cfg.listen().dot(), LanAddresses::all);
+        } catch (ConfigException | IllegalArgumentException e) {
+            return fail(e.getMessage(), 2);
+        }
+        PhoneProfile phone;
+        Path file;
+        try {
+            phone = PhoneProfile.of(cfg, targets);
+            file = phone.write(cfg.dataDir());
+        } catch (IOException | GeneralSecurityException e) {
+            return fail("cannot build the profile: " + e.getMessage(), 1);
+        }
+        try (ProfileServer server = ProfileServer.start(httpAddress, MobileConfig.FILE_NAME, phone.profile().toBytes(),
+                MobileConfig.CONTENT_TYPE, client -> {
+                    out.println("served the profile to " + client);
+                    out.flush();
+                })) {
+            String url = "http://" + HostPort.format(urlAddress(server.address())) + server.path();
+            print(out, phone, file, url, window);
+            try {
+                if (once) {
+                    server.awaitDownload(window);
+                } else {
+                    Thread.sleep(window.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.println("stopped serving the profile (" + server.downloads() + " download"
+                    + (server.downloads() == 1 ? "" : "s") + "); it stays in " + file);
+            out.flush();
+            return 0;
+        } catch (BindFailure e) {
+            return fail(e.getMessage(), 2);
+        }
+    }
+
+    private InetSocketAddress httpAddress() throws ConfigException {
+        if (listen != null) {
+            return HostPort.parse("--listen", listen, 0, false);
+        }
+        InetAddress lan = LanAddresses.firstIpv4();
+        if (lan == null) {
+            throw new ConfigException("--listen: this machine has no LAN IPv4 address (no up interface with a "
+                    + "non-loopback, non-link-local IPv4 address); name the address to serve on with --listen HOST:PORT");
+        }
+        return new InetSocketAddress(lan, 0);
+    }
+
+    /** The address a phone should use: the bound one, or the LAN address when bound to a wildcard. */
+    private static InetSocketAddress urlAddress(InetSocketAddress bound) {
+        if (bound.getAddress().isAnyLocalAddress()) {
+            InetAddress lan = LanAddresses.firstIpv4();
+            if (lan != null) {
+                return new InetSocketAddress(lan, bound.getPort());
+            }
+        }
+        return bound;
+    }
+
+    private static void print(PrintWriter out, PhoneProfile phone, Path file, String url, Duration window) {
+        MobileConfig p = phone.profile();
+        out.println("Profile for iOS and macOS: DNS-over-TLS to " + p.serverName() + " at "
+                + String.join(", ", p.serverAddresses().stream().map(io.netty.util.NetUtil::toAddressString).toList())
+                + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile() : ""));
+        out.println("Written to " + file);
+        if (p.ca() != null) {
+            out.println("CA SHA-256 fingerprint (compare it on the device before trusting the CA): "
+                    + p.caFingerprint());
+        }
+        for (String w : phone.warnings()) {
+            out.println("warning: " + w);
+        }
+        out.println();
+        out.println("Serving it for " + Durations.format(window) + " at:");
+        out.println();
+        out.println("  " + url);
+        out.println();
+        out.print(TerminalQr.render(url));
+        out.println();
+        out.print(InstallSteps.text(url, p.ca() != null, p.serverName()));
+        out.println();
+        out.println("The phone must be on the same network as this machine. Ctrl-C stops serving.");
+        out.flush();
+    }
+
+    private int fail(String message, int code) {
+        spec.commandLine().getErr().println("dotgate: " + message);
+        return code;
+    }
+}

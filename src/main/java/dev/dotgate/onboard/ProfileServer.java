@@ -1,0 +1,176 @@
+package dev.dotgate.onboard;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.dotgate.config.HostPort;
+import dev.dotgate.server.BindFailure;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Serves one file over HTTP at one unguessable path ({@code /<16 random base64url characters>/NAME}); every other
+ * path is 404 and other methods than GET and HEAD are 405. The JDK's HTTP server with one daemon thread: a few
+ * requests from one phone.
+ */
+public final class ProfileServer implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final String path;
+    private final byte[] body;
+    private final String contentType;
+    private final Consumer<String> onDownload;
+    private final AtomicInteger downloads = new AtomicInteger();
+    private final CountDownLatch firstDownload = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ProfileServer(HttpServer server, ExecutorService executor, String path, byte[] body, String contentType,
+            Consumer<String> onDownload) {
+        this.server = server;
+        this.executor = executor;
+        this.path = path;
+        this.body = body;
+        this.contentType = contentType;
+        this.onDownload = onDownload;
+    }
+
+    /**
+     * Binds {@code address} (port 0 picks one) and serves {@code body} as {@code fileName}.
+     *
+     * @param onDownload told the client's address after each complete download
+     */
+    public static ProfileServer start(InetSocketAddress address, String fileName, byte[] body, String contentType,
+            Consumer<String> onDownload) throws BindFailure {
+        HttpServer server;
+        try {
+            server = HttpServer.create(address, 16);
+        } catch (IOException e) {
+            throw new BindFailure(describe(e, address));
+        }
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dotgate-setup-http");
+            t.setDaemon(true);
+            return t;
+        });
+        ProfileServer ps = new ProfileServer(server, executor, "/" + randomToken() + "/" + fileName, body.clone(),
+                contentType, onDownload);
+        server.setExecutor(executor);
+        server.createContext("/", ps::handle);
+        server.start();
+        return ps;
+    }
+
+    /** 16 base64url characters: 96 random bits. */
+    static String randomToken() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static String describe(IOException cause, InetSocketAddress address) {
+        String where = "cannot serve the profile on http " + (address.getAddress() == null
+                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)) + ": ";
+        String msg = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        if (msg.contains("in use")) {
+            return where + "the address is already in use; stop the other server on that port or choose another "
+                    + "address with --listen HOST:PORT";
+        }
+        if (msg.contains("permission") || msg.contains("denied") || msg.contains("not permitted")) {
+            return where + "permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE, or choose a "
+                    + "port above 1023 with --listen HOST:PORT";
+        }
+        if (msg.contains("assign") || msg.contains("not available")) {
+            return where + "that address is not on this machine; choose one of its own addresses with --listen";
+        }
+        return where + cause.getMessage();
+    }
+
+    /** The path the file is served at, starting with '/'. */
+    public String path() {
+        return path;
+    }
+
+    /** The bound address, with the real port when 0 was asked for. */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** Complete downloads so far. */
+    public int downloads() {
+        return downloads.get();
+    }
+
+    /** Waits until the first complete download or {@code timeout}; true if there was a download. */
+    public boolean awaitDownload(Duration timeout) throws InterruptedException {
+        return firstDownload.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Stops listening; a download in progress gets a moment to finish. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!path.equals(exchange.getRequestURI().getRawPath())) {
+                plain(exchange, 404, "not found\n");
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            boolean head = "HEAD".equals(method);
+            if (!head && !"GET".equals(method)) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                plain(exchange, 405, "method not allowed; use GET\n");
+                return;
+            }
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.getResponseHeaders().set("Content-Disposition",
+                    "attachment; filename=\"" + path.substring(path.lastIndexOf('/') + 1) + "\"");
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            if (head) {
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            downloads.incrementAndGet();
+            onDownload.accept(exchange.getRemoteAddress().getAddress().getHostAddress());
+            firstDownload.countDown();
+        }
+    }
+
+    private static void plain(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, b.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(b);
+        }
+    }
+}
