@@ -5,6 +5,8 @@ import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.proxy.ClientAddress;
+import dev.dotgate.server.proxy.ProxyProtocol;
 import dev.dotgate.tls.AlpnGuard;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -50,6 +52,7 @@ public final class Listeners {
     private final List<Channel> serverChannels = new ArrayList<>();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<String> bound = new ArrayList<>();
+    private final ProxyProtocol proxy;
 
     /** {@code dotContext} is asked for each new DoT connection, so a renewed certificate takes effect at once. */
     public Listeners(ListenOptions options, EventLoopGroup group, int threads, QueryIntake intake, Stats stats,
@@ -61,6 +64,12 @@ public final class Listeners {
         this.intake = intake;
         this.stats = stats;
         this.dotContext = dotContext;
+        this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
+    }
+
+    /** The PROXY protocol settings every stream listener installs first ({@link ProxyProtocol#install}). */
+    public ProxyProtocol proxyProtocol() {
+        return proxy;
     }
 
     public void start() throws BindFailure {
@@ -123,7 +132,8 @@ public final class Listeners {
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels));
+                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels,
+                            proxy));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: up to 16 datagrams per system call (measured: about 15% less CPU per query at load).
@@ -160,8 +170,9 @@ public final class Listeners {
     }
 
     private void initClient(Channel ch, Transport transport) {
-        if (transport == Transport.DOT && !intake.admitsConnection(transport, (InetSocketAddress) ch.remoteAddress())) {
-            ch.close(); // outside the DoT access list: closed before any TLS is spent on it
+        // Behind a trusted load balancer the client is known, and checked, only once its PROXY header is read.
+        boolean proxied = proxy.trusts((InetSocketAddress) ch.remoteAddress());
+        if (!proxied && !admits(ch, transport)) {
             return;
         }
         if (connections.incrementAndGet() > options.maxConnections()) {
@@ -176,6 +187,22 @@ public final class Listeners {
             connectionObserver.closed(transport);
         });
         clients.add(ch);
+        proxy.install(ch.pipeline(), transport, c -> {
+            if (!proxied || admits(c, transport)) {
+                addStreamHandlers(c, transport);
+            }
+        });
+    }
+
+    private boolean admits(Channel ch, Transport transport) {
+        if (transport == Transport.DOT && !intake.admitsConnection(transport, ClientAddress.of(ch))) {
+            ch.close(); // outside the DoT access list: closed before any TLS is spent on it
+            return false;
+        }
+        return true;
+    }
+
+    private void addStreamHandlers(Channel ch, Transport transport) {
         ChannelPipeline p = ch.pipeline();
         if (transport == Transport.DOT) {
             SslHandler ssl = dotContext.get().newHandler(ch.alloc());
