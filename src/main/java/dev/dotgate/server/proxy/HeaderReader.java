@@ -4,6 +4,7 @@ import dev.dotgate.resolve.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.NetUtil;
@@ -91,8 +92,10 @@ final class HeaderReader extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (done) {
             ctx.fireExceptionCaught(cause);
-        } else {
+        } else if (cause instanceof DecoderException) {
             fail(ctx.channel()); // an invalid or oversized header (the decoder closed the connection already)
+        } else {
+            ctx.close(); // a reset or other I/O error: counted on close only if part of a header had come
         }
     }
 
