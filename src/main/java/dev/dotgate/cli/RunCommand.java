@@ -82,9 +82,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "serve Prometheus metrics at http://HOST:PORT/metrics (default off)")
     String metricsListen;
 
+    @Option(names = "--proxy-trusted", paramLabel = "CIDR", description = "load balancer range whose PROXY protocol v2 header is required and honoured; repeatable (default none: off)")
+    List<String> proxyTrusted = new ArrayList<>();
+
     private ConfigLoader.Overrides overrides() {
         return new ConfigLoader.Overrides(listen, dotListen, upstreams, upstreamCa, cert, key, dataDir, serverName,
-                upstreamTimeout, logLevel, allowlist, blocklists, noCache, events, metricsListen, dohListen);
+                upstreamTimeout, logLevel, allowlist, blocklists, noCache, events, metricsListen, dohListen,
+                proxyTrusted);
     }
 
     @Override

@@ -29,7 +29,8 @@ public final class ConfigLoader {
     public static final List<String> DEFAULT_UPSTREAMS = List.of("tls://1.1.1.1#cloudflare-dns.com",
             "tls://9.9.9.9#dns.quad9.net");
     private static final Set<String> TOP = Set.of("server_name", "data_dir", "log_level", "threads", "listen",
-            "upstream", "policy", "forward", "acl", "cache", "events", "metrics");
+            "upstream", "policy", "forward", "acl", "cache", "events", "metrics", "proxy_protocol");
+    private static final Set<String> PROXY_PROTOCOL = Set.of("trusted");
     private static final Set<String> POLICY = Set.of("allowlist", "blocklists", "exceptions", "block_mode",
             "block_ttl", "lists_refresh", "local");
     private static final Set<String> FORWARD = Set.of("zone", "servers");
@@ -49,17 +50,25 @@ public final class ConfigLoader {
     public record Overrides(List<String> listen, List<String> dotListen, List<String> upstreams, Path upstreamCa,
             Path cert, Path key, Path dataDir, String serverName, String upstreamTimeout, String logLevel,
             Path allowlist, List<String> blocklists, boolean noCache, String events, String metricsListen,
-            List<String> dohListen) {
+            List<String> dohListen, List<String> proxyTrusted) {
+        /** Without {@code --doh-listen} and {@code --proxy-trusted}. */
+        public Overrides(List<String> listen, List<String> dotListen, List<String> upstreams, Path upstreamCa,
+                Path cert, Path key, Path dataDir, String serverName, String upstreamTimeout, String logLevel,
+                Path allowlist, List<String> blocklists, boolean noCache, String events, String metricsListen) {
+            this(listen, dotListen, upstreams, upstreamCa, cert, key, dataDir, serverName, upstreamTimeout, logLevel,
+                    allowlist, blocklists, noCache, events, metricsListen, List.of(), List.of());
+        }
+
         public static Overrides none() {
             return new Overrides(List.of(), List.of(), List.of(), null, null, null, null, null, null, null, null,
-                    List.of(), false, null, null, List.of());
+                    List.of(), false, null, null, List.of(), List.of());
         }
 
         /** Only the addresses, upstreams and directories: what a test gateway needs. */
         public static Overrides basic(List<String> listen, List<String> dotListen, List<String> upstreams,
                 Path upstreamCa, Path dataDir, String serverName, String upstreamTimeout) {
             return new Overrides(listen, dotListen, upstreams, upstreamCa, null, null, dataDir, serverName,
-                    upstreamTimeout, null, null, List.of(), false, null, null, List.of());
+                    upstreamTimeout, null, null, List.of(), false, null, null, List.of(), List.of());
         }
     }
 
@@ -115,6 +124,8 @@ public final class ConfigLoader {
     private long eventsQueue = 65_536;
     private String metricsListen;
     private String metricsKey = "metrics.listen";
+    private List<String> proxyTrusted = List.of();
+    private String proxyKey = "proxy_protocol.trusted";
 
     private ConfigLoader() {
     }
@@ -247,6 +258,11 @@ public final class ConfigLoader {
             checkKeys(metrics, "metrics.", METRICS);
             metricsListen = text(metrics, "metrics.listen", metricsListen);
         }
+        JsonNode proxy = table(root, "proxy_protocol");
+        if (proxy != null) {
+            checkKeys(proxy, "proxy_protocol.", PROXY_PROTOCOL);
+            proxyTrusted = list(proxy, "proxy_protocol.trusted", proxyTrusted);
+        }
     }
 
     private void apply(Overrides o) {
@@ -285,6 +301,10 @@ public final class ConfigLoader {
             metricsListen = o.metricsListen();
             metricsKey = "--metrics-listen";
         }
+        if (!o.proxyTrusted().isEmpty()) {
+            proxyTrusted = o.proxyTrusted();
+            proxyKey = "--proxy-trusted";
+        }
     }
 
     private GatewayConfig build() throws ConfigException {
@@ -321,7 +341,7 @@ public final class ConfigLoader {
                 positive("listen.write_timeout", writeTimeout),
                 (int) range("listen.max_connections", maxConnections, 1, 1_000_000),
                 (int) range("listen.max_queries_per_connection", maxPerConnection, 1, 65_535),
-                (int) range("listen.max_udp_inflight", maxUdpInflight, 1, 1_000_000));
+                (int) range("listen.max_udp_inflight", maxUdpInflight, 1, 1_000_000), proxyTrusted());
         UpstreamOptions upstream = new UpstreamOptions(specs,
                 upstreamCa == null ? null : readable("upstream.ca", upstreamCa),
                 positive("upstream.timeout", upstreamTimeout),
@@ -381,6 +401,15 @@ public final class ConfigLoader {
         return new PolicyOptions(allow, List.copyOf(blocklists), List.copyOf(exceptions), mode, ttl,
                 positive("policy.lists_refresh", listsRefresh), List.copyOf(local), List.copyOf(plainAllow),
                 List.copyOf(plainDeny), List.copyOf(dotAllow), List.copyOf(dotDeny));
+    }
+
+    private List<String> proxyTrusted() throws ConfigException {
+        try {
+            AccessList.ranges(proxyKey, proxyTrusted);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return List.copyOf(proxyTrusted);
     }
 
     private List<ForwardZone> forwards() throws ConfigException {

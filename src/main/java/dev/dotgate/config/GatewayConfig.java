@@ -88,6 +88,8 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, Stri
         sb.append("\n[metrics]\n");
         sb.append("listen = ").append(q(observe.metricsListen() == null ? "off"
                 : HostPort.format(observe.metricsListen()))).append('\n');
+        sb.append("\n[proxy_protocol]\n");
+        sb.append("trusted = ").append(strings(listen.proxyTrusted())).append('\n');
         return sb.toString();
     }
 

@@ -19,9 +19,11 @@ import java.util.List;
  * @param maxConnections   concurrent TCP, DoT and DoH connections at most; more are closed at accept
  * @param maxInflightPerConnection queries in flight per TCP/DoT/DoH connection (HTTP/2 streams); beyond, reading pauses
  * @param maxUdpInflight   UDP queries in flight at most; beyond, UDP reading pauses
+ * @param proxyTrusted     CIDR ranges of load balancers whose PROXY protocol headers are required and honoured on
+ *                         every listener; empty turns the PROXY protocol off
  */
 public record ListenOptions(List<InetSocketAddress> plain, List<InetSocketAddress> dot, List<InetSocketAddress> doh,
         Path cert, Path key,
         Duration handshakeTimeout, Duration idleTimeout, Duration writeTimeout, int maxConnections,
-        int maxInflightPerConnection, int maxUdpInflight) {
+        int maxInflightPerConnection, int maxUdpInflight, List<String> proxyTrusted) {
 }

@@ -23,6 +23,8 @@ public final class Stats {
     public final LongAdder connectionsRefusedOverLimit = new LongAdder();
     public final LongAdder dotRefusedAlpn = new LongAdder();
     public final LongAdder refusedAcl = new LongAdder();
+    public final LongAdder proxyHeaderRejected = new LongAdder();
+    public final LongAdder proxyHeaderUntrusted = new LongAdder();
     public final LongAdder retries = new LongAdder();
     public final LongAdder upstreamConnects = new LongAdder();
     public final LongAdder upstreamConnectFailures = new LongAdder();

@@ -36,6 +36,16 @@ public final class AccessList {
                 rules(key + ".deny", deny));
     }
 
+    /** Just a set of CIDR ranges (same forms as {@link #of}): {@link #allows} is true inside any of them. */
+    public static AccessList ranges(String key, List<String> ranges) {
+        return new AccessList(rules(key, ranges), new IpSubnetFilterRule[0]);
+    }
+
+    /** True when no range was given: nothing is allowed. */
+    public boolean isEmpty() {
+        return allow.length == 0;
+    }
+
     private static IpSubnetFilterRule[] rules(String key, List<String> ranges) {
         List<IpSubnetFilterRule> out = new ArrayList<>();
         for (String r : ranges) {

@@ -7,6 +7,8 @@ import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.doh.DohProtocols;
 import dev.dotgate.server.doh.DohSettings;
+import dev.dotgate.server.proxy.ClientAddress;
+import dev.dotgate.server.proxy.ProxyProtocol;
 import dev.dotgate.tls.AlpnGuard;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -36,7 +38,7 @@ import java.util.function.Supplier;
 /**
  * Binds the UDP, TCP, DoT and DoH listeners and keeps track of their channels for shutdown. All feed the same
  * {@link QueryIntake}; they differ only in framing (a 2-byte length prefix on streams, HTTP for DoH) and TLS in
- * front.
+ * front. A PROXY protocol header from a trusted load balancer comes first on every one of them.
  */
 public final class Listeners {
     private final ListenOptions options;
@@ -46,6 +48,7 @@ public final class Listeners {
     private final Stats stats;
     private final Supplier<SslContext> dotContext;
     private final Supplier<SslContext> dohContext;
+    private final DohSettings doh;
     private final ConnectionObserver connectionObserver;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger udpInflight = new AtomicInteger();
@@ -54,6 +57,7 @@ public final class Listeners {
     private final List<Channel> serverChannels = new ArrayList<>();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<String> bound = new ArrayList<>();
+    private final ProxyProtocol proxy;
 
     /**
      * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
@@ -70,9 +74,13 @@ public final class Listeners {
         this.dotContext = dotContext;
         this.dohContext = dohContext;
         this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis());
+        this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
     }
 
-    private final DohSettings doh;
+    /** The PROXY protocol settings every stream listener installs first ({@link ProxyProtocol#install}). */
+    public ProxyProtocol proxyProtocol() {
+        return proxy;
+    }
 
     public void start() throws BindFailure {
         for (InetSocketAddress a : options.plain()) {
@@ -137,7 +145,8 @@ public final class Listeners {
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels));
+                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels,
+                            proxy));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: up to 16 datagrams per system call (measured: about 15% less CPU per query at load).
@@ -174,8 +183,9 @@ public final class Listeners {
     }
 
     private void initClient(Channel ch, Transport transport) {
-        if (transport.encrypted() && !intake.admitsConnection(transport, (InetSocketAddress) ch.remoteAddress())) {
-            ch.close(); // outside the DoT/DoH access list: closed before any TLS is spent on it
+        // Behind a trusted load balancer the client is known, and checked, only once its PROXY header is read.
+        boolean proxied = proxy.trusts((InetSocketAddress) ch.remoteAddress());
+        if (!proxied && !admits(ch, transport)) {
             return;
         }
         if (connections.incrementAndGet() > options.maxConnections()) {
@@ -190,6 +200,22 @@ public final class Listeners {
             connectionObserver.closed(transport);
         });
         clients.add(ch);
+        proxy.install(ch.pipeline(), transport, c -> {
+            if (!proxied || admits(c, transport)) {
+                addStreamHandlers(c, transport);
+            }
+        });
+    }
+
+    private boolean admits(Channel ch, Transport transport) {
+        if (transport.encrypted() && !intake.admitsConnection(transport, ClientAddress.of(ch))) {
+            ch.close(); // outside the DoT/DoH access list: closed before any TLS is spent on it
+            return false;
+        }
+        return true;
+    }
+
+    private void addStreamHandlers(Channel ch, Transport transport) {
         ChannelPipeline p = ch.pipeline();
         if (transport == Transport.DOT) {
             SslHandler ssl = dotContext.get().newHandler(ch.alloc());

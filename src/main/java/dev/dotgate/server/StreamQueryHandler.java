@@ -40,7 +40,7 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.client = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // behind a load balancer: the real one
     }
 
     @Override

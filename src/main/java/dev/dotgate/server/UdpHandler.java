@@ -4,12 +4,14 @@ import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.proxy.ProxyProtocol;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,6 +29,8 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     private final int maxInflight;
     private final java.util.concurrent.atomic.AtomicBoolean stopped;
     private final java.util.List<Channel> allSockets;
+    private final ProxyProtocol proxy;
+    private final boolean proxyOn;
     private Channel channel;
     /** True while this socket's event loop is inside a read batch; answers made meanwhile are flushed at its end. */
     private boolean reading;
@@ -37,7 +41,9 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
      * back resumes reading on all of them, so a socket paused by another's load cannot stay paused.
      */
     UdpHandler(QueryIntake intake, Stats stats, AtomicInteger inflight, int maxInflight,
-            java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets) {
+            java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets, ProxyProtocol proxy) {
+        this.proxy = proxy;
+        this.proxyOn = proxy.enabled();
         this.stopped = stopped;
         this.allSockets = allSockets;
         this.intake = intake;
@@ -60,6 +66,17 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
             ctx.channel().config().setAutoRead(false);
         }
         ByteBuf content = packet.content();
+        InetSocketAddress sender = packet.sender();
+        InetSocketAddress client = sender;
+        if (proxyOn) {
+            // From a trusted load balancer: its PROXY v2 header names the client and is skipped in place.
+            client = proxy.datagramClient(content, sender);
+            if (client == null) {
+                packet.release();
+                done();
+                return;
+            }
+        }
         if (content.capacity() > MAX_QUERY) {
             // A slice of a recvmmsg batch buffer: copied to its own small buffer, so a query waiting on a slow
             // upstream does not keep the whole batch buffer alive.
@@ -67,7 +84,9 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
             packet.release();
             content = own;
         }
-        var outcome = intake.accept(content, Transport.UDP, packet.sender(), ctx.executor(), this, ctx.alloc());
+        // Answers go back to the sender (the load balancer), without a PROXY header, as dnsdist expects.
+        Responder responder = client == sender ? this : (exchange, answer) -> respond(exchange, answer, sender);
+        var outcome = intake.accept(content, Transport.UDP, client, ctx.executor(), responder, ctx.alloc());
         if (outcome == QueryIntake.Outcome.REJECTED) {
             done();
         }
@@ -75,6 +94,11 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
 
     @Override
     public void respond(Exchange exchange, ByteBuf answer) {
+        respond(exchange, answer, exchange.client());
+    }
+
+    /** Takes ownership of {@code answer}; sends it to {@code to}: the client, or the load balancer it came through. */
+    private void respond(Exchange exchange, ByteBuf answer, InetSocketAddress to) {
         done();
         ByteBuf out = answer;
         if (answer.readableBytes() > exchange.info().udpSize()) {
@@ -82,7 +106,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
             answer.release();
             stats.truncated.increment();
         }
-        DatagramPacket reply = new DatagramPacket(out, exchange.client());
+        DatagramPacket reply = new DatagramPacket(out, to);
         if (channel.eventLoop().inEventLoop() && reading) {
             // Answered while reading (cache hits, local answers, policy): sent together at the end of the read
             // batch, which the epoll transport turns into one sendmmsg.

@@ -104,6 +104,10 @@ public final class Metrics implements AutoCloseable {
             Map.entry("connectionsRefusedOverLimit", "Client connections closed at once: too many open"),
             Map.entry("dotRefusedAlpn", "DoT connections refused because the client offered ALPN without dot"),
             Map.entry("refusedAcl", "Queries refused and DoT connections closed: client outside the access list"),
+            Map.entry("proxyHeaderRejected", "Connections closed and datagrams dropped from a trusted load balancer "
+                    + "without a valid PROXY protocol header"),
+            Map.entry("proxyHeaderUntrusted", "TCP or DoT connections closed: a PROXY protocol header from a source "
+                    + "outside proxy_protocol.trusted"),
             Map.entry("retries", "Queries sent again to another upstream after an attempt was lost"),
             Map.entry("upstreamConnects", "Upstream connections established, all upstreams (Stats)"),
             Map.entry("upstreamConnectFailures", "Upstream connection attempts that failed, all upstreams (Stats)"),

@@ -83,7 +83,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.client = (InetSocketAddress) ctx.channel().remoteAddress();
+        this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
     }
 
     @Override
