@@ -60,6 +60,7 @@ class ProxyProtocolTest {
         String toml = """
                 [listen]
                 handshake_timeout = "1s"
+                doh = ["127.0.0.1:0"]
 
                 [proxy_protocol]
                 trusted = ["127.0.0.1/32"]
@@ -240,6 +241,27 @@ class ProxyProtocolTest {
     }
 
     @Test
+    void dohHeaderOnRawTcpThenTlsNamesTheClient() throws Exception {
+        InetSocketAddress server = new InetSocketAddress("127.0.0.1", gw.dohPort());
+        try (Socket raw = connect("127.0.0.1", server)) {
+            raw.getOutputStream().write(ProxyHeaders.proxy(at(REAL, 40013), server, false));
+            try (SSLSocket s = tls(raw, server, "http/1.1")) {
+                assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+                String dns = java.util.Base64.getUrlEncoder().withoutPadding()
+                        .encodeToString(query("doh-real.a.test", 0));
+                s.getOutputStream().write(("GET /dns-query?dns=" + dns + " HTTP/1.1\r\nHost: dotgate.test\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: application/dns-message");
+            }
+        }
+        JsonNode e = event(d -> d.path("name").asText().equals("doh-real.a.test."));
+        assertThat(e.path("transport").asText()).isEqualTo("doh");
+        assertThat(e.path("client").asText()).isEqualTo(REAL);
+        assertThat(e.path("client_port").asInt()).isEqualTo(40013);
+    }
+
+    @Test
     void dotClientDeniedByTheAccessListIsClosedBeforeTls() throws Exception {
         InetSocketAddress server = dot();
         long before = stat("refusedAcl");
@@ -380,6 +402,11 @@ class ProxyProtocolTest {
 
     /** TLS over an already connected socket (after the PROXY header), ALPN dot, the gateway's CA trusted. */
     static SSLSocket tls(Socket raw, InetSocketAddress server) throws Exception {
+        return tls(raw, server, "dot");
+    }
+
+    /** TLS over an already connected socket, offering {@code alpn}. */
+    static SSLSocket tls(Socket raw, InetSocketAddress server, String alpn) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(gw.caFile())) {
@@ -392,7 +419,7 @@ class ProxyProtocolTest {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", server.getPort(), false);
         SSLParameters p = s.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
-        p.setApplicationProtocols(new String[] {"dot"});
+        p.setApplicationProtocols(new String[] {alpn});
         s.setSSLParameters(p);
         s.startHandshake();
         return s;
