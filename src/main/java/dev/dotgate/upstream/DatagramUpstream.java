@@ -5,6 +5,7 @@ import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.EdnsOptions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -181,6 +182,7 @@ public final class DatagramUpstream implements Upstream {
             tcpFallback.send(exchange);
             return;
         }
+        EdnsOptions.stripHopByHop(answer, !exchange.info().hasOpt()); // never cache or pass on connection options
         exchange.answer(answer);
     }
 
