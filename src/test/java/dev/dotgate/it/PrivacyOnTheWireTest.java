@@ -141,4 +141,46 @@ class PrivacyOnTheWireTest {
                 "+tls-hostname=dotgate.test", "+keepalive", "a.test", "A");
         assertThat(digDot.out()).contains("NOERROR").contains("TCP KEEPALIVE: 30.0 secs");
     }
+
+    @Test
+    void anUpstreamsKeepaliveTimeoutClosesTheConnectionBeforeTheConfiguredIdleTimeout() throws Exception {
+        // Unbound tells its idle timeout (1 s) to clients that ask; the gateway's own upstream idle timeout is 8 s.
+        Path dir = tmp.resolve("unbound-keepalive");
+        try (Unbound keepalive = new Unbound(dir, "edns-tcp-keepalive: yes\nedns-tcp-keepalive-timeout: 1000");
+                TlsRecorder relay = new TlsRecorder(keepalive, dir);
+                GatewayFixture gw2 = new GatewayFixture(tmp.resolve("data-keepalive"), keepalive.caFile(), "3s",
+                        relay.uri())) {
+            int controlClosed = recorder.closedByGatewayNanos().size();
+            Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw2.udpPort(), "+tries=1", "k1.bench.test");
+            Proc.Result b = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "+tries=1", "k2.bench.test");
+            long answered = System.nanoTime();
+            assertThat(a.out()).contains("192.0.2.2");
+            assertThat(b.out()).contains("192.0.2.2");
+            // Unbound answered with its timeout (10 units of 100 ms), which the gateway read and took out.
+            byte[] answer = relay.answers().get(0);
+            OPTRecord opt = new Message(answer).getOPT();
+            assertThat(opt.getOptions().stream().filter(o -> o.getCode() == KEEPALIVE).findFirst().orElseThrow()
+                    .toWire()).endsWith(0, 10);
+            assertThat(a.out()).doesNotContain("KEEPALIVE");
+
+            long deadline = answered + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (relay.closedByGatewayNanos().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(relay.closedByGatewayNanos()).as("the gateway closed its idle connection").hasSize(1);
+            long millis = (relay.closedByGatewayNanos().get(0) - answered) / 1_000_000;
+            // 1000 ms minus a 200 ms margin, checked every 100 ms: before Unbound's own 1 s (had Unbound closed
+            // first, the relay would not count it as the gateway's close) and far before the 8 s default.
+            assertThat(millis).isBetween(600L, 1200L);
+            // The other gateway's upstream sent no keepalive: its connection, just as idle, stays open.
+            assertThat(recorder.open()).isPositive();
+            assertThat(recorder.closedByGatewayNanos()).hasSize(controlClosed);
+
+            // The next query opens a fresh connection and is answered.
+            Proc.Result again = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw2.udpPort(), "+tries=1",
+                    "k3.bench.test");
+            assertThat(again.out()).contains("192.0.2.2");
+            assertThat(relay.accepted()).isEqualTo(2);
+        }
+    }
 }
