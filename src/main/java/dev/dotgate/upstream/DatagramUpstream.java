@@ -5,7 +5,6 @@ import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Dns;
-import dev.dotgate.wire.EdnsOptions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -182,7 +181,8 @@ public final class DatagramUpstream implements Upstream {
             tcpFallback.send(exchange);
             return;
         }
-        EdnsOptions.stripHopByHop(answer, !exchange.info().hasOpt()); // never cache or pass on connection options
+        // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
+        // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
         exchange.answer(answer);
     }
 
