@@ -102,7 +102,7 @@ class PrivacyOnTheWireTest {
     }
 
     @Test
-    void dotAnswersArePaddedTo468OnlyWhenTheQueryWasPadded() {
+    void dotAnswersArePaddedTo468OnlyWhenTheQueryWasPadded() throws Exception {
         Proc.Result padded = Proc.run(15, kdigDot("+padding", "a.test", "A"));
         assertThat(padded.exit()).as(padded.out()).isZero();
         assertThat(padded.out()).contains("NOERROR").contains("192.0.2.1").contains("PADDING");
@@ -117,6 +117,14 @@ class PrivacyOnTheWireTest {
         assertThat(big.out()).contains("NOERROR");
         assertThat(received(big.out()) % 468).isZero();
         assertThat(received(big.out())).isGreaterThan(468);
+
+        // kdig pads its own DoT query to 468 bytes; upstream it goes padded to the query block, 128.
+        Proc.Result fresh = Proc.run(15, kdigDot("+padding", "dot1.bench.test", "A"));
+        assertThat(received(fresh.out())).isEqualTo(468);
+        List<byte[]> queries = recorder.queries();
+        assertThat(new Message(queries.get(queries.size() - 1)).getQuestion().getName().toString())
+                .isEqualTo("dot1.bench.test.");
+        assertThat(queries.get(queries.size() - 1)).hasSize(128);
 
         Proc.Result unpadded = Proc.run(15, kdigDot("+nopadding", "a.test", "A")); // kdig pads over TLS by default
         assertThat(unpadded.out()).contains("NOERROR").doesNotContain("PADDING");
@@ -151,8 +159,8 @@ class PrivacyOnTheWireTest {
                 GatewayFixture gw2 = new GatewayFixture(tmp.resolve("data-keepalive"), keepalive.caFile(), "3s",
                         relay.uri())) {
             int controlClosed = recorder.closedByGatewayNanos().size();
-            Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw2.udpPort(), "+tries=1", "k1.bench.test");
             Proc.Result b = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "+tries=1", "k2.bench.test");
+            Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw2.udpPort(), "+tries=1", "k1.bench.test");
             long answered = System.nanoTime();
             assertThat(a.out()).contains("192.0.2.2");
             assertThat(b.out()).contains("192.0.2.2");
