@@ -39,7 +39,7 @@ public final class EdnsOptions {
      * Which hop-by-hop options the OPT RDATA spanning [{@code rdStart}, {@code rdEnd}) carries ({@link #HAS_PADDING},
      * {@link #HAS_KEEPALIVE}), or {@link #MALFORMED} when an option runs past the end.
      */
-    public static int hopByHop(ByteBuf m, int rdStart, int rdEnd) {
+    static int hopByHop(ByteBuf m, int rdStart, int rdEnd) {
         int found = 0;
         int i = rdStart;
         while (i < rdEnd) {
