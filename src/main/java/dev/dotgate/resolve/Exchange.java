@@ -3,6 +3,7 @@ package dev.dotgate.resolve;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.Padding;
 import dev.dotgate.wire.QueryInfo;
 import dev.dotgate.wire.Questions;
 import dev.dotgate.wire.Replies;
@@ -210,29 +211,38 @@ public final class Exchange {
         }, millis, TimeUnit.MILLISECONDS);
     }
 
+    /** The most bytes {@link #writeQuery} or {@link #writeDatagram} write for {@code hop}, length prefix not counted. */
+    public int upstreamLength(Padding.Hop hop) {
+        return Padding.maxQueryLength(queryLength(), hop);
+    }
+
     /**
-     * Appends a 2-byte length and the query, with {@code id} in place of the client's ID, to {@code out}.
-     * Returns false, writing nothing, when the exchange has completed meanwhile.
+     * Appends a 2-byte length and the query, with {@code id} in place of the client's ID and its OPT options as
+     * {@code hop} wants them ({@link Padding#writeQuery}: padded over TLS), to {@code out}. Returns false, writing
+     * nothing, when the exchange has completed meanwhile.
      */
-    public synchronized boolean writeQuery(ByteBuf out, int id) {
+    public synchronized boolean writeQuery(ByteBuf out, int id, Padding.Hop hop) {
         if (released) {
             return false;
         }
-        int len = query.readableBytes();
-        out.writeShort(len);
-        int at = out.writerIndex();
-        out.writeBytes(query, query.readerIndex(), len);
-        out.setShort(at, id);
+        int lengthAt = out.writerIndex();
+        out.writeShort(0);
+        int len = Padding.writeQuery(query, info, out, hop);
+        out.setShort(lengthAt, len);
+        out.setShort(lengthAt + 2, id);
         return true;
     }
 
-    /** Appends the query with {@code id} in place of the client's ID, no length prefix. False when completed. */
+    /**
+     * Appends the query with {@code id} in place of the client's ID, no length prefix, without the client's
+     * hop-by-hop EDNS options. False when completed.
+     */
     public synchronized boolean writeDatagram(ByteBuf out, int id) {
         if (released) {
             return false;
         }
         int at = out.writerIndex();
-        out.writeBytes(query, query.readerIndex(), query.readableBytes());
+        Padding.writeQuery(query, info, out, Padding.Hop.DATAGRAM);
         out.setShort(at, id);
         return true;
     }

@@ -236,7 +236,7 @@ public final class Listeners {
         p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
         p.addLast(new StreamQueryHandler(intake, transport, options.maxInflightPerConnection(),
-                options.writeTimeout().toMillis()));
+                options.writeTimeout().toMillis(), options.idleTimeout().toMillis()));
     }
 
     private interface BindAction {

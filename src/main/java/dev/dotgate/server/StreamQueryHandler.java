@@ -3,6 +3,8 @@ package dev.dotgate.server;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.wire.EdnsOptions;
+import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,19 +20,27 @@ import java.util.concurrent.TimeUnit;
  * are worked on at once; beyond that, and while the client does not take our answers, the connection stops
  * reading (backpressure, never drops). Closed when idle with nothing in flight, when the client stops reading
  * answers for the write timeout, or when the stream cannot be framed as DNS.
+ *
+ * <p>The answer is copied into the frame with EDNS options for this connection: padding to
+ * {@value Padding#RESPONSE_BLOCK} bytes on DoT when the query was padded (RFC 8467), and our idle timeout
+ * (RFC 7828) when the query asked for keepalive.
  */
 final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
     private final QueryIntake intake;
     private final Transport transport;
     private final int maxInflight;
     private final long writeTimeoutMillis;
+    private final int keepaliveUnits;
     private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private int inflight;
     private boolean closed;
 
-    StreamQueryHandler(QueryIntake intake, Transport transport, int maxInflight, long writeTimeoutMillis) {
+    /** {@code idleTimeoutMillis}: when an idle connection is closed, told to clients that ask (keepalive). */
+    StreamQueryHandler(QueryIntake intake, Transport transport, int maxInflight, long writeTimeoutMillis,
+            long idleTimeoutMillis) {
+        this.keepaliveUnits = (int) Math.min(0xFFFF, idleTimeoutMillis / 100);
         this.intake = intake;
         this.transport = transport;
         this.maxInflight = maxInflight;
@@ -69,27 +79,36 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     /** Takes ownership of {@code answer}; any thread. */
     @Override
     public void respond(Exchange exchange, ByteBuf answer) {
+        boolean pad = transport.encrypted() && exchange.info().padding();
+        int keepalive = exchange.info().keepalive() ? keepaliveUnits : EdnsOptions.NO_KEEPALIVE;
         if (ctx.executor().inEventLoop()) {
-            write(answer);
+            write(answer, pad, keepalive);
         } else {
             try {
-                ctx.executor().execute(() -> write(answer));
+                ctx.executor().execute(() -> write(answer, pad, keepalive));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 answer.release(); // shutting down: the connection is gone
             }
         }
     }
 
-    private void write(ByteBuf answer) {
+    private void write(ByteBuf answer, boolean pad, int keepalive) {
         inflight--;
         if (closed) {
             answer.release();
             return;
         }
         int len = answer.readableBytes();
-        ByteBuf out = ctx.alloc().ioBuffer(2 + len);
-        out.writeShort(len);
-        out.writeBytes(answer, answer.readerIndex(), len);
+        ByteBuf out;
+        if (pad || keepalive != EdnsOptions.NO_KEEPALIVE) {
+            out = ctx.alloc().ioBuffer(2 + len + Padding.MAX_ANSWER_GROWTH);
+            out.writeShort(0);
+            out.setShort(0, Padding.writeAnswer(answer, out, pad, keepalive));
+        } else {
+            out = ctx.alloc().ioBuffer(2 + len);
+            out.writeShort(len);
+            out.writeBytes(answer, answer.readerIndex(), len);
+        }
         answer.release();
         ctx.writeAndFlush(out, ctx.voidPromise());
         ByteBuf next;

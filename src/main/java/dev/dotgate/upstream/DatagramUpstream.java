@@ -181,6 +181,8 @@ public final class DatagramUpstream implements Upstream {
             tcpFallback.send(exchange);
             return;
         }
+        // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
+        // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
         exchange.answer(answer);
     }
 

@@ -3,6 +3,8 @@ package dev.dotgate.upstream;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.EdnsOptions;
+import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One persistent TCP or TLS connection to an upstream carrying many queries at once (RFC 7766 pipelining,
  * answers in any order). Each query is sent under an ID unique on this connection and matched back by ID and
  * question. A connection that closes, fails, or stays silent while queries wait reports every one of them lost,
- * so they are retried elsewhere. Idle connections close before public resolvers would drop them.
+ * so they are retried elsewhere. Idle connections close before public resolvers would drop them, or before the
+ * upstream's own idle timeout when it tells it with EDNS TCP keepalive (RFC 7828): a timeout of 0 means "close",
+ * and the connection takes no new queries from then on.
  *
  * <p>All state but {@link #load} lives on the channel's event loop.
  */
@@ -35,18 +39,25 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private final AtomicInteger load = new AtomicInteger();
     private final long timeoutNanos;
     private final long silentNanos;
-    private final long idleNanos;
+    private final long configuredIdleNanos;
+    private final Padding.Hop hop;
+    private long idleNanos;
     private final long quarantineNanos;
     private final int[] expired = new int[1];
     private Channel channel;
     private boolean ready;
     private volatile boolean closed;
+    private volatile boolean draining; // the upstream asked us to close (keepalive timeout 0)
     private long lastReadNanos = System.nanoTime();
     private long lastBusyNanos = System.nanoTime();
     private ScheduledFuture<?> ticker;
 
-    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos) {
+    /** {@code hop}: how queries are written (padded and with a keepalive request over TLS). */
+    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos,
+            Padding.Hop hop) {
         this.upstream = upstream;
+        this.hop = hop;
+        this.configuredIdleNanos = idleNanos;
         this.loop = loop;
         this.stats = stats;
         this.timeoutNanos = timeoutNanos;
@@ -61,8 +72,9 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         return load.get();
     }
 
+    /** Closed, or asked by the upstream to close: either way no place for a new query. */
     boolean isClosed() {
-        return closed;
+        return closed || draining;
     }
 
     EventLoop loop() {
@@ -107,8 +119,8 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
             exchange.lost(new IOException("no free query ID on upstream connection"));
             return;
         }
-        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.queryLength());
-        if (!exchange.writeQuery(out, id)) {
+        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.upstreamLength(hop));
+        if (!exchange.writeQuery(out, id, hop)) {
             out.release();
             table.remove(id);
             load.decrementAndGet();
@@ -158,7 +170,31 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         table.remove(id);
         load.decrementAndGet();
         lastBusyNanos = lastReadNanos;
+        // Padding and keepalive describe this connection: neither reaches the cache or a client.
+        int keepalive = EdnsOptions.stripHopByHop(frame, !exchange.info().hasOpt());
+        if (keepalive != EdnsOptions.NO_KEEPALIVE) {
+            keepalive(keepalive);
+        }
         exchange.answer(frame);
+    }
+
+    /**
+     * The upstream's keepalive timeout, in units of 100 ms (RFC 7828 3.3.1): idle close a margin before it (at
+     * most the configured idle timeout); 0 means close now, so take no new queries and close once drained.
+     */
+    private void keepalive(int units) {
+        if (units == 0) {
+            draining = true;
+            return;
+        }
+        long nanos = TimeUnit.MILLISECONDS.toNanos(units * 100L);
+        long margin = Math.min(TimeUnit.SECONDS.toNanos(1), Math.max(TimeUnit.MILLISECONDS.toNanos(200), nanos / 5));
+        idleNanos = Math.min(configuredIdleNanos, Math.max(0, nanos - margin));
+    }
+
+    /** The idle time this connection closes after (the configured one, or less as the upstream asked). */
+    long idleNanos() {
+        return idleNanos;
     }
 
     private void tick() {
@@ -171,7 +207,7 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
             stats.upstreamSilentClosed.increment();
             log.debug("upstream {}: connection silent with queries waiting; closing it", upstream.name());
             channel.close();
-        } else if (table.live() == 0 && waiting.isEmpty() && now - lastBusyNanos > idleNanos) {
+        } else if (table.live() == 0 && waiting.isEmpty() && (draining || now - lastBusyNanos > idleNanos)) {
             stats.upstreamIdleClosed.increment();
             channel.close();
         } else if (table.full()) {

@@ -5,6 +5,7 @@ import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
+import dev.dotgate.wire.Padding;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -140,7 +141,8 @@ public final class StreamUpstream implements Upstream {
     /** Starts a new connection; queries sent to it wait until it is ready. Under the lock. */
     private PipelinedConnection connect() {
         EventLoop loop = group.next();
-        PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos);
+        PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos,
+                tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM);
         stats.upstreamConnects.increment();
         counters.connects.increment();
         Bootstrap b = new Bootstrap()

@@ -74,6 +74,10 @@ public final class Dns {
         return m.getUnsignedShort(m.readerIndex() + 10);
     }
 
+    public static void setArcount(ByteBuf m, int count) {
+        m.setShort(m.readerIndex() + 10, count);
+    }
+
     public static String rcodeName(int rcode) {
         switch (rcode) {
             case RCODE_NOERROR: return "NOERROR";

@@ -13,9 +13,13 @@ import io.netty.buffer.ByteBuf;
  * @param hasOpt      whether an OPT record is present
  * @param udpSize     the client's advertised UDP payload size, 512 without EDNS
  * @param dnssecOk    the DO bit of the OPT record
+ * @param optOffset   offset, relative to the message start, of the OPT record's first byte; -1 without one
+ * @param padding     whether the OPT record carries a Padding option (RFC 7830): the client pads, so do we
+ *                    (answers over encrypted transports only)
+ * @param keepalive   whether the OPT record carries an edns-tcp-keepalive option (RFC 7828)
  */
 public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, boolean hasOpt, int udpSize,
-        boolean dnssecOk) {
+        boolean dnssecOk, int optOffset, boolean padding, boolean keepalive) {
 
     /** Why a message is or is not forwarded. */
     public enum Status {
@@ -32,7 +36,7 @@ public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, b
     }
 
     private static QueryInfo failed(Status status) {
-        return new QueryInfo(status, Dns.HEADER_LENGTH, -1, -1, false, 512, false);
+        return new QueryInfo(status, Dns.HEADER_LENGTH, -1, -1, false, 512, false, -1, false, false);
     }
 
     /** Parses the readable bytes of {@code msg} as a query. Does not move indexes or take ownership. */
@@ -65,6 +69,8 @@ public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, b
         boolean hasOpt = false;
         int udpSize = 512;
         boolean dnssecOk = false;
+        int optOffset = -1;
+        int options = 0;
         for (int r = 0; r < records + additional; r++) {
             int rrNameEnd = Names.skip(msg, i, end);
             if (rrNameEnd == Names.MALFORMED || rrNameEnd + 10 > end) {
@@ -83,13 +89,19 @@ public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, b
                 hasOpt = true;
                 udpSize = Math.max(512, msg.getUnsignedShort(rrNameEnd + 2));
                 dnssecOk = (msg.getUnsignedShort(rrNameEnd + 6) & 0x8000) != 0;
+                optOffset = i - start;
+                options = EdnsOptions.hopByHop(msg, rrNameEnd + 10, next);
+                if (options == EdnsOptions.MALFORMED) {
+                    return failed(Status.MALFORMED); // an option runs past the record (RFC 6891 6.1.2: FORMERR)
+                }
             }
             i = next;
         }
         if (i != end) {
             return failed(Status.MALFORMED); // trailing garbage
         }
-        return new QueryInfo(Status.OK, questionEnd - start, qtype, qclass, hasOpt, udpSize, dnssecOk);
+        return new QueryInfo(Status.OK, questionEnd - start, qtype, qclass, hasOpt, udpSize, dnssecOk, optOffset,
+                (options & EdnsOptions.HAS_PADDING) != 0, (options & EdnsOptions.HAS_KEEPALIVE) != 0);
     }
 
     /** The question name as text, for logs. */

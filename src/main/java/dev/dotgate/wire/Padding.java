@@ -1,0 +1,210 @@
+package dev.dotgate.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * EDNS(0) padding (RFC 7830) with the block-length policy of RFC 8467: queries sent upstream over TLS are padded to
+ * a multiple of {@value #QUERY_BLOCK} bytes, answers to clients who padded their query over DoT or DoH to a multiple
+ * of {@value #RESPONSE_BLOCK}. The length counted is the DNS message's, without the 2-byte TCP length prefix.
+ * Nothing is padded on plain UDP or TCP.
+ *
+ * <p>Each message is rewritten in the copy that is made anyway (into the upstream frame, into the client frame):
+ * everything up to the OPT record's RDLENGTH, the OPT options except the hop-by-hop ones ({@link EdnsOptions}),
+ * then ours (keepalive, padding), then whatever followed the OPT record. A message without an OPT record gets one
+ * appended when an option has to be written. No decode, no intermediate buffer.
+ */
+public final class Padding {
+    public static final int QUERY_BLOCK = 128;
+    public static final int RESPONSE_BLOCK = 468;
+    /** How much an answer can grow in {@link #writeAnswer}: an OPT record, a keepalive and a padding option. */
+    public static final int MAX_ANSWER_GROWTH = EdnsOptions.OPT_HEADER + 6 + 4 + RESPONSE_BLOCK - 1;
+
+    /** How a query travels to an upstream, which decides what its OPT record carries. */
+    public enum Hop {
+        /** udp://: hop-by-hop options from the client are left out, nothing added. */
+        DATAGRAM,
+        /** tcp://: the client's hop-by-hop options are replaced by a keepalive request when it has an OPT. */
+        STREAM,
+        /** tls://: keepalive request and padding to {@value #QUERY_BLOCK}; an OPT is added when missing. */
+        ENCRYPTED_STREAM
+    }
+
+    private Padding() {
+    }
+
+    /** The most bytes {@link #writeQuery} writes for a query of {@code length} bytes. */
+    public static int maxQueryLength(int length, Hop hop) {
+        return switch (hop) {
+            case DATAGRAM -> length;
+            case STREAM -> length + 4;
+            case ENCRYPTED_STREAM -> roundUp(length + EdnsOptions.OPT_HEADER + 4 + 4, QUERY_BLOCK);
+        };
+    }
+
+    /**
+     * Appends the client query {@code query} (described by {@code info}) to {@code out} as it goes to an upstream
+     * over {@code hop}, and returns its length. Borrows both buffers; moves only {@code out}'s writer index.
+     */
+    public static int writeQuery(ByteBuf query, QueryInfo info, ByteBuf out, Hop hop) {
+        int optAt = info.optOffset() < 0 ? EdnsOptions.NONE : query.readerIndex() + info.optOffset();
+        return switch (hop) {
+            case DATAGRAM -> info.padding() || info.keepalive()
+                    ? write(query, optAt, out, EdnsOptions.NO_KEEPALIVE, 0) : copy(query, out);
+            case STREAM -> info.hasOpt() ? write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, 0) : copy(query, out);
+            case ENCRYPTED_STREAM -> write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, QUERY_BLOCK);
+        };
+    }
+
+    /**
+     * Appends {@code answer} to {@code out} padded to {@value #RESPONSE_BLOCK} when {@code pad}, and with a
+     * keepalive option of {@code keepalive} (units of 100 ms) unless it is {@link EdnsOptions#NO_KEEPALIVE}; an
+     * OPT record is added if the answer has none (call this only for queries that had one). An answer whose records
+     * cannot be walked is copied as it is. Returns the length written, at most {@link #MAX_ANSWER_GROWTH} more
+     * than the answer's. Borrows both buffers; moves only {@code out}'s writer index.
+     */
+    public static int writeAnswer(ByteBuf answer, ByteBuf out, boolean pad, int keepalive) {
+        int optAt = EdnsOptions.findOpt(answer);
+        if (optAt == EdnsOptions.MALFORMED) {
+            return copy(answer, out);
+        }
+        return write(answer, optAt, out, keepalive, pad ? RESPONSE_BLOCK : 0);
+    }
+
+    /**
+     * The answer to a padded query over DoH: {@code answer} padded to a multiple of {@value #RESPONSE_BLOCK}
+     * bytes. Takes ownership of {@code answer} and returns a new buffer from {@code alloc}, owned by the caller.
+     * Call it only when {@link QueryInfo#padding()} is set for the query.
+     */
+    public static ByteBuf padResponse(ByteBuf answer, ByteBufAllocator alloc) {
+        try {
+            ByteBuf out = alloc.buffer(answer.readableBytes() + MAX_ANSWER_GROWTH);
+            writeAnswer(answer, out, true, EdnsOptions.NO_KEEPALIVE);
+            return out;
+        } finally {
+            answer.release();
+        }
+    }
+
+    /**
+     * Copies the readable bytes of {@code m} to {@code out}, with the options of the OPT record at absolute index
+     * {@code optAt} ({@link EdnsOptions#NONE}: add one) rewritten: hop-by-hop options dropped, a keepalive option
+     * unless {@code keepalive} is {@link EdnsOptions#NO_KEEPALIVE}, and a padding option bringing the length to a
+     * multiple of {@code block} (0: none) if that stays within 65535 bytes. Returns the length written.
+     */
+    static int write(ByteBuf m, int optAt, ByteBuf out, int keepalive, int block) {
+        int start = m.readerIndex();
+        int end = m.writerIndex();
+        int outStart = out.writerIndex();
+        int keepaliveLength = keepalive == EdnsOptions.NO_KEEPALIVE ? 0
+                : keepalive == EdnsOptions.KEEPALIVE_ASK ? 4 : 6;
+        int rdStart = optAt + EdnsOptions.OPT_HEADER;
+        int rdEnd = 0;
+        int kept = 0;
+        int base;
+        if (optAt >= 0) {
+            rdEnd = rdStart + m.getUnsignedShort(rdStart - 2);
+            kept = keptLength(m, rdStart, rdEnd);
+            if (kept < 0) {
+                return copy(m, out); // options unreadable: leave the message alone
+            }
+            base = end - start - (rdEnd - rdStart) + kept + keepaliveLength;
+        } else {
+            if (keepaliveLength == 0 && block == 0) {
+                return copy(m, out);
+            }
+            base = end - start + EdnsOptions.OPT_HEADER + keepaliveLength;
+        }
+        if (base > Dns.MAX_MESSAGE) {
+            return copy(m, out);
+        }
+        int pad = block > 0 ? paddingLength(base, block, Dns.MAX_MESSAGE) : -1;
+        int rdLength = kept + keepaliveLength + (pad >= 0 ? 4 + pad : 0);
+        if (optAt >= 0) {
+            out.writeBytes(m, start, rdStart - 2 - start);
+            out.writeShort(rdLength);
+            copyKept(m, rdStart, rdEnd, out);
+        } else {
+            out.writeBytes(m, start, end - start);
+            out.setShort(outStart + 10, Dns.arcount(m) + 1);
+            out.writeByte(0);                 // root name
+            out.writeShort(Dns.TYPE_OPT);
+            out.writeShort(Dns.OUR_UDP_SIZE);
+            out.writeInt(0);                  // ext rcode 0, version 0, no DO
+            out.writeShort(rdLength);
+        }
+        if (keepaliveLength > 0) {
+            out.writeShort(EdnsOptions.KEEPALIVE);
+            out.writeShort(keepaliveLength - 4);
+            if (keepaliveLength == 6) {
+                out.writeShort(keepalive);
+            }
+        }
+        if (pad >= 0) {
+            out.writeShort(EdnsOptions.PADDING);
+            out.writeShort(pad);
+            out.writeZero(pad);
+        }
+        if (optAt >= 0) {
+            out.writeBytes(m, rdEnd, end - rdEnd);
+        }
+        return out.writerIndex() - outStart;
+    }
+
+    /**
+     * The length of the padding option's data that brings a message of {@code base} bytes plus the option's own
+     * 4 bytes to a multiple of {@code block}, or -1 when that would exceed {@code max}.
+     */
+    static int paddingLength(int base, int block, int max) {
+        int withOption = base + 4;
+        int padded = roundUp(withOption, block);
+        return padded > max ? -1 : padded - withOption;
+    }
+
+    private static int roundUp(int n, int block) {
+        return (n + block - 1) / block * block;
+    }
+
+    private static int copy(ByteBuf m, ByteBuf out) {
+        int length = m.readableBytes();
+        out.writeBytes(m, m.readerIndex(), length);
+        return length;
+    }
+
+    /** Bytes of the options other than the hop-by-hop ones, or -1 when an option runs past {@code rdEnd}. */
+    private static int keptLength(ByteBuf m, int rdStart, int rdEnd) {
+        int kept = 0;
+        int i = rdStart;
+        while (i < rdEnd) {
+            if (i + 4 > rdEnd) {
+                return -1;
+            }
+            int code = m.getUnsignedShort(i);
+            int size = 4 + m.getUnsignedShort(i + 2);
+            if (i + size > rdEnd) {
+                return -1;
+            }
+            if (code != EdnsOptions.PADDING && code != EdnsOptions.KEEPALIVE) {
+                kept += size;
+            }
+            i += size;
+        }
+        return kept;
+    }
+
+    /** Appends the options other than the hop-by-hop ones, in runs. Options are known to be well-formed. */
+    private static void copyKept(ByteBuf m, int rdStart, int rdEnd, ByteBuf out) {
+        int runStart = rdStart;
+        int i = rdStart;
+        while (i < rdEnd) {
+            int code = m.getUnsignedShort(i);
+            int size = 4 + m.getUnsignedShort(i + 2);
+            if (code == EdnsOptions.PADDING || code == EdnsOptions.KEEPALIVE) {
+                out.writeBytes(m, runStart, i - runStart);
+                runStart = i + size;
+            }
+            i += size;
+        }
+        out.writeBytes(m, runStart, rdEnd - runStart);
+    }
+}
