@@ -69,8 +69,17 @@ class DohTest {
         for (String method : new String[] {"+https", "+https-get"}) {
             Proc.Result r = Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), method,
                     "+tls-ca=" + gw.caFile(), "+tls-hostname=dotgate.test", "a.test", "A");
-            assertThat(r.out()).as(method).contains("NOERROR").contains("192.0.2.1").contains("HTTP session (HTTP/2-" + (method.equals("+https") ? "POST" : "GET"));
+            assertThat(r.out()).as(method).contains("NOERROR").contains("192.0.2.1")
+                    .contains("HTTP session (HTTP/2-" + (method.equals("+https") ? "POST" : "GET"))
+                    // kdig pads over TLS by default: the answer is padded to 468 bytes (RFC 8467).
+                    .contains("PADDING").contains("Received 468 B");
         }
+        // Unpadded query: unpadded answer, and no padding from the upstream hop leaks through.
+        Proc.Result plain = Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), "+https",
+                "+nopadding", "+tls-ca=" + gw.caFile(), "+tls-hostname=dotgate.test", "a.test", "A");
+        assertThat(plain.out()).contains("192.0.2.1").doesNotContain("PADDING");
+        assertThat(Pattern.compile("Received (\\d+) B").matcher(plain.out()).results()
+                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElse(0)).isBetween(30, 100);
     }
 
     @Test

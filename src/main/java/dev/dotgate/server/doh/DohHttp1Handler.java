@@ -4,6 +4,7 @@ import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -55,7 +56,9 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
 
         /** Takes ownership of {@code answer}; any thread. */
         @Override
-        public void respond(Exchange exchange, ByteBuf answer) {
+        public void respond(Exchange exchange, ByteBuf raw) {
+            // RFC 8467: padded to 468 bytes when the query was padded.
+            ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
             if (ctx.executor().inEventLoop()) {
                 answered(answer);
             } else {

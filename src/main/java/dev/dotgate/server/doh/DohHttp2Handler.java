@@ -4,6 +4,7 @@ import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -150,7 +151,9 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     }
 
     /** Takes ownership of {@code answer}; any thread. */
-    private void respond(Http2FrameStream stream, Exchange exchange, ByteBuf answer) {
+    private void respond(Http2FrameStream stream, Exchange exchange, ByteBuf raw) {
+        // RFC 8467: padded to 468 bytes when the query was padded.
+        ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
         if (ctx.executor().inEventLoop()) {
             write(stream, answer);
         } else {
