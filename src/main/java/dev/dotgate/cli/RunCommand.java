@@ -96,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
         Gateway gateway = new Gateway(cfg);
         try {
             gateway.start();
-        } catch (BindFailure e) {
+        } catch (BindFailure | dev.dotgate.tls.IdentityException e) {
             return fail(e.getMessage(), 2);
         } catch (IOException | GeneralSecurityException e) {
             return fail(e.getMessage(), 1);
