@@ -61,7 +61,7 @@ public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final Duration RENEW_CHECK = Duration.ofHours(12);
     /** How often user-supplied certificate files are checked for a change (see CertificateReloader). */
-    private static final Duration CERT_POLL = Duration.ofMillis(Long.getLong("dotgate.certPollMillis", 2000));
+    private static final long CERT_POLL_MILLIS = 2000;
 
     private volatile GatewayConfig config;
     private final Stats stats = new Stats();
@@ -421,7 +421,7 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig cfg = config;
         if (cfg.listen().cert() != null) {
             certReloader = CertificateReloader.start(cfg.listen().cert(), cfg.listen().key(), cfg.serverName(),
-                    CERT_POLL);
+                    Duration.ofMillis(Long.getLong("dotgate.certPollMillis", CERT_POLL_MILLIS)));
             identities = certReloader.holder();
         } else {
             identities = new IdentityHolder(ServerIdentity.generated(cfg.dataDir(), cfg.serverName()));

@@ -72,7 +72,13 @@ public final class CertificateReloader implements AutoCloseable {
             return t;
         });
         long ms = Math.max(1, interval.toMillis());
-        timer.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                poll();
+            } catch (RuntimeException e) { // never let one bad read end the polling
+                log.error("checking {} and {} failed: {}", certFile, keyFile, e.toString());
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     /** The identity and the listeners to tell about a new one. */

@@ -36,6 +36,7 @@ public final class ChainCheck {
             Collection<X509Certificate> anchors) {
         List<String> out = new ArrayList<>();
         boolean linked = true;
+        boolean disorderReported = false;
         for (int i = 0; i + 1 < chain.size(); i++) {
             X509Certificate cert = chain.get(i);
             X509Certificate next = chain.get(i + 1);
@@ -43,10 +44,14 @@ public final class ChainCheck {
                 continue;
             }
             linked = false;
-            if (issuerElsewhere(chain, i)) {
-                out.add("certificate " + (i + 1) + " (" + describe(cert) + ") is not followed by its issuer but by "
-                        + describe(next) + ": the chain is out of order; put the server's certificate first, then "
-                        + "each issuer after the certificate it signed (for certbot: fullchain.pem)");
+            if (issuerElsewhere(chain, i) || signedBy(next, cert)) {
+                if (!disorderReported) {
+                    disorderReported = true;
+                    out.add("the chain is out of order: certificate " + (i + 1) + " (" + describe(cert)
+                            + ") is followed by " + describe(next) + ", which did not sign it; put the server's "
+                            + "certificate first, then each issuer right after the certificate it signed (for "
+                            + "certbot: fullchain.pem)");
+                }
             } else {
                 out.add("certificate " + (i + 1) + " (" + describe(cert) + ") was issued by "
                         + cert.getIssuerX500Principal().getName() + ", which the chain does not contain (it is "
@@ -72,7 +77,8 @@ public final class ChainCheck {
             }
         }
         List<String> names = dnsNames(chain.get(0));
-        if (serverName != null && names.stream().noneMatch(p -> nameMatches(p, serverName))) {
+        boolean firstIsCa = chain.get(0).getBasicConstraints() >= 0; // misordered: said above
+        if (serverName != null && !firstIsCa && names.stream().noneMatch(p -> nameMatches(p, serverName))) {
             out.add("server_name '" + serverName + "' is not among the certificate's DNS names " + names
                     + ": clients (Android Private DNS, DDR) verify that name; set server_name to one of them, or get"
                     + " a certificate for '" + serverName + "'");

@@ -15,12 +15,16 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** Reads and writes certificates and keys as PEM, through Bouncy Castle. */
 public final class Pem {
@@ -39,6 +43,8 @@ public final class Pem {
             }
         } catch (CertificateException e) {
             throw new IOException(file + ": unreadable certificate: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // Bouncy Castle's DecoderException and the like: broken base64 or DER
+            throw new IOException(file + ": not valid PEM: " + e.getMessage(), e);
         }
         if (out.isEmpty()) {
             throw new IOException(file + ": no PEM certificate found");
@@ -53,24 +59,47 @@ public final class Pem {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             while ((o = parser.readObject()) != null) {
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    return converter.getPrivateKey(withCurve(pair.getPrivateKeyInfo()));
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);
                 }
             }
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not valid PEM: " + e.getMessage(), e);
         }
         throw new IOException(file + ": no unencrypted PEM private key found");
     }
 
+    /** PEM text for certificates and keys; a private key is written as PKCS#8 ("PRIVATE KEY"). */
     public static String toPem(Object... objects) throws IOException {
         StringWriter sw = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
             for (Object o : objects) {
-                w.writeObject(o);
+                if (o instanceof PrivateKey key) {
+                    w.writeObject(new JcaPKCS8Generator(key, null));
+                } else {
+                    w.writeObject(o);
+                }
             }
         }
         return sw.toString();
+    }
+
+    /**
+     * A traditional ("EC PRIVATE KEY") key that does not name its curve gets P-256: earlier dotgate builds wrote their
+     * generated keys that way (unreadable even by openssl), and only ever generated P-256 keys.
+     */
+    private static PrivateKeyInfo withCurve(PrivateKeyInfo info) throws IOException {
+        AlgorithmIdentifier alg = info.getPrivateKeyAlgorithm();
+        if (X9ObjectIdentifiers.id_ecPublicKey.equals(alg.getAlgorithm())
+                && (alg.getParameters() == null || alg.getParameters() instanceof org.bouncycastle.asn1.ASN1Null)) {
+            org.bouncycastle.asn1.sec.ECPrivateKey ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(
+                    info.parsePrivateKey());
+            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
+                    SECObjectIdentifiers.secp256r1), ec);
+        }
+        return info;
     }
 
     /** Writes {@code text} atomically; with {@code secret}, readable by the owner only (where POSIX allows). */
