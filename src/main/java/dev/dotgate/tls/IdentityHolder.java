@@ -38,11 +38,11 @@ public final class IdentityHolder {
     }
 
     /**
-     * Makes {@code next} current and tells the listeners. A listener that throws (say, a TLS context that cannot
-     * be built from this key type) is logged and keeps its previous context; the others are still told.
+     * Tells the listeners about {@code next}, then makes it current. A listener that throws (say, a TLS context
+     * that cannot be built from this key type) is logged and keeps its previous context; the others are still told.
      */
     public synchronized void publish(ServerIdentity next) {
-        current = Objects.requireNonNull(next, "next");
+        Objects.requireNonNull(next, "next");
         for (Consumer<ServerIdentity> l : listeners) {
             try {
                 l.accept(next);
@@ -51,5 +51,6 @@ public final class IdentityHolder {
                         ChainCheck.describe(next.chain().get(0)), e.getMessage());
             }
         }
+        current = next; // after the listeners: once current() shows it, every context serves it
     }
 }

@@ -140,9 +140,11 @@ class CertificateReloaderTest {
         TestPki.write(archive.resolve("fullchain1.pem"), archive.resolve("privkey1.pem"), a.key(), a.cert(), ca.cert());
         TestPki.Issued b = TestPki.leaf(ca, "dns.example.test");
         TestPki.write(archive.resolve("fullchain2.pem"), archive.resolve("privkey2.pem"), b.key(), b.cert(), ca.cert());
-        // Same size and the same modification time: only the link target tells them apart.
-        Files.setLastModifiedTime(archive.resolve("fullchain2.pem"), Files.getLastModifiedTime(archive.resolve("fullchain1.pem")));
-        Files.setLastModifiedTime(archive.resolve("privkey2.pem"), Files.getLastModifiedTime(archive.resolve("privkey1.pem")));
+        // The same modification times: the link targets tell them apart.
+        for (String f : List.of("fullchain", "privkey")) {
+            Files.setLastModifiedTime(archive.resolve(f + "2.pem"),
+                    Files.getLastModifiedTime(archive.resolve(f + "1.pem")));
+        }
         Files.createSymbolicLink(cert, archive.resolve("fullchain1.pem"));
         Files.createSymbolicLink(key, archive.resolve("privkey1.pem"));
         try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", POLL)) {
