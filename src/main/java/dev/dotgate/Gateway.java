@@ -332,6 +332,7 @@ public final class Gateway implements AutoCloseable {
      */
     public synchronized void reload(GatewayConfig next) throws IOException {
         GatewayConfig previous = config;
+        reloadCertificates();
         Policy newPolicy = withDiscovery(PolicyLoader.load(next.policy(), next.dataDir()), next);
         for (String[] change : restartOnly(previous, next)) {
             log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
@@ -348,9 +349,6 @@ public final class Gateway implements AutoCloseable {
                 retireEvents(old);
             }
         }
-        if (certReloader != null) {
-            certReloader.reloadNow(); // a bad pair is logged and the running one kept
-        }
         boolean routesChanged = !next.upstream().servers().equals(previous.upstream().servers())
                 || !next.forwards().equals(previous.forwards());
         routes = buildRoutes(next);
@@ -364,6 +362,17 @@ public final class Gateway implements AutoCloseable {
         log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
                 newPolicy.blocklists() == null ? 0 : newPolicy.blocklists().size(), next.forwards().size(),
                 next.cache().enabled() ? "on" : "off");
+    }
+
+    /**
+     * Reads the user-supplied certificate files again (nothing to do for the generated certificate): part of
+     * {@link #reload}, and on its own when SIGHUP finds the config file broken. A bad pair is logged and the running
+     * one kept.
+     */
+    public void reloadCertificates() {
+        if (certReloader != null) {
+            certReloader.reloadNow();
+        }
     }
 
     /** Closes a replaced event sink, keeping its totals in the counters. */

@@ -129,6 +129,7 @@ final class RunCommand implements Callable<Integer> {
             ((Logger) LoggerFactory.getLogger("dev.dotgate")).setLevel(Level.toLevel(next.logLevel()));
         } catch (ConfigException e) {
             log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+            gateway.reloadCertificates(); // renewed certificates are still taken up
         } catch (IOException | RuntimeException e) {
             log.error("reload failed, keeping the running configuration: {}", e.getMessage());
         }
