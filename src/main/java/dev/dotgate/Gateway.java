@@ -24,7 +24,9 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.BindFailure;
 import dev.dotgate.server.Listeners;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.tls.CertificateReloader;
 import dev.dotgate.tls.ClientTls;
+import dev.dotgate.tls.IdentityHolder;
 import dev.dotgate.tls.ServerIdentity;
 import dev.dotgate.tls.ServerTls;
 import dev.dotgate.tls.TlsProvider;
@@ -58,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final Duration RENEW_CHECK = Duration.ofHours(12);
+    /** How often user-supplied certificate files are checked for a change (see CertificateReloader). */
+    private static final long CERT_POLL_MILLIS = 2000;
 
     private volatile GatewayConfig config;
     private final Stats stats = new Stats();
@@ -79,7 +83,8 @@ public final class Gateway implements AutoCloseable {
     private MetricsServer metricsServer;
     private volatile SslContext dotContext;
     private volatile SslContext dohContext;
-    private volatile ServerIdentity identity;
+    private volatile IdentityHolder identities;
+    private CertificateReloader certReloader;
     private final dev.dotgate.cache.CacheMeter cacheMeter = new dev.dotgate.cache.CacheMeter() {
         @Override
         public void hit() {
@@ -132,7 +137,16 @@ public final class Gateway implements AutoCloseable {
 
     /** The certificate identity DoT and DoH listeners serve, or null when neither is configured. */
     public ServerIdentity identity() {
-        return identity;
+        IdentityHolder h = identities;
+        return h == null ? null : h.current();
+    }
+
+    /**
+     * The identity of the DoT and DoH listeners and its changes (renewal, new files, SIGHUP), from which their
+     * TLS contexts are rebuilt; null when neither listener is configured.
+     */
+    public IdentityHolder identities() {
+        return identities;
     }
 
     public InetSocketAddress address(Transport transport) {
@@ -311,13 +325,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Applies {@code next}: policy (access lists, allowlist, blocklists, local records), upstreams and forwarding
-     * zones, cache settings and the event sink. Connections and queries in flight are kept; upstreams that are
+     * zones, cache settings and the event sink; user-supplied certificate files are read again (a bad pair is logged
+     * and the running one kept). Connections and queries in flight are kept; upstreams that are
      * gone close after the timeout. Listener addresses, threads, the data directory, the server name and the
      * metrics address need a restart; a change to them is reported and ignored. Throws, keeping everything as it
      * was, when the new policy cannot be loaded.
      */
     public synchronized void reload(GatewayConfig next) throws IOException {
         GatewayConfig previous = config;
+        reloadCertificates();
         Policy newPolicy = withDiscovery(PolicyLoader.load(next.policy(), next.dataDir()), next);
         for (String[] change : restartOnly(previous, next)) {
             log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
@@ -347,6 +363,17 @@ public final class Gateway implements AutoCloseable {
         log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
                 newPolicy.blocklists() == null ? 0 : newPolicy.blocklists().size(), next.forwards().size(),
                 next.cache().enabled() ? "on" : "off");
+    }
+
+    /**
+     * Reads the user-supplied certificate files again (nothing to do for the generated certificate): part of
+     * {@link #reload}, and on its own when SIGHUP finds the config file broken. A bad pair is logged and the running
+     * one kept.
+     */
+    public void reloadCertificates() {
+        if (certReloader != null) {
+            certReloader.reloadNow();
+        }
     }
 
     /** Closes a replaced event sink, keeping its totals in the counters. */
@@ -397,20 +424,37 @@ public final class Gateway implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The user's certificate files (checked, then watched for changes) or the generated identity; the DoT and
+     * DoH contexts are built from it now and again on every change.
+     */
     private void loadIdentity() throws IOException, GeneralSecurityException {
         GatewayConfig cfg = config;
-        ServerIdentity id = cfg.listen().cert() != null
-                ? ServerIdentity.load(cfg.listen().cert(), cfg.listen().key())
-                : ServerIdentity.generated(cfg.dataDir(), cfg.serverName());
-        dotContext = ServerTls.context(id);
-        dohContext = ServerTls.dohContext(id);
-        identity = id;
+        if (cfg.listen().cert() != null) {
+            certReloader = CertificateReloader.start(cfg.listen().cert(), cfg.listen().key(), cfg.serverName(),
+                    Duration.ofMillis(Long.getLong("dotgate.certPollMillis", CERT_POLL_MILLIS)));
+            identities = certReloader.holder();
+        } else {
+            identities = new IdentityHolder(ServerIdentity.generated(cfg.dataDir(), cfg.serverName()));
+        }
+        try {
+            identities.onChange(id -> {
+                try {
+                    dotContext = ServerTls.context(id);
+                    dohContext = ServerTls.dohContext(id);
+                } catch (javax.net.ssl.SSLException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private void renewIfDue() {
-        if (config.listen().cert() == null && identity.expiresWithin(ServerIdentity.RENEW_BEFORE)) {
+        if (config.listen().cert() == null && identities.current().expiresWithin(ServerIdentity.RENEW_BEFORE)) {
             try {
-                loadIdentity();
+                identities.publish(ServerIdentity.generated(config.dataDir(), config.serverName()));
                 log.info("renewed the DoT server certificate");
             } catch (IOException | GeneralSecurityException e) {
                 log.error("could not renew the DoT server certificate: {}", e.getMessage());
@@ -452,6 +496,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (certReloader != null) {
+            certReloader.close();
+        }
         synchronized (this) {
             if (refresher != null) {
                 refresher.close();

@@ -103,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
         Gateway gateway = new Gateway(cfg);
         try {
             gateway.start();
-        } catch (BindFailure e) {
+        } catch (BindFailure | dev.dotgate.tls.IdentityException e) {
             return fail(e.getMessage(), 2);
         } catch (IOException | GeneralSecurityException e) {
             return fail(e.getMessage(), 1);
@@ -136,6 +136,7 @@ final class RunCommand implements Callable<Integer> {
             ((Logger) LoggerFactory.getLogger("dev.dotgate")).setLevel(Level.toLevel(next.logLevel()));
         } catch (ConfigException e) {
             log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+            gateway.reloadCertificates(); // renewed certificates are still taken up
         } catch (IOException | RuntimeException e) {
             log.error("reload failed, keeping the running configuration: {}", e.getMessage());
         }

@@ -6,13 +6,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * TLS towards upstreams: certificates verified against the system trust store plus an optional extra CA, the
@@ -24,7 +20,7 @@ public final class ClientTls {
     }
 
     public static SslContext context(Path extraCa) throws IOException, GeneralSecurityException {
-        List<X509Certificate> trusted = new ArrayList<>(systemTrust());
+        List<X509Certificate> trusted = new ArrayList<>(SystemTrust.read());
         if (extraCa != null) {
             trusted.addAll(Pem.readCertificates(extraCa));
         }
@@ -37,17 +33,5 @@ public final class ClientTls {
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ServerTls.ALPN_DOT))
                 .build();
-    }
-
-    private static List<X509Certificate> systemTrust() throws GeneralSecurityException {
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init((KeyStore) null);
-        List<X509Certificate> out = new ArrayList<>();
-        for (TrustManager tm : tmf.getTrustManagers()) {
-            if (tm instanceof X509TrustManager x) {
-                out.addAll(List.of(x.getAcceptedIssuers()));
-            }
-        }
-        return out;
     }
 }

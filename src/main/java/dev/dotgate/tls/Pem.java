@@ -9,20 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPrivateKeySpec;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -48,6 +43,8 @@ public final class Pem {
             }
         } catch (CertificateException e) {
             throw new IOException(file + ": unreadable certificate: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // Bouncy Castle's DecoderException and the like: broken base64 or DER
+            throw new IOException(file + ": not valid PEM: " + e.getMessage(), e);
         }
         if (out.isEmpty()) {
             throw new IOException(file + ": no PEM certificate found");
@@ -57,49 +54,29 @@ public final class Pem {
 
     /** The first private key in a PEM file (PKCS#8, or a traditional RSA/EC key). */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        return readPrivateKey(file, null);
-    }
-
-    /**
-     * The first private key in a PEM file. {@code partner}, the public key of the certificate that goes with it
-     * (or null), supplies the curve of a SEC1 EC key that names none: dotgate before 0.1 wrote its generated keys
-     * that way, and they are read back rather than replaced.
-     */
-    public static PrivateKey readPrivateKey(Path file, PublicKey partner) throws IOException {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(r)) {
             Object o;
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             while ((o = parser.readObject()) != null) {
                 if (o instanceof PEMKeyPair pair) {
-                    if (pair.getPublicKeyInfo() == null && partner instanceof ECPublicKey ec) {
-                        return withCurve(pair.getPrivateKeyInfo(), ec.getParams(), file);
-                    }
-                    return converter.getKeyPair(pair).getPrivate();
+                    return converter.getPrivateKey(withCurve(pair.getPrivateKeyInfo()));
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);
                 }
             }
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not valid PEM: " + e.getMessage(), e);
         }
         throw new IOException(file + ": no unencrypted PEM private key found");
     }
 
-    private static PrivateKey withCurve(PrivateKeyInfo info, ECParameterSpec curve, Path file) throws IOException {
-        try {
-            BigInteger d = ECPrivateKey.getInstance(info.parsePrivateKey()).getKey();
-            return KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(d, curve));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException(file + ": unreadable EC private key: " + e.getMessage(), e);
-        }
-    }
-
-    /** PEM text of certificates and keys; a private key is written as PKCS#8 ("PRIVATE KEY"), curve included. */
+    /** PEM text for certificates and keys; a private key is written as PKCS#8 ("PRIVATE KEY"). */
     public static String toPem(Object... objects) throws IOException {
         StringWriter sw = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
             for (Object o : objects) {
                 if (o instanceof PrivateKey key) {
-                    // Not writeObject(key): Bouncy Castle turns an EC key into SEC1 without its curve.
                     w.writeObject(new JcaPKCS8Generator(key, null));
                 } else {
                     w.writeObject(o);
@@ -107,6 +84,22 @@ public final class Pem {
             }
         }
         return sw.toString();
+    }
+
+    /**
+     * A traditional ("EC PRIVATE KEY") key that does not name its curve gets P-256: earlier dotgate builds wrote their
+     * generated keys that way (unreadable even by openssl), and only ever generated P-256 keys.
+     */
+    private static PrivateKeyInfo withCurve(PrivateKeyInfo info) throws IOException {
+        AlgorithmIdentifier alg = info.getPrivateKeyAlgorithm();
+        if (X9ObjectIdentifiers.id_ecPublicKey.equals(alg.getAlgorithm())
+                && (alg.getParameters() == null || alg.getParameters() instanceof org.bouncycastle.asn1.ASN1Null)) {
+            org.bouncycastle.asn1.sec.ECPrivateKey ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(
+                    info.parsePrivateKey());
+            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
+                    SECObjectIdentifiers.secp256r1), ec);
+        }
+        return info;
     }
 
     /** Writes {@code text} atomically; with {@code secret}, readable by the owner only (where POSIX allows). */

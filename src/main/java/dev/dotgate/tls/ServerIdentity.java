@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The certificate chain and key the DoT listener presents. Either loaded from the user's PEM files, or issued by
+ * The certificate chain and key the DoT listener presents. Either loaded from the user's PEM files (see
+ * {@link IdentityFiles}, kept current by {@link CertificateReloader}), or issued by
  * a local CA kept in the data directory: {@code ca.pem} and {@code ca-key.pem} (created once), {@code server.pem}
  * ([leaf, CA]) and {@code server-key.pem}, reissued when missing, due to expire within 30 days, or no longer
  * naming every current name and address. Key files are readable by the owner only.
@@ -37,10 +38,6 @@ import org.slf4j.LoggerFactory;
 public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path caFile) {
     private static final Logger log = LoggerFactory.getLogger(ServerIdentity.class);
     public static final Duration RENEW_BEFORE = Duration.ofDays(30);
-
-    public static ServerIdentity load(Path certFile, Path keyFile) throws IOException {
-        return new ServerIdentity(Pem.readCertificates(certFile), Pem.readPrivateKey(keyFile), null);
-    }
 
     /** Loads the generated identity from {@code dataDir}, issuing what is missing or stale. */
     public static ServerIdentity generated(Path dataDir, String serverName) throws IOException, GeneralSecurityException {
@@ -54,7 +51,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
         PrivateKey caKey;
         if (Files.exists(caFile) && Files.exists(caKeyFile)) {
             ca = Pem.readCertificates(caFile).get(0);
-            caKey = Pem.readPrivateKey(caKeyFile, ca.getPublicKey());
+            caKey = Pem.readPrivateKey(caKeyFile);
         } else {
             KeyPair keys = LocalCa.newKeyPair();
             ca = LocalCa.newCa(keys, "dotgate local CA " + serverName);
@@ -69,7 +66,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
         if (Files.exists(leafFile) && Files.exists(leafKeyFile)) {
             List<X509Certificate> chain = Pem.readCertificates(leafFile);
             if (current(chain.get(0), ca, dnsNames, addresses)) {
-                return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile, chain.get(0).getPublicKey()), caFile);
+                return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile), caFile);
             }
         }
         KeyPair leafKeys = LocalCa.newKeyPair();
