@@ -440,8 +440,10 @@ public final class Gateway implements AutoCloseable {
         try {
             identities.onChange(id -> {
                 try {
-                    dotContext = ServerTls.context(id);
-                    dohContext = ServerTls.dohContext(id);
+                    SslContext dot = ServerTls.context(id); // both built before either is used
+                    SslContext doh = ServerTls.dohContext(id);
+                    dotContext = dot;
+                    dohContext = doh;
                 } catch (javax.net.ssl.SSLException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

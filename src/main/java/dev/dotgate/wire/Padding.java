@@ -77,13 +77,15 @@ public final class Padding {
      * Call it only when {@link QueryInfo#padding()} is set for the query.
      */
     public static ByteBuf padResponse(ByteBuf answer, ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(answer.readableBytes() + MAX_ANSWER_GROWTH);
         try {
-            ByteBuf out = alloc.buffer(answer.readableBytes() + MAX_ANSWER_GROWTH);
             writeAnswer(answer, out, true, EdnsOptions.NO_KEEPALIVE);
-            return out;
-        } finally {
-            answer.release();
+        } catch (RuntimeException e) {
+            out.release();
+            return answer; // cannot happen for a message the checks above let through; unpadded beats lost
         }
+        answer.release();
+        return out;
     }
 
     /**

@@ -57,6 +57,11 @@ public final class DnsClient {
 
     /** A JDK TLS socket to a DoT server, verifying its certificate against {@code ca} and offering ALPN "dot". */
     public static SSLSocket dot(int port, Path ca) throws Exception {
+        return tls(port, ca, "dot");
+    }
+
+    /** A JDK TLS socket verifying the server against {@code ca}, offering ALPN {@code alpn}. */
+    public static SSLSocket tls(int port, Path ca, String alpn) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(ca)) {
@@ -69,7 +74,7 @@ public final class DnsClient {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
         SSLParameters p = s.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
-        p.setApplicationProtocols(new String[] {"dot"});
+        p.setApplicationProtocols(new String[] {alpn});
         s.setSSLParameters(p);
         s.setSoTimeout(10_000);
         s.startHandshake();

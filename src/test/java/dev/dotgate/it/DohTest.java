@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -136,6 +137,25 @@ class DohTest {
         // The connection still serves after the errors.
         assertThat(curl("--http2", "-o", "/dev/null", base() + "/dns-query?dns=" + dnsParam("a.test", Type.A))
                 .out()).containsPattern("HTTP/2 200");
+    }
+
+    @Test
+    void http1PipelinedAnswersComeInRequestOrder() throws Exception {
+        try (javax.net.ssl.SSLSocket s = DnsClient.tls(gw.dohPort(), gw.caFile(), "http/1.1")) {
+            String get = "GET /dns-query?dns=%s HTTP/1.1\r\nHost: dotgate.test\r\n\r\n";
+            // The first goes upstream; the 404 is ready at once but must wait its turn; then a body over the limit.
+            String requests = get.formatted(dnsParam("order1.a.test", Type.A))
+                    + "GET /nowhere HTTP/1.1\r\nHost: dotgate.test\r\n\r\n"
+                    + get.formatted(dnsParam("order3.a.test", Type.A))
+                    + "POST /dns-query HTTP/1.1\r\nHost: dotgate.test\r\nContent-Type: application/dns-message\r\n"
+                    + "Content-Length: 70000\r\n\r\n";
+            s.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().write(new byte[70_000]);
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3})").matcher(all).results()
+                    .map(m -> m.group(1)).toList();
+            assertThat(statuses).containsExactly("200", "404", "200", "413"); // then the connection closes
+        }
     }
 
     @Test

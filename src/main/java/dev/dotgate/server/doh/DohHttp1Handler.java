@@ -10,7 +10,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -26,9 +27,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
- * One HTTP/1.1 DoH connection, after Netty's codec and aggregator (which answers 413 to a body over 65,535 bytes
- * itself). Requests may be pipelined; each gets a slot in arrival order, and answers go out in that order as
- * HTTP/1.1 requires, however they resolve. With {@code maxInflight} requests waiting, reading pauses.
+ * One HTTP/1.1 DoH connection, after Netty's codec and {@link DohAggregator}. Requests may be pipelined; each
+ * gets a slot in arrival order, and answers go out in that order as HTTP/1.1 requires, however they resolve. At
+ * most {@code maxInflight} are resolved at once; requests read beyond that wait in their slots, and while slots
+ * are that many reading pauses.
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private final QueryIntake intake;
@@ -38,6 +40,8 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private boolean closed;
+    /** Requests sent down the query path and not answered yet. */
+    private int active;
 
     DohHttp1Handler(DohSettings settings) {
         this.intake = settings.intake();
@@ -49,6 +53,8 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private final class Slot implements Responder {
         final boolean keepAlive;
         FullHttpResponse response;
+        /** Read but not yet sent down the query path (more than {@code maxInflight} ahead); owned here. */
+        FullHttpRequest waiting;
 
         Slot(boolean keepAlive) {
             this.keepAlive = keepAlive;
@@ -71,6 +77,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         }
 
         private void answered(ByteBuf answer) {
+            active--;
             if (closed) {
                 answer.release();
                 return;
@@ -95,24 +102,58 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        try {
-            handle(request);
-        } finally {
-            request.release();
-        }
-    }
-
-    private void handle(FullHttpRequest request) {
         if (closed) {
+            request.release();
             return;
         }
         Slot slot = new Slot(HttpUtil.isKeepAlive(request));
         slots.add(slot);
+        if (active < maxInflight) {
+            try {
+                handle(slot, request);
+            } finally {
+                request.release();
+            }
+        } else {
+            slot.waiting = request; // already read: kept, and reading pauses
+        }
         updateReading();
+    }
+
+    /** Sends waiting requests down the query path, in order, while fewer than {@code maxInflight} are. */
+    private void submitWaiting() {
+        while (active < maxInflight && !closed) {
+            Slot next = null;
+            for (Slot s : slots) {
+                if (s.waiting != null) {
+                    next = s;
+                    break;
+                }
+            }
+            if (next == null) {
+                return;
+            }
+            FullHttpRequest request = next.waiting;
+            next.waiting = null;
+            try {
+                handle(next, request); // may answer at once and drain: the scan starts over
+            } finally {
+                request.release();
+            }
+        }
+    }
+
+    /** Borrows {@code request}. */
+    private void handle(Slot slot, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            boolean tooLong = request.decoderResult().cause() instanceof TooLongFrameException;
-            error(slot, tooLong ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST,
-                    "cannot read the request: " + request.decoderResult().cause().getMessage(), true);
+            Throwable cause = request.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof DohAggregator.TooLargeRequest
+                    ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : cause instanceof TooLongHttpHeaderException
+                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                            : cause instanceof TooLongHttpLineException
+                                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
+            error(slot, status, "cannot read the request: " + cause.getMessage(), true);
             return;
         }
         HttpHeaders h = request.headers();
@@ -133,8 +174,10 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         } else {
             message = req.message();
         }
+        active++;
         if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc())
                 == QueryIntake.Outcome.REJECTED) {
+            active--;
             error(slot, HttpResponseStatus.BAD_REQUEST, "not a DNS query", false);
         }
     }
@@ -175,6 +218,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
+        submitWaiting();
         updateReading();
     }
 
@@ -217,6 +261,10 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             if (s.response != null) {
                 s.response.release();
                 s.response = null;
+            }
+            if (s.waiting != null) {
+                s.waiting.release();
+                s.waiting = null;
             }
         }
         slots.clear();

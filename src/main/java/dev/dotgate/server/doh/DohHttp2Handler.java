@@ -7,6 +7,7 @@ import dev.dotgate.server.QueryIntake;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -27,20 +29,36 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 DoH connection, on the frames of Netty's {@code Http2FrameCodec}: each stream is one query. A GET
- * is resolved when its headers arrive, a POST once its body is complete (at most 65,535 bytes). Streams are
- * answered as they resolve, in any order. The codec bounds concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS).
+ * is resolved when its headers arrive, a POST once its body is complete (at most 65,535 bytes, within the write
+ * timeout of its headers, else the stream is reset). Streams are answered as they resolve, in any order. The
+ * codec bounds concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS); an error on one stream resets that stream
+ * only. A client that takes none of our answers (flow control or a full socket) for the write timeout is closed.
  */
 final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private static final AsciiString STATUS_OK = AsciiString.cached("200");
     private final QueryIntake intake;
     private final DohSettings settings;
-    private final IntObjectMap<ByteBuf> bodies = new IntObjectHashMap<>();
+    private final IntObjectMap<Body> bodies = new IntObjectHashMap<>();
+    /** Answers handed to the codec whose DATA has not gone out yet, and how many went out so far. */
+    private int unsent;
+    private long sent;
+    private boolean stallCheckScheduled;
+    private boolean bodySweepScheduled;
+    private final ChannelFutureListener onSent = f -> {
+        unsent--;
+        sent++;
+    };
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private int inflight;
+
+    /** A POST body being received. */
+    private record Body(ByteBuf buf, Http2FrameStream stream, long startedNanos) {
+    }
 
     DohHttp2Handler(DohSettings settings) {
         this.intake = settings.intake();
@@ -60,10 +78,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Http2DataFrame data) {
             onData(data);
         } else if (msg instanceof Http2ResetFrame reset) {
-            ByteBuf body = bodies.remove(reset.stream().id());
-            if (body != null) {
-                body.release();
-            }
+            dropBody(reset.stream().id());
         } else {
             ReferenceCountUtil.release(msg); // settings, pings, GOAWAY: the codec has acted on them
         }
@@ -71,20 +86,20 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     private void onHeaders(Http2HeadersFrame frame) {
         Http2FrameStream stream = frame.stream();
-        if (bodies.containsKey(stream.id())) { // trailers end a POST body
-            if (frame.isEndStream()) {
+        Http2Headers h = frame.headers();
+        if (h.method() == null) { // trailers: they end a POST body; after an early answer they are ignored
+            if (frame.isEndStream() && bodies.containsKey(stream.id())) {
                 finishBody(stream);
             }
             return;
         }
-        Http2Headers h = frame.headers();
         CharSequence length = h.get(HttpHeaderNames.CONTENT_LENGTH);
         long contentLength = -1;
         if (length != null) {
             try {
                 contentLength = Long.parseLong(length.toString().trim());
             } catch (NumberFormatException e) {
-                error(stream, 400, "Content-Length is not a number", !frame.isEndStream());
+                error(stream, 400, "Content-Length is not a number");
                 return;
             }
         }
@@ -92,14 +107,16 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         DohRequest req = DohRequest.of(h.method(), path == null ? null : path.toString(),
                 h.get(HttpHeaderNames.CONTENT_TYPE), contentLength);
         if (!req.ok()) {
-            error(stream, req.status(), req.reason(), !frame.isEndStream());
+            error(stream, req.status(), req.reason());
         } else if (!req.postBody()) {
             submit(stream, req.message());
         } else if (frame.isEndStream()) {
-            error(stream, 400, "POST without a body", false);
+            error(stream, 400, "POST without a body");
         } else {
-            int initial = contentLength > 0 ? (int) contentLength : 512;
-            bodies.put(stream.id(), ctx.alloc().buffer(initial, DohRequest.MAX_MESSAGE));
+            // Grown as bytes arrive: a declared length alone reserves little.
+            int initial = (int) Math.min(contentLength > 0 ? contentLength : 512, 512);
+            bodies.put(stream.id(), new Body(ctx.alloc().buffer(initial, DohRequest.MAX_MESSAGE), stream,
+                    System.nanoTime()));
         }
     }
 
@@ -111,16 +128,16 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
                 // Give the bytes back at once: a body is bounded below, so the window never needs to hold us.
                 ctx.write(new DefaultHttp2WindowUpdateFrame(flowControlled).stream(stream), ctx.voidPromise());
             }
-            ByteBuf body = bodies.get(stream.id());
+            Body body = bodies.get(stream.id());
             if (body == null) {
-                return; // a stream already answered (an error) or reset
+                return; // a stream already answered: the rest of its body is dropped
             }
-            if (frame.content().readableBytes() > body.maxWritableBytes()) {
-                bodies.remove(stream.id()).release();
-                error(stream, 413, "a DNS message is at most " + DohRequest.MAX_MESSAGE + " bytes", true);
+            if (frame.content().readableBytes() > body.buf().maxWritableBytes()) {
+                dropBody(stream.id());
+                error(stream, 413, "a DNS message is at most " + DohRequest.MAX_MESSAGE + " bytes");
                 return;
             }
-            body.writeBytes(frame.content());
+            body.buf().writeBytes(frame.content());
             if (frame.isEndStream()) {
                 finishBody(stream);
             }
@@ -130,12 +147,49 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     }
 
     private void finishBody(Http2FrameStream stream) {
-        ByteBuf body = bodies.remove(stream.id());
+        ByteBuf body = bodies.remove(stream.id()).buf();
         if (!body.isReadable()) {
             body.release();
-            error(stream, 400, "POST without a body", false);
+            error(stream, 400, "POST without a body");
         } else {
             submit(stream, body);
+        }
+    }
+
+    private void dropBody(int streamId) {
+        Body body = bodies.remove(streamId);
+        if (body != null) {
+            body.buf().release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!bodies.isEmpty() && !bodySweepScheduled) {
+            // A body still incomplete after a whole read: give it the write timeout to arrive.
+            bodySweepScheduled = true;
+            ctx.executor().schedule(this::sweepBodies, settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void sweepBodies() {
+        bodySweepScheduled = false;
+        long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.writeTimeoutMillis());
+        bodies.values().removeIf(b -> {
+            boolean late = b.startedNanos() - deadline <= 0;
+            if (late) {
+                b.buf().release();
+                if (ctx.channel().isActive()) {
+                    ctx.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(b.stream()));
+                }
+            }
+            return late;
+        });
+        ctx.flush();
+        if (!bodies.isEmpty()) {
+            bodySweepScheduled = true;
+            ctx.executor().schedule(this::sweepBodies, settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -146,11 +200,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         if (intake.accept(message, Transport.DOH, client, ctx.executor(), responder, ctx.alloc())
                 == QueryIntake.Outcome.REJECTED) {
             inflight--;
-            error(stream, 400, "not a DNS query", false);
+            error(stream, 400, "not a DNS query");
         }
     }
 
-    /** Takes ownership of {@code answer}; any thread. */
+    /** Takes ownership of {@code raw}; any thread. */
     private void respond(Http2FrameStream stream, Exchange exchange, ByteBuf raw) {
         // RFC 8467: padded to 468 bytes when the query was padded.
         ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
@@ -178,11 +232,33 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CACHE_CONTROL, DohAnswer.cacheControl(answer));
         ctx.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
         // A stream the client reset meanwhile fails these writes; the codec releases the data.
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(answer, true).stream(stream));
+        unsent++;
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(answer, true).stream(stream)).addListener(onSent);
+        if (!stallCheckScheduled) {
+            stallCheckScheduled = true;
+            long seen = sent;
+            ctx.executor().schedule(() -> stallCheck(seen), settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** Answers {@code status} with a short text; {@code abort} asks the client to stop sending the body. */
-    private void error(Http2FrameStream stream, int status, String reason, boolean abort) {
+    /** Closes a connection whose client took none of our answers for the write timeout (RFC 9113 flow control). */
+    private void stallCheck(long seen) {
+        stallCheckScheduled = false;
+        if (unsent > 0 && sent == seen) {
+            ctx.close();
+        } else if (unsent > 0) {
+            stallCheckScheduled = true;
+            long now = sent;
+            ctx.executor().schedule(() -> stallCheck(now), settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Answers {@code status} with a short text. A body the client is still sending is taken and dropped (its
+     * window returned) rather than stopped with the RST_STREAM(NO_ERROR) RFC 9113 allows: curl 7.88 reports that
+     * as an empty reply.
+     */
+    private void error(Http2FrameStream stream, int status, String reason) {
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), reason + "\n");
         Http2Headers headers = new DefaultHttp2Headers(false, 4)
                 .status(Integer.toString(status))
@@ -192,8 +268,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             headers.set(HttpHeaderNames.ALLOW, "GET, POST");
         }
         ctx.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
-        ctx.write(new DefaultHttp2DataFrame(body, true).stream(stream));
-        ctx.flush();
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true).stream(stream));
     }
 
     @Override
@@ -205,8 +280,8 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            if (inflight == 0 && bodies.isEmpty()) {
-                ctx.close(); // the codec sends GOAWAY first
+            if (inflight == 0) {
+                ctx.close(); // the codec sends GOAWAY first; incomplete bodies are dropped with it
             }
             return;
         }
@@ -215,13 +290,19 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        bodies.values().forEach(ByteBuf::release);
+        bodies.values().forEach(b -> b.buf().release());
         bodies.clear();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2FrameStreamException e) {
+            // An error on one stream (RFC 9113 section 5.4.2): that stream is reset, the others go on.
+            dropBody(e.stream().id());
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
+            return;
+        }
         ctx.close(); // protocol errors (the codec has sent GOAWAY), TLS failures, resets
     }
 }

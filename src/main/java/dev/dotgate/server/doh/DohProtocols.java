@@ -35,7 +35,7 @@ public final class DohProtocols extends ApplicationProtocolNegotiationHandler {
             p.addLast(new DohHttp2Handler(settings));
         } else if (ApplicationProtocolNames.HTTP_1_1.equals(protocol)) {
             p.addLast(new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADER_LIST, 8192));
-            p.addLast(new HttpObjectAggregator(DohRequest.MAX_MESSAGE));
+            p.addLast(new DohAggregator());
             p.addLast(new DohHttp1Handler(settings));
         } else {
             ctx.close(); // the TLS context offers only h2 and http/1.1
@@ -44,6 +44,11 @@ public final class DohProtocols extends ApplicationProtocolNegotiationHandler {
 
     @Override
     protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close(); // a failed handshake is counted by the listener; no log line per hostile client
+        ctx.close(); // no log line per hostile client
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close(); // resets and the like before ALPN has chosen: nothing to tell anyone
     }
 }
