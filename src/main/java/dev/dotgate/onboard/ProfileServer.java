@@ -1,8 +1,9 @@
 package dev.dotgate.onboard;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.dotgate.config.HostPort;
+import dev.dotgate.net.BindErrors;
+import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,12 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -28,20 +25,15 @@ import java.util.function.Consumer;
 public final class ProfileServer implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private SmallHttpServer http;
     private final String path;
     private final byte[] body;
     private final String contentType;
     private final Consumer<String> onDownload;
     private final AtomicInteger downloads = new AtomicInteger();
     private final CountDownLatch firstDownload = new CountDownLatch(1);
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProfileServer(HttpServer server, ExecutorService executor, String path, byte[] body, String contentType,
-            Consumer<String> onDownload) {
-        this.server = server;
-        this.executor = executor;
+    private ProfileServer(String path, byte[] body, String contentType, Consumer<String> onDownload) {
         this.path = path;
         this.body = body;
         this.contentType = contentType;
@@ -55,22 +47,13 @@ public final class ProfileServer implements AutoCloseable {
      */
     public static ProfileServer start(InetSocketAddress address, String fileName, byte[] body, String contentType,
             Consumer<String> onDownload) throws BindFailure {
-        HttpServer server;
+        ProfileServer ps = new ProfileServer("/" + randomToken() + "/" + fileName, body.clone(), contentType,
+                onDownload);
         try {
-            server = HttpServer.create(address, 16);
+            ps.http = SmallHttpServer.start(address, "dotgate-setup-http", ps::handle);
         } catch (IOException e) {
             throw new BindFailure(describe(e, address));
         }
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dotgate-setup-http");
-            t.setDaemon(true);
-            return t;
-        });
-        ProfileServer ps = new ProfileServer(server, executor, "/" + randomToken() + "/" + fileName, body.clone(),
-                contentType, onDownload);
-        server.setExecutor(executor);
-        server.createContext("/", ps::handle);
-        server.start();
         return ps;
     }
 
@@ -82,21 +65,8 @@ public final class ProfileServer implements AutoCloseable {
     }
 
     static String describe(IOException cause, InetSocketAddress address) {
-        String where = "cannot serve the profile on http " + (address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)) + ": ";
-        String msg = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-        if (msg.contains("in use")) {
-            return where + "the address is already in use; stop the other server on that port or choose another "
-                    + "address with --listen HOST:PORT";
-        }
-        if (msg.contains("permission") || msg.contains("denied") || msg.contains("not permitted")) {
-            return where + "permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE, or choose a "
-                    + "port above 1023 with --listen HOST:PORT";
-        }
-        if (msg.contains("assign") || msg.contains("not available")) {
-            return where + "that address is not on this machine; choose one of its own addresses with --listen";
-        }
-        return where + cause.getMessage();
+        return BindErrors.describe(cause, "cannot serve the profile on http " + (address.getAddress() == null
+                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)), "--listen HOST:PORT");
     }
 
     /** The path the file is served at, starting with '/'. */
@@ -106,7 +76,7 @@ public final class ProfileServer implements AutoCloseable {
 
     /** The bound address, with the real port when 0 was asked for. */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return http.address();
     }
 
     /** Complete downloads so far. */
@@ -122,16 +92,7 @@ public final class ProfileServer implements AutoCloseable {
     /** Stops listening; a download in progress gets a moment to finish. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        server.stop(0);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

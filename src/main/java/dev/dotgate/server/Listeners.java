@@ -252,21 +252,8 @@ public final class Listeners {
     }
 
     static String describe(Throwable cause, String proto, InetSocketAddress address) {
-        String where = "cannot listen on " + proto + " " + HostPort.format(address) + ": ";
-        String msg = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-        if (msg.contains("in use")) {
-            return where + "the address is already in use; stop the other server on that port or choose another "
-                    + "address with --listen/--dot-listen (or listen.plain / listen.dot in the config)";
-        }
-        if (msg.contains("permission") || msg.contains("denied") || msg.contains("not permitted")) {
-            return where + "permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. "
-                    + "sudo setcap cap_net_bind_service=+ep \"$(readlink -f \"$(command -v java)\")\"), "
-                    + "or choose a port above 1023 such as --listen 127.0.0.1:5353";
-        }
-        if (msg.contains("assign") || msg.contains("not available")) {
-            return where + "that address is not on this machine; listen on one of its own addresses";
-        }
-        return where + cause.getMessage();
+        return dev.dotgate.net.BindErrors.describe(cause, "cannot listen on " + proto + " " + HostPort.format(address),
+                "--listen/--dot-listen/--doh-listen (or listen.plain / listen.dot / listen.doh in the config)");
     }
 
     /** Stops taking new queries: closes TCP/DoT listening sockets and pauses UDP reading. */

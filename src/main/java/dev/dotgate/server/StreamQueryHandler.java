@@ -81,15 +81,7 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     public void respond(Exchange exchange, ByteBuf answer) {
         boolean pad = transport.encrypted() && exchange.info().padding();
         int keepalive = exchange.info().keepalive() ? keepaliveUnits : EdnsOptions.NO_KEEPALIVE;
-        if (ctx.executor().inEventLoop()) {
-            write(answer, pad, keepalive);
-        } else {
-            try {
-                ctx.executor().execute(() -> write(answer, pad, keepalive));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                answer.release(); // shutting down: the connection is gone
-            }
-        }
+        OnEventLoop.run(ctx.executor(), answer, a -> write(a, pad, keepalive));
     }
 
     private void write(ByteBuf answer, boolean pad, int keepalive) {

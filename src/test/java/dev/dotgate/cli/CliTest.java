@@ -4,35 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.it.Ports;
 import dev.dotgate.it.Unbound;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line as a user meets it: exit codes, and errors that name the key, the value and the fix. */
 class CliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -46,7 +33,7 @@ class CliTest {
                 servers = ["tls://127.0.0.1:853#dns.example", "udp://127.0.0.1:5300"]
                 timeout = "2500ms"
                 """);
-        Run r = run("check-config", f.toString());
+        CliRun r = run("check-config", f.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("server_name = \"dns.home.arpa\"")
                 .contains("plain = [\"127.0.0.1:5353\", \"[::1]:5353\"]")
@@ -88,7 +75,7 @@ class CliTest {
                 [metrics]
                 listen = "127.0.0.1:9153"
                 """.formatted(allow, block));
-        Run r = run("check-config", f.toString());
+        CliRun r = run("check-config", f.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("block_mode = \"null\"").contains("zone = \"corp.example\"")
                 .contains("deny = [\"192.168.66.0/24\"]").contains("max_entries = 5000")
@@ -132,7 +119,7 @@ class CliTest {
     private void assertBad(String toml, String expected) throws Exception {
         Path f = tmp.resolve("bad.toml");
         Files.writeString(f, toml);
-        Run r = run("check-config", f.toString());
+        CliRun r = run("check-config", f.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains(expected).doesNotContain("Exception").doesNotContain("\tat ");
     }
@@ -141,18 +128,18 @@ class CliTest {
     void anAddressInUseStopsTheStartWithOneClearLine() throws Exception {
         int port = Ports.free();
         try (DatagramSocket taken = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
-            Run r = run("run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
+            CliRun r = run("run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
                     "--data-dir", tmp.toString(), "--upstream", "udp://127.0.0.1:53");
             assertThat(r.exit()).isEqualTo(2);
             assertThat(r.err().strip()).isEqualTo("dotgate: cannot listen on udp 127.0.0.1:" + port
                     + ": the address is already in use; stop the other server on that port or choose another "
-                    + "address with --listen/--dot-listen (or listen.plain / listen.dot in the config)");
+                    + "address with --listen/--dot-listen/--doh-listen (or listen.plain / listen.dot / listen.doh in the config)");
         }
     }
 
     @Test
     void versionPrintsTheVersion() {
-        Run r = run("version");
+        CliRun r = run("version");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith("dotgate 0.").contains("TLS:");
     }

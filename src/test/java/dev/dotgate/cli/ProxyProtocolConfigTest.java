@@ -2,31 +2,18 @@ package dev.dotgate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code [proxy_protocol]} and {@code --proxy-trusted} as a user meets them: round trip and named errors. */
 class ProxyProtocolConfigTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -37,7 +24,7 @@ class ProxyProtocolConfigTest {
                 [proxy_protocol]
                 trusted = ["10.0.0.0/8", "fd00::/8", "192.0.2.10"]
                 """);
-        Run r = run("check-config", f.toString());
+        CliRun r = run("check-config", f.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("trusted = [\"10.0.0.0/8\", \"fd00::/8\", \"192.0.2.10\"]");
         Path again = Files.writeString(tmp.resolve("again.toml"), r.out());
@@ -58,7 +45,7 @@ class ProxyProtocolConfigTest {
 
     @Test
     void theFlagIsNamedInItsError() {
-        Run r = run("run", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--data-dir",
+        CliRun r = run("run", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--data-dir",
                 tmp.resolve("data").toString(), "--proxy-trusted", "127.0.0.1/32", "--proxy-trusted", "10.0.0.0/99");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--proxy-trusted: '10.0.0.0/99' has a prefix length outside 0-32")
@@ -67,7 +54,7 @@ class ProxyProtocolConfigTest {
 
     private void assertBad(String toml, String expected) throws Exception {
         Path f = Files.writeString(tmp.resolve("bad.toml"), toml);
-        Run r = run("check-config", f.toString());
+        CliRun r = run("check-config", f.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains(expected).doesNotContain("Exception").doesNotContain("\tat ");
     }

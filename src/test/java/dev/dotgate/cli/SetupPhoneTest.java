@@ -8,8 +8,6 @@ import com.dd.plist.NSString;
 import com.dd.plist.PropertyListParser;
 import dev.dotgate.it.Proc;
 import dev.dotgate.onboard.PrintedQr;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code dotgate setup-phone} as a user runs it (a child JVM), fetched with curl on loopback. */
 class SetupPhoneTest {
@@ -175,24 +172,15 @@ class SetupPhoneTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void anAddressInUseIsOneClearLineAndExitTwo() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            Run r = run("setup-phone", "--data-dir", tmp.resolve("data").toString(), "--listen", "127.0.0.1:" + port);
+            CliRun r = run("setup-phone", "--data-dir", tmp.resolve("data").toString(), "--listen", "127.0.0.1:" + port);
             assertThat(r.exit()).isEqualTo(2);
             assertThat(r.err().strip()).isEqualTo("dotgate: cannot serve the profile on http 127.0.0.1:" + port
                     + ": the address is already in use; stop the other server on that port or choose another "
@@ -203,7 +191,7 @@ class SetupPhoneTest {
     @Test
     void badArgumentsNameTheFlagOrKey() throws Exception {
         String data = tmp.resolve("data").toString();
-        Run r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--for", "soon");
+        CliRun r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--for", "soon");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--for: 'soon' is not a duration");
         r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--for", "0s");

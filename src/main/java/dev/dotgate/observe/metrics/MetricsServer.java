@@ -1,18 +1,14 @@
 package dev.dotgate.observe.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.dotgate.config.HostPort;
+import dev.dotgate.net.BindErrors;
+import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +21,10 @@ public final class MetricsServer implements AutoCloseable {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private SmallHttpServer http;
     private final Supplier<String> scrape;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MetricsServer(HttpServer server, ExecutorService executor, Supplier<String> scrape) {
-        this.server = server;
-        this.executor = executor;
+    private MetricsServer(Supplier<String> scrape) {
         this.scrape = scrape;
     }
 
@@ -43,61 +35,30 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Binds {@code address} and serves what {@code scrape} returns at each request. */
     public static MetricsServer start(InetSocketAddress address, Supplier<String> scrape) throws BindFailure {
-        HttpServer server;
+        MetricsServer ms = new MetricsServer(scrape);
         try {
-            server = HttpServer.create(address, 16);
+            ms.http = SmallHttpServer.start(address, "dotgate-metrics", ms::handle);
         } catch (IOException e) {
             throw new BindFailure(describe(e, address));
         }
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dotgate-metrics");
-            t.setDaemon(true);
-            return t;
-        });
-        MetricsServer ms = new MetricsServer(server, executor, scrape);
-        server.setExecutor(executor);
-        server.createContext("/", ms::handle);
-        server.start();
         return ms;
     }
 
     static String describe(IOException cause, InetSocketAddress address) {
-        String where = "metrics listener " + (address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort()
-                : HostPort.format(address)) + ": ";
-        String msg = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-        if (msg.contains("in use")) {
-            return where + "address already in use; stop the other process or pick another --metrics-listen";
-        }
-        if (msg.contains("permission") || msg.contains("denied") || msg.contains("not permitted")) {
-            return where + "permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE, "
-                    + "or pick a port above 1023 with --metrics-listen";
-        }
-        if (msg.contains("assign") || msg.contains("not available")) {
-            return where + "that address is not on this machine; pick one of its own addresses with "
-                    + "--metrics-listen";
-        }
-        return where + cause.getMessage();
+        return BindErrors.describe(cause, "cannot serve metrics on http " + (address.getAddress() == null
+                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)),
+                "--metrics-listen (or metrics.listen in the config)");
     }
 
     /** The bound address, with the real port when 0 was asked for. */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return http.address();
     }
 
     /** Stops listening and serving; waits briefly for a scrape in progress. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        server.stop(0);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -3,6 +3,7 @@ package dev.dotgate.server.doh;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
@@ -65,15 +66,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         public void respond(Exchange exchange, ByteBuf raw) {
             // RFC 8467: padded to 468 bytes when the query was padded.
             ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
-            if (ctx.executor().inEventLoop()) {
-                answered(answer);
-            } else {
-                try {
-                    ctx.executor().execute(() -> answered(answer));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    answer.release(); // shutting down: the connection is gone
-                }
-            }
+            OnEventLoop.run(ctx.executor(), answer, this::answered);
         }
 
         private void answered(ByteBuf answer) {

@@ -3,6 +3,7 @@ package dev.dotgate.server.doh;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
@@ -208,15 +209,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private void respond(Http2FrameStream stream, Exchange exchange, ByteBuf raw) {
         // RFC 8467: padded to 468 bytes when the query was padded.
         ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
-        if (ctx.executor().inEventLoop()) {
-            write(stream, answer);
-        } else {
-            try {
-                ctx.executor().execute(() -> write(stream, answer));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                answer.release(); // shutting down: the connection is gone
-            }
-        }
+        OnEventLoop.run(ctx.executor(), answer, a -> write(stream, a));
     }
 
     private void write(Http2FrameStream stream, ByteBuf answer) {

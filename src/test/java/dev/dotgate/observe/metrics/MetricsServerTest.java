@@ -262,8 +262,9 @@ class MetricsServerTest {
             assertThatThrownBy(() -> MetricsServer.start(
                     new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), metrics))
                     .isInstanceOf(BindFailure.class)
-                    .hasMessage("metrics listener 127.0.0.1:" + port + ": address already in use; stop the other "
-                            + "process or pick another --metrics-listen");
+                    .hasMessage("cannot serve metrics on http 127.0.0.1:" + port + ": the address is already in use; "
+                            + "stop the other server on that port or choose another address with --metrics-listen "
+                            + "(or metrics.listen in the config)");
         }
     }
 
