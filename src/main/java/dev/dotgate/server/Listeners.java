@@ -73,7 +73,8 @@ public final class Listeners {
         this.stats = stats;
         this.dotContext = dotContext;
         this.dohContext = dohContext;
-        this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis());
+        this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis(),
+                options.idleTimeout().toMillis());
         this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
     }
 

@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * is resolved when its headers arrive, a POST once its body is complete (at most 65,535 bytes, within the write
  * timeout of its headers, else the stream is reset). Streams are answered as they resolve, in any order. The
  * codec bounds concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS); an error on one stream resets that stream
- * only. A client that takes none of our answers (flow control or a full socket) for the write timeout is closed.
+ * only. A client that takes none of our answers (flow control or a full socket) for the write timeout is closed,
+ * and so is one that sends no request for the idle timeout with nothing in flight, PINGs or not.
  */
 final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private static final AsciiString STATUS_OK = AsciiString.cached("200");
@@ -56,6 +57,8 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private int inflight;
+    /** When the last request arrived or the last answer left: PINGs and SETTINGS do not keep a connection open. */
+    private long lastActivity = System.nanoTime();
 
     /** A POST body being received. */
     private record Body(ByteBuf buf, Http2FrameStream stream, long startedNanos) {
@@ -70,6 +73,23 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
+        ctx.executor().schedule(this::idleCheck, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the connection once it has had no request and nothing in flight for the idle timeout. */
+    private void idleCheck() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMillis());
+        long quiet = System.nanoTime() - lastActivity;
+        if (inflight == 0 && bodies.isEmpty() && quiet >= idleNanos) {
+            ctx.close(); // the codec sends GOAWAY first
+            return;
+        }
+        long next = inflight == 0 && bodies.isEmpty() ? idleNanos - quiet : idleNanos;
+        ctx.executor().schedule(this::idleCheck, Math.max(next, TimeUnit.MILLISECONDS.toNanos(10)),
+                TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -88,6 +108,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private void onHeaders(Http2HeadersFrame frame) {
         Http2FrameStream stream = frame.stream();
         Http2Headers h = frame.headers();
+        lastActivity = System.nanoTime();
         if (h.method() == null) { // trailers: they end a POST body; after an early answer they are ignored
             if (frame.isEndStream() && bodies.containsKey(stream.id())) {
                 finishBody(stream);
@@ -214,6 +235,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     private void write(Http2FrameStream stream, ByteBuf answer) {
         inflight--;
+        lastActivity = System.nanoTime();
         if (!ctx.channel().isActive()) {
             answer.release();
             return;
@@ -272,13 +294,9 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            if (inflight == 0) {
-                ctx.close(); // the codec sends GOAWAY first; incomplete bodies are dropped with it
-            }
-            return;
+        if (!(evt instanceof IdleStateEvent)) { // idleness is judged by idleCheck, by requests rather than bytes
+            ctx.fireUserEventTriggered(evt);
         }
-        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -9,8 +9,10 @@ import dev.dotgate.server.QueryIntake;
  * @param maxInflight queries in flight per connection: HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS, and on
  *                    HTTP/1.1 the requests read ahead of their answers
  * @param writeTimeoutMillis a client that does not take our answers for this long is closed
+ * @param idleTimeoutMillis  a connection with no request and nothing in flight for this long is closed (on HTTP/2
+ *                           PING frames do not count)
  */
-public record DohSettings(QueryIntake intake, int maxInflight, long writeTimeoutMillis) {
+public record DohSettings(QueryIntake intake, int maxInflight, long writeTimeoutMillis, long idleTimeoutMillis) {
     /**
      * Pauses reading while the client does not take our answers, and closes the connection when that lasts
      * the write timeout. Call from {@code channelWritabilityChanged}; {@code reading} says whether reading
