@@ -456,8 +456,12 @@ public final class Gateway implements AutoCloseable {
     private void renewIfDue() {
         if (config.listen().cert() == null && identities.current().expiresWithin(ServerIdentity.RENEW_BEFORE)) {
             try {
-                identities.publish(ServerIdentity.generated(config.dataDir(), config.serverName()));
-                log.info("renewed the DoT server certificate");
+                if (identities.publish(ServerIdentity.generated(config.dataDir(), config.serverName()))) {
+                    log.info("renewed the server certificate");
+                } else {
+                    log.error("could not use the renewed server certificate; trying again in {}h",
+                            RENEW_CHECK.toHours());
+                }
             } catch (IOException | GeneralSecurityException e) {
                 log.error("could not renew the DoT server certificate: {}", e.getMessage());
             }

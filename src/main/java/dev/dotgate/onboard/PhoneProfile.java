@@ -1,6 +1,7 @@
 package dev.dotgate.onboard;
 
 import dev.dotgate.config.GatewayConfig;
+import dev.dotgate.tls.ChainCheck;
 import dev.dotgate.tls.Pem;
 import dev.dotgate.tls.ServerIdentity;
 import java.io.IOException;
@@ -38,7 +39,7 @@ public record PhoneProfile(MobileConfig profile, Path caFile, List<String> warni
         } else {
             caFile = cfg.dataDir().resolve("ca.pem");
             Path leafFile = cfg.dataDir().resolve("server.pem");
-            if (Files.exists(caFile) && Files.exists(cfg.dataDir().resolve("ca-key.pem"))) {
+            if (Files.exists(caFile)) { // only read: the gateway's CA and certificate are its own business
                 ca = Pem.readCertificates(caFile).get(0);
                 leaf = Files.exists(leafFile) ? Pem.readCertificates(leafFile).get(0) : null;
             } else {
@@ -47,10 +48,14 @@ public record PhoneProfile(MobileConfig profile, Path caFile, List<String> warni
                 leaf = chain.get(0);
             }
             leafSource = leafFile.toString();
+            warnings.add("the profile makes the dotgate CA a trusted root on the device, for every site, not only "
+                    + "DNS: whoever holds " + cfg.dataDir().resolve("ca-key.pem") + " could impersonate any server to "
+                    + "it; keep that file private (it is owner-only) and the machine trusted, or use a publicly "
+                    + "trusted certificate with --cert/--key instead (see Android in the README)");
         }
-        if (leaf != null && !CertificateNames.covers(leaf, name)) {
+        if (leaf != null && !ChainCheck.names(leaf, name)) {
             warnings.add("the gateway's certificate (" + leafSource + ") does not name '" + name + "' (it names "
-                    + String.join(", ", CertificateNames.dnsNames(leaf)) + "): the phone will refuse the connection; "
+                    + String.join(", ", ChainCheck.dnsNames(leaf)) + "): the phone will refuse the connection; "
                     + (ca != null ? "restart `dotgate run` with server_name / --server-name " + name
                             + " so it is issued again, or pick one of those names with --server-name"
                             : "pick one of those names with --server-name"));

@@ -41,11 +41,6 @@ public final class AccessList {
         return new AccessList(rules(key, ranges), new IpSubnetFilterRule[0]);
     }
 
-    /** True when no range was given: nothing is allowed. */
-    public boolean isEmpty() {
-        return allow.length == 0;
-    }
-
     private static IpSubnetFilterRule[] rules(String key, List<String> ranges) {
         List<IpSubnetFilterRule> out = new ArrayList<>();
         for (String r : ranges) {

@@ -81,7 +81,11 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     public void respond(Exchange exchange, ByteBuf answer) {
         boolean pad = transport.encrypted() && exchange.info().padding();
         int keepalive = exchange.info().keepalive() ? keepaliveUnits : EdnsOptions.NO_KEEPALIVE;
-        OnEventLoop.run(ctx.executor(), answer, a -> write(a, pad, keepalive));
+        if (ctx.executor().inEventLoop()) {
+            write(answer, pad, keepalive); // the common case (cache hits, same-loop upstreams): no task, no lambda
+        } else {
+            OnEventLoop.run(ctx.executor(), answer, a -> write(a, pad, keepalive));
+        }
     }
 
     private void write(ByteBuf answer, boolean pad, int keepalive) {

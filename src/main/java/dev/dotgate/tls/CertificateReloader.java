@@ -54,15 +54,13 @@ public final class CertificateReloader implements AutoCloseable {
         Stamp stamp = Stamp.current(certFile, keyFile);
         ServerIdentity id = IdentityFiles.read(certFile, keyFile, null);
         warn(certFile, id, serverName);
-        CertificateReloader r = new CertificateReloader(new IdentityHolder(id), certFile, keyFile, serverName,
-                interval);
-        r.loaded = stamp;
-        return r;
+        return new CertificateReloader(new IdentityHolder(id), stamp, certFile, keyFile, serverName, interval);
     }
 
-    private CertificateReloader(IdentityHolder holder, Path certFile, Path keyFile, String serverName,
+    private CertificateReloader(IdentityHolder holder, Stamp loaded, Path certFile, Path keyFile, String serverName,
             Duration interval) {
         this.holder = holder;
+        this.loaded = loaded; // before the timer starts: its first poll sees it
         this.certFile = certFile;
         this.keyFile = keyFile;
         this.serverName = serverName;
@@ -131,20 +129,28 @@ public final class CertificateReloader implements AutoCloseable {
             failed(stamp, e.getMessage(), reportNow);
             return false;
         }
-        loaded = stamp;
-        pending = null;
-        reported = null;
-        lastFailure = null;
         ServerIdentity old = holder.current();
         if (old.chain().equals(next.chain()) && old.key().equals(next.key())) {
+            accepted(stamp);
             log.info("the certificate in {} is unchanged", certFile);
             return true;
         }
         warn(certFile, next, serverName);
-        holder.publish(next);
+        if (!holder.publish(next)) {
+            failed(stamp, "no TLS context could be built from it", true);
+            return false;
+        }
+        accepted(stamp);
         log.info("loaded a new certificate from {} ({}); new TLS connections use it, open ones keep theirs",
                 certFile, ChainCheck.describe(next.chain().get(0)));
         return true;
+    }
+
+    private void accepted(Stamp stamp) {
+        loaded = stamp;
+        pending = null;
+        reported = null;
+        lastFailure = null;
     }
 
     /**

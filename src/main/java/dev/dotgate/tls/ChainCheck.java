@@ -105,13 +105,19 @@ public final class ChainCheck {
         return dot > 0 && h.substring(dot).equals(suffix);
     }
 
+    /** Whether one of {@code cert}'s DNS names covers {@code host} ({@link #nameMatches}). */
+    public static boolean names(X509Certificate cert, String host) {
+        return dnsNames(cert).stream().anyMatch(p -> nameMatches(p, host));
+    }
+
     /** "CN=..., serial ..., until ..." for messages. */
     public static String describe(X509Certificate c) {
         return c.getSubjectX500Principal().getName() + ", serial " + c.getSerialNumber().toString(16)
                 + ", valid until " + c.getNotAfter().toInstant();
     }
 
-    static List<String> dnsNames(X509Certificate c) {
+    /** The certificate's subjectAltName dNSName entries, as written. */
+    public static List<String> dnsNames(X509Certificate c) {
         List<String> out = new ArrayList<>();
         try {
             Collection<List<?>> sans = c.getSubjectAlternativeNames();

@@ -38,19 +38,27 @@ public final class IdentityHolder {
     }
 
     /**
-     * Tells the listeners about {@code next}, then makes it current. A listener that throws (say, a TLS context
-     * that cannot be built from this key type) is logged and keeps its previous context; the others are still told.
+     * Tells the listeners about {@code next} and, when every one of them took it, makes it current. A listener
+     * that throws (say, a TLS context that cannot be built from this key type) keeps its previous context; the
+     * failure is logged and {@code next} does not become current, so the caller can report it and try again.
+     *
+     * @return whether every listener now serves {@code next}
      */
-    public synchronized void publish(ServerIdentity next) {
+    public synchronized boolean publish(ServerIdentity next) {
         Objects.requireNonNull(next, "next");
+        boolean all = true;
         for (Consumer<ServerIdentity> l : listeners) {
             try {
                 l.accept(next);
             } catch (RuntimeException e) {
+                all = false;
                 log.error("a TLS listener could not use the new certificate ({}): {}; it keeps the previous one",
                         ChainCheck.describe(next.chain().get(0)), e.getMessage());
             }
         }
-        current = next; // after the listeners: once current() shows it, every context serves it
+        if (all) {
+            current = next; // after the listeners: once current() shows it, every context serves it
+        }
+        return all;
     }
 }

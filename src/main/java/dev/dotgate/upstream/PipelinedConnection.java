@@ -74,7 +74,12 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
 
     /** Closed, or asked by the upstream to close: either way no place for a new query. */
     boolean isClosed() {
-        return closed || draining;
+        return closed || draining; // takes no new queries; a draining one still has answers to receive
+    }
+
+    /** Asked by the upstream to close (keepalive 0), with answers still to come. */
+    boolean isDraining() {
+        return draining && !closed;
     }
 
     EventLoop loop() {
@@ -97,7 +102,7 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void doSend(Exchange exchange) {
-        if (closed) {
+        if (closed || draining) { // draining: picked just before the upstream asked us to stop; sent elsewhere
             load.decrementAndGet();
             exchange.lost(CLOSED);
         } else if (!ready) {

@@ -45,6 +45,9 @@ public final class StreamUpstream implements Upstream {
     private final long timeoutNanos;
     private final long idleNanos;
     private final int connectTimeoutMillis;
+    /** Connections out of their slot that may still be open (draining after an upstream's keepalive 0). */
+    private final java.util.Set<PipelinedConnection> retiring =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final PipelinedConnection[] slots;
     private long backoffNanos;       // guarded by this
     private long retryAtNanos;       // guarded by this
@@ -120,9 +123,15 @@ public final class StreamUpstream implements Upstream {
         }
         PipelinedConnection best = null;
         int free = -1;
+        if (!retiring.isEmpty()) {
+            retiring.removeIf(c -> !c.isDraining());
+        }
         for (int i = 0; i < slots.length; i++) {
             PipelinedConnection c = slots[i];
             if (c == null || c.isClosed()) {
+                if (c != null && c.isDraining()) {
+                    retiring.add(c); // still shut down by close(); gone from here once closed(c)
+                }
                 slots[i] = null;
                 free = free < 0 ? i : free;
             } else if (best == null || c.load() < best.load()) {
@@ -241,6 +250,7 @@ public final class StreamUpstream implements Upstream {
 
     void closed(PipelinedConnection connection) {
         synchronized (this) {
+            retiring.remove(connection);
             for (int i = 0; i < slots.length; i++) {
                 if (slots[i] == connection) {
                     slots[i] = null;
@@ -255,6 +265,11 @@ public final class StreamUpstream implements Upstream {
         PipelinedConnection[] copy;
         synchronized (this) {
             copy = slots.clone();
+            for (PipelinedConnection c : retiring) {
+                copy = java.util.Arrays.copyOf(copy, copy.length + 1);
+                copy[copy.length - 1] = c;
+            }
+            retiring.clear();
         }
         for (PipelinedConnection c : copy) {
             if (c != null) {
