@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One TCP or DoT client connection (RFC 7766, RFC 7858): any number of queries pipelined, each answered as soon
@@ -115,25 +114,13 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     }
 
     private void updateReading() {
-        boolean read = !closed && inflight < maxInflight && backlog.isEmpty() && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
-            if (read) {
-                ctx.read();
-            }
-        }
+        Backpressure.reading(ctx, !closed && inflight < maxInflight && backlog.isEmpty() && ctx.channel().isWritable());
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         updateReading();
-        if (!ctx.channel().isWritable()) {
-            ctx.executor().schedule(() -> {
-                if (!ctx.channel().isWritable()) {
-                    closeNow(); // the client has not taken our answers for the write timeout
-                }
-            }, writeTimeoutMillis, TimeUnit.MILLISECONDS);
-        }
+        Backpressure.giveUpIfStuck(ctx, writeTimeoutMillis, this::closeNow);
         ctx.fireChannelWritabilityChanged();
     }
 

@@ -3,6 +3,7 @@ package dev.dotgate.server.doh;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.Backpressure;
 import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
 import dev.dotgate.wire.Padding;
@@ -216,18 +217,13 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     }
 
     private void updateReading() {
-        boolean read = !closed && slots.size() < maxInflight && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
-            if (read) {
-                ctx.read();
-            }
-        }
+        Backpressure.reading(ctx, !closed && slots.size() < maxInflight && ctx.channel().isWritable());
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        settings.writability(ctx, !closed && slots.size() < maxInflight);
+        updateReading();
+        Backpressure.giveUpIfStuck(ctx, settings.writeTimeoutMillis(), ctx::close);
         ctx.fireChannelWritabilityChanged();
     }
 

@@ -3,6 +3,7 @@ package dev.dotgate.server.doh;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.Backpressure;
 import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
 import dev.dotgate.wire.Padding;
@@ -288,7 +289,9 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        settings.writability(ctx, true); // concurrent streams are bounded by the codec's settings
+        // Concurrent streams are bounded by the codec's settings; reading pauses only while the socket is full.
+        Backpressure.reading(ctx, ctx.channel().isWritable());
+        Backpressure.giveUpIfStuck(ctx, settings.writeTimeoutMillis(), ctx::close);
         ctx.fireChannelWritabilityChanged();
     }
 

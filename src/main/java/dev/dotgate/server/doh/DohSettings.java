@@ -13,26 +13,4 @@ import dev.dotgate.server.QueryIntake;
  *                           PING frames do not count)
  */
 public record DohSettings(QueryIntake intake, int maxInflight, long writeTimeoutMillis, long idleTimeoutMillis) {
-    /**
-     * Pauses reading while the client does not take our answers, and closes the connection when that lasts
-     * the write timeout. Call from {@code channelWritabilityChanged}; {@code reading} says whether reading
-     * should go on otherwise.
-     */
-    void writability(io.netty.channel.ChannelHandlerContext ctx, boolean reading) {
-        io.netty.channel.Channel ch = ctx.channel();
-        boolean read = reading && ch.isWritable();
-        if (ch.config().isAutoRead() != read) {
-            ch.config().setAutoRead(read);
-            if (read) {
-                ctx.read();
-            }
-        }
-        if (!ch.isWritable()) {
-            ctx.executor().schedule(() -> {
-                if (!ch.isWritable()) {
-                    ch.close();
-                }
-            }, writeTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-    }
 }
