@@ -1,14 +1,10 @@
 package dev.dotgate.onboard;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.dotgate.config.HostPort;
-import dev.dotgate.net.BindErrors;
 import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -49,11 +45,8 @@ public final class ProfileServer implements AutoCloseable {
             Consumer<String> onDownload) throws BindFailure {
         ProfileServer ps = new ProfileServer("/" + randomToken() + "/" + fileName, body.clone(), contentType,
                 onDownload);
-        try {
-            ps.http = SmallHttpServer.start(address, "dotgate-setup-http", ps::handle);
-        } catch (IOException e) {
-            throw new BindFailure(describe(e, address));
-        }
+        ps.http = SmallHttpServer.start(address, "dotgate-setup-http", ps::handle, "the profile",
+                "--listen HOST:PORT");
         return ps;
     }
 
@@ -62,11 +55,6 @@ public final class ProfileServer implements AutoCloseable {
         byte[] b = new byte[12];
         RANDOM.nextBytes(b);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    }
-
-    static String describe(IOException cause, InetSocketAddress address) {
-        return BindErrors.describe(cause, "cannot serve the profile on http " + (address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)), "--listen HOST:PORT");
     }
 
     /** The path the file is served at, starting with '/'. */
@@ -98,40 +86,22 @@ public final class ProfileServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!path.equals(exchange.getRequestURI().getRawPath())) {
-                plain(exchange, 404, "not found\n");
+                SmallHttpServer.plain(exchange, 404, "not found\n");
                 return;
             }
-            String method = exchange.getRequestMethod();
-            boolean head = "HEAD".equals(method);
-            if (!head && !"GET".equals(method)) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                plain(exchange, 405, "method not allowed; use GET\n");
+            if (!SmallHttpServer.getOrHead(exchange)) {
                 return;
             }
-            exchange.getResponseHeaders().set("Content-Type", contentType);
             exchange.getResponseHeaders().set("Content-Disposition",
                     "attachment; filename=\"" + path.substring(path.lastIndexOf('/') + 1) + "\"");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            if (head) {
-                exchange.sendResponseHeaders(200, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+            SmallHttpServer.send(exchange, 200, contentType, body);
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                return; // a HEAD is not a download
             }
             downloads.incrementAndGet();
             onDownload.accept(exchange.getRemoteAddress().getAddress().getHostAddress());
             firstDownload.countDown();
-        }
-    }
-
-    private static void plain(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, b.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(b);
         }
     }
 }

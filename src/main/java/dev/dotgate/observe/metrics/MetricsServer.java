@@ -1,12 +1,9 @@
 package dev.dotgate.observe.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.dotgate.config.HostPort;
-import dev.dotgate.net.BindErrors;
 import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
@@ -36,18 +33,9 @@ public final class MetricsServer implements AutoCloseable {
     /** Binds {@code address} and serves what {@code scrape} returns at each request. */
     public static MetricsServer start(InetSocketAddress address, Supplier<String> scrape) throws BindFailure {
         MetricsServer ms = new MetricsServer(scrape);
-        try {
-            ms.http = SmallHttpServer.start(address, "dotgate-metrics", ms::handle);
-        } catch (IOException e) {
-            throw new BindFailure(describe(e, address));
-        }
-        return ms;
-    }
-
-    static String describe(IOException cause, InetSocketAddress address) {
-        return BindErrors.describe(cause, "cannot serve metrics on http " + (address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort() : HostPort.format(address)),
+        ms.http = SmallHttpServer.start(address, "dotgate-metrics", ms::handle, "metrics",
                 "--metrics-listen (or metrics.listen in the config)");
+        return ms;
     }
 
     /** The bound address, with the real port when 0 was asked for. */
@@ -63,16 +51,11 @@ public final class MetricsServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            if (!"/metrics".equals(path)) {
-                plain(exchange, 404, "not found; metrics are at /metrics\n");
+            if (!"/metrics".equals(exchange.getRequestURI().getPath())) {
+                SmallHttpServer.plain(exchange, 404, "not found; metrics are at /metrics\n");
                 return;
             }
-            boolean head = "HEAD".equals(method);
-            if (!head && !"GET".equals(method)) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                plain(exchange, 405, "method not allowed; use GET\n");
+            if (!SmallHttpServer.getOrHead(exchange)) {
                 return;
             }
             byte[] body;
@@ -80,27 +63,10 @@ public final class MetricsServer implements AutoCloseable {
                 body = scrape.get().getBytes(StandardCharsets.UTF_8);
             } catch (RuntimeException e) {
                 log.warn("metrics: scrape failed", e);
-                plain(exchange, 500, "scrape failed: " + e + "\n");
+                SmallHttpServer.plain(exchange, 500, "scrape failed: " + e + "\n");
                 return;
             }
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-            if (head) {
-                exchange.sendResponseHeaders(200, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
-    }
-
-    private static void plain(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            SmallHttpServer.send(exchange, 200, CONTENT_TYPE, body);
         }
     }
 }
