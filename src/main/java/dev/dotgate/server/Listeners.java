@@ -85,8 +85,7 @@ public final class Listeners {
 
     public void start() throws BindFailure {
         for (InetSocketAddress a : options.plain()) {
-            InetSocketAddress udp = bindUdp(a);
-            bindStream(new InetSocketAddress(a.getAddress(), udp.getPort()), Transport.TCP);
+            bindPlain(a);
         }
         for (InetSocketAddress a : options.dot()) {
             bindStream(a, Transport.DOT);
@@ -134,6 +133,36 @@ public final class Listeners {
 
     private int udpPerAddress() {
         return Transports.epoll() ? threads : 1;
+    }
+
+    /** Attempts at a port free for both UDP and TCP when port 0 (any) was asked for a plain listener. */
+    static final int ANY_PORT_ATTEMPTS = 50;
+
+    /**
+     * UDP and TCP on the same port. With port 0 the kernel picks the UDP port, and that port can already be taken
+     * for TCP (a listener or the local end of an outgoing connection); then both are let go and another port is
+     * tried, so "any port" never fails for a reason the user cannot see.
+     */
+    private void bindPlain(InetSocketAddress address) throws BindFailure {
+        for (int attempt = 1; ; attempt++) {
+            int udpBefore = udpChannels.size();
+            int boundBefore = bound.size();
+            InetSocketAddress udp = bindUdp(address);
+            try {
+                bindStream(new InetSocketAddress(address.getAddress(), udp.getPort()), Transport.TCP);
+                return;
+            } catch (BindFailure e) {
+                if (address.getPort() != 0 || attempt >= ANY_PORT_ATTEMPTS) {
+                    throw e;
+                }
+                while (udpChannels.size() > udpBefore) {
+                    udpChannels.remove(udpChannels.size() - 1).close().awaitUninterruptibly();
+                }
+                while (bound.size() > boundBefore) {
+                    bound.remove(bound.size() - 1);
+                }
+            }
+        }
     }
 
     private InetSocketAddress bindUdp(InetSocketAddress address) throws BindFailure {

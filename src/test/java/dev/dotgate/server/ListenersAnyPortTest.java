@@ -1,0 +1,84 @@
+package dev.dotgate.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import dev.dotgate.config.ListenOptions;
+import dev.dotgate.net.Transports;
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.Transport;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A plain listener asked for port 0 gets UDP and TCP on one port even when the port the kernel picked for UDP is
+ * already taken for TCP. The test takes thousands of loopback TCP ports first, so that dozens of such collisions
+ * happen: without a retry, start() fails.
+ */
+class ListenersAnyPortTest {
+    private static final int STARTS = 40;
+
+    @Test
+    void portZeroFindsAPortFreeForUdpAndTcp() throws Exception {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        List<ServerSocket> taken = new ArrayList<>();
+        EventLoopGroup group = Transports.newGroup(2, "any-port-test");
+        try {
+            int budget = Math.min(12_000, freeDescriptors() - 1_000);
+            for (int i = 0; i < budget; i++) {
+                taken.add(new ServerSocket(0, 1, loopback));
+            }
+            double share = (double) taken.size() / ephemeralPorts();
+            // Chance that no start at all meets a taken port; a test this likely to pass unfixed would prove nothing.
+            assertThat(Math.pow(1 - share, STARTS)).as("taken %d ports", taken.size()).isLessThan(1e-4);
+
+            ListenOptions options = new ListenOptions(List.of(new InetSocketAddress(loopback, 0)), List.of(),
+                    List.of(), null, null, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
+                    10, 100, List.of());
+            for (int i = 0; i < STARTS; i++) {
+                Stats stats = new Stats();
+                QueryIntake intake = new QueryIntake(exchange -> exchange.fail(2), stats, QueryObserver.NONE,
+                        () -> null);
+                Listeners listeners = new Listeners(options, group, 2, intake, stats, () -> null, () -> null,
+                        ConnectionObserver.NONE);
+                try {
+                    listeners.start();
+                    int udp = listeners.address(Transport.UDP, 0).getPort();
+                    int tcp = listeners.address(Transport.TCP, 0).getPort();
+                    assertThat(tcp).as("start %d", i).isEqualTo(udp);
+                    assertThat(listeners.bound()).as("start %d", i)
+                            .containsExactly("udp 127.0.0.1:" + udp, "tcp 127.0.0.1:" + udp);
+                } finally {
+                    listeners.stopAccepting();
+                    listeners.closeAll();
+                }
+            }
+        } finally {
+            for (ServerSocket s : taken) {
+                s.close();
+            }
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
+    private static int freeDescriptors() {
+        UnixOperatingSystemMXBean os = (UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        return (int) Math.min(Integer.MAX_VALUE, os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount());
+    }
+
+    private static int ephemeralPorts() throws IOException {
+        String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
+        return Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+    }
+}
