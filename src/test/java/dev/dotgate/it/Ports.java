@@ -1,6 +1,7 @@
 package dev.dotgate.it;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -11,12 +12,25 @@ public final class Ports {
     private Ports() {
     }
 
+    /** Ports already handed out in this JVM: a port is never given twice, even once its test server is gone. */
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port free for both TCP and UDP right now (servers such as Unbound take both), not handed out
+     * before in this JVM.
+     */
     public static int free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    DatagramSocket u = new DatagramSocket(s.getLocalPort(), InetAddress.getLoopbackAddress())) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                // UDP side taken: try another
+            }
         }
+        throw new AssertionError("no loopback port free for both TCP and UDP after 100 attempts");
     }
 
     /** Waits until something accepts TCP connections on 127.0.0.1:{@code port}. */
