@@ -5,7 +5,7 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.ConnectionObserver;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts open TCP, DoT and DoH client connections and DoT handshakes into the metrics. */
+/** Counts open TCP, DoT and DoH client connections and DoT and DoH handshakes into the metrics. */
 public final class ConnectionMeter implements ConnectionObserver {
     private final Metrics metrics;
     private final AtomicInteger tcp = new AtomicInteger();
@@ -34,11 +34,11 @@ public final class ConnectionMeter implements ConnectionObserver {
     }
 
     @Override
-    public void handshake(boolean ok, String cause) {
+    public void handshake(Transport transport, boolean ok, String cause) {
         if (ok) {
-            metrics.dotHandshake();
+            metrics.handshake(transport);
         } else {
-            metrics.dotHandshakeFailure(cause);
+            metrics.handshakeFailure(transport, cause);
         }
     }
 }

@@ -14,7 +14,7 @@ public interface ConnectionObserver {
         }
 
         @Override
-        public void handshake(boolean ok, String cause) {
+        public void handshake(Transport transport, boolean ok, String cause) {
         }
     };
 
@@ -23,8 +23,8 @@ public interface ConnectionObserver {
     void closed(Transport transport);
 
     /**
-     * A DoT handshake finished: {@code ok}, or failed for {@code cause}: "alpn" (no "dot" offered),
-     * "timeout", "protocol" (TLS-level failure) or "other".
+     * A DoT or DoH ({@code transport}) handshake finished: {@code ok}, or failed for {@code cause}: "alpn" (a DoT
+     * client offered ALPN without "dot"), "timeout", "protocol" (TLS-level failure) or "other".
      */
-    void handshake(boolean ok, String cause);
+    void handshake(Transport transport, boolean ok, String cause);
 }

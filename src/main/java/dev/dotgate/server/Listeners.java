@@ -252,11 +252,12 @@ public final class Listeners {
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
             p.addLast(new AlpnGuard(stats));
             p.addLast(ssl);
-            p.addLast(new HandshakeWatcher(connectionObserver));
+            p.addLast(new HandshakeWatcher(connectionObserver, Transport.DOT));
         } else if (transport == Transport.DOH) {
             SslHandler ssl = dohContext.get().newHandler(ch.alloc());
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
             p.addLast(ssl);
+            p.addLast(new HandshakeWatcher(connectionObserver, Transport.DOH));
             p.addLast(new FlushConsolidationHandler(256, true));
             p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
             p.addLast(new DohProtocols(doh)); // HTTP/2 or HTTP/1.1 once ALPN has chosen

@@ -31,6 +31,8 @@ class MetricsEndpointTest {
                         blocklists = ["%s"]
                         [metrics]
                         listen = "127.0.0.1:0"
+                        [listen]
+                        doh = ["127.0.0.1:0"]
                         """.formatted(block), unbound.caFile(), "2s", c -> c, unbound.uri())) {
             for (int i = 0; i < 3; i++) {
                 DnsClient.udp(gw.udp(), DnsClient.query("a.test", Type.A, i), 3000);
@@ -39,6 +41,12 @@ class MetricsEndpointTest {
             assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dotPort()), "+tls-ca="
                     + gw.caFile(), "+tls-hostname=dotgate.test", "bench.test").out()).contains("NOERROR");
             assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dotPort()), "+tls-ca="
+                    + gw.caFile(), "+tls-hostname=wrong.example", "bench.test").exit()).isNotZero();
+            assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), "+https", "+tls-ca="
+                    + gw.caFile(), "+tls-hostname=dotgate.test", "bench.test").out()).contains("NOERROR");
+            assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), "+https", "+tls-ca="
+                    + gw.caFile(), "+tls-hostname=wrong.example", "bench.test").exit()).isNotZero();
+            assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), "+https", "+tls-ca="
                     + gw.caFile(), "+tls-hostname=wrong.example", "bench.test").exit()).isNotZero();
             Thread.sleep(300);
             String url = "http://127.0.0.1:" + gw.gateway.metricsAddress().getPort() + "/metrics";
@@ -56,7 +64,7 @@ class MetricsEndpointTest {
                     "forwarded")).isEqualTo(1);
             assertThat(value(body, "dotgate_query_duration_seconds_count", "transport", "udp", "decision",
                     "cached")).isEqualTo(2);
-            assertThat(value(body, "dotgate_cache_lookups_total", "result", "hit")).isEqualTo(2);
+            assertThat(value(body, "dotgate_cache_lookups_total", "result", "hit")).isEqualTo(3);
             assertThat(value(body, "dotgate_cache_lookups_total", "result", "miss")).isEqualTo(2);
             assertThat(value(body, "dotgate_cache_entries")).isEqualTo(2);
             assertThat(value(body, "dotgate_cache_bytes")).isPositive();
@@ -66,6 +74,10 @@ class MetricsEndpointTest {
             assertThat(value(body, "dotgate_upstream_connects_total", "upstream", unbound.uri())).isBetween(1.0, 2.0);
             assertThat(value(body, "dotgate_dot_handshakes_total")).isEqualTo(1);
             assertThat(value(body, "dotgate_dot_handshake_failures_total", "cause", "protocol")).isEqualTo(1);
+            assertThat(value(body, "dotgate_doh_handshakes_total")).isEqualTo(1);
+            assertThat(value(body, "dotgate_doh_handshake_failures_total", "cause", "protocol")).isEqualTo(2);
+            assertThat(value(body, "dotgate_queries_total", "transport", "doh", "rcode", "NOERROR", "decision",
+                    "cached")).isEqualTo(1);
             assertThat(value(body, "dotgate_blocklist_names")).isEqualTo(1);
 
             Proc.Result lint = Proc.withInput(30, body, "promtool", "check", "metrics");

@@ -59,6 +59,8 @@ public final class Metrics implements AutoCloseable {
     static final String UPSTREAM_CONNECTIONS = "dotgate.upstream.connections";
     static final String DOT_HANDSHAKES = "dotgate.dot.handshakes";
     static final String DOT_HANDSHAKE_FAILURES = "dotgate.dot.handshake.failures";
+    static final String DOH_HANDSHAKES = "dotgate.doh.handshakes";
+    static final String DOH_HANDSHAKE_FAILURES = "dotgate.doh.handshake.failures";
     static final String CLIENT_CONNECTIONS = "dotgate.client.connections";
     static final String EVENTS_WRITTEN = "dotgate.events.written";
     static final String EVENTS_DROPPED = "dotgate.events.dropped";
@@ -136,7 +138,9 @@ public final class Metrics implements AutoCloseable {
     private final Counter cacheStale;
     private final Counter cachePrefetch;
     private final Counter dotHandshakes;
-    private final Counter[] dotHandshakeFailures = new Counter[HANDSHAKE_FAILURE_CAUSES.size()];
+    private final Counter[] dotHandshakeFailures;
+    private final Counter dohHandshakes;
+    private final Counter[] dohHandshakeFailures;
     private final ConcurrentHashMap<String, UpstreamMeters> upstreams = new ConcurrentHashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     /** Function counters refer to their objects weakly; these keep them alive as long as the registry. */
@@ -168,12 +172,11 @@ public final class Metrics implements AutoCloseable {
         dotHandshakes = Counter.builder(DOT_HANDSHAKES)
                 .description("DoT client TLS handshakes completed")
                 .register(registry);
-        for (int i = 0; i < dotHandshakeFailures.length; i++) {
-            dotHandshakeFailures[i] = Counter.builder(DOT_HANDSHAKE_FAILURES)
-                    .description("DoT client TLS handshakes that failed, by cause (alpn, timeout, protocol, other)")
-                    .tag("cause", HANDSHAKE_FAILURE_CAUSES.get(i))
-                    .register(registry);
-        }
+        dotHandshakeFailures = handshakeFailures(DOT_HANDSHAKE_FAILURES, "DoT");
+        dohHandshakes = Counter.builder(DOH_HANDSHAKES)
+                .description("DoH client TLS handshakes completed")
+                .register(registry);
+        dohHandshakeFailures = handshakeFailures(DOH_HANDSHAKE_FAILURES, "DoH");
         if (jvmMetrics) {
             new JvmMemoryMetrics().bindTo(registry);
             JvmGcMetrics gc = new JvmGcMetrics();
@@ -287,29 +290,30 @@ public final class Metrics implements AutoCloseable {
         return upstreams.computeIfAbsent(name, n -> new UpstreamMeters(registry, n));
     }
 
-    /** A DoT client completed its TLS handshake. */
-    public void dotHandshake() {
-        dotHandshakes.increment();
+    /** A DoT ({@code transport} DOT) or DoH (DOH) client completed its TLS handshake. */
+    public void handshake(Transport transport) {
+        (transport == Transport.DOH ? dohHandshakes : dotHandshakes).increment();
     }
 
-    /** A DoT client's TLS handshake failed; {@code cause} is one of {@link #HANDSHAKE_FAILURE_CAUSES}, else "other". */
-    public void dotHandshakeFailure(String cause) {
-        int i;
-        switch (cause == null ? "other" : cause) {
-            case "alpn":
-                i = 0;
-                break;
-            case "timeout":
-                i = 1;
-                break;
-            case "protocol":
-                i = 2;
-                break;
-            default:
-                i = 3;
-                break;
+    /**
+     * A DoT or DoH client's TLS handshake failed; {@code cause} is one of {@link #HANDSHAKE_FAILURE_CAUSES}, else
+     * counted as "other".
+     */
+    public void handshakeFailure(Transport transport, String cause) {
+        int i = cause == null ? -1 : HANDSHAKE_FAILURE_CAUSES.indexOf(cause);
+        Counter[] failures = transport == Transport.DOH ? dohHandshakeFailures : dotHandshakeFailures;
+        failures[i < 0 ? HANDSHAKE_FAILURE_CAUSES.indexOf("other") : i].increment();
+    }
+
+    private Counter[] handshakeFailures(String name, String what) {
+        Counter[] out = new Counter[HANDSHAKE_FAILURE_CAUSES.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Counter.builder(name)
+                    .description(what + " client TLS handshakes that failed, by cause (alpn, timeout, protocol, other)")
+                    .tag("cause", HANDSHAKE_FAILURE_CAUSES.get(i))
+                    .register(registry);
         }
-        dotHandshakeFailures[i].increment();
+        return out;
     }
 
     /** Registers the gauge of open DoT client connections. */

@@ -94,10 +94,12 @@ class MetricsServerTest {
         u.connectFailure();
         u.openConnections(() -> 3);
 
-        metrics.dotHandshake();
-        metrics.dotHandshake();
-        metrics.dotHandshakeFailure("alpn");
-        metrics.dotHandshakeFailure("something unexpected");
+        metrics.handshake(Transport.DOT);
+        metrics.handshake(Transport.DOT);
+        metrics.handshakeFailure(Transport.DOT, "alpn");
+        metrics.handshakeFailure(Transport.DOT, "something unexpected");
+        metrics.handshake(Transport.DOH);
+        metrics.handshakeFailure(Transport.DOH, "timeout");
         metrics.dotConnectionsOpen(() -> 7);
         metrics.tcpConnectionsOpen(() -> 2);
         metrics.registerEvents(() -> 10L, () -> 1L);
@@ -188,6 +190,9 @@ class MetricsServerTest {
         assertThat(p.value("dotgate_dot_handshake_failures_total", "cause", "other")).hasValue(1.0);
         assertThat(p.value("dotgate_dot_handshake_failures_total", "cause", "timeout")).hasValue(0.0);
         assertThat(p.value("dotgate_dot_handshake_failures_total", "cause", "protocol")).hasValue(0.0);
+        assertThat(p.value("dotgate_doh_handshakes_total")).hasValue(1.0);
+        assertThat(p.value("dotgate_doh_handshake_failures_total", "cause", "timeout")).hasValue(1.0);
+        assertThat(p.value("dotgate_doh_handshake_failures_total", "cause", "other")).hasValue(0.0);
         assertThat(p.value("dotgate_client_connections", "transport", "dot")).hasValue(7.0);
         assertThat(p.value("dotgate_client_connections", "transport", "tcp")).hasValue(2.0);
 

@@ -39,9 +39,9 @@ class MetricsTest {
         try (Metrics m = new Metrics(false)) {
             m.query(null, 0, Decision.CACHED, 1);
             m.query(Transport.TCP, 0, null, 1);
-            m.dotHandshakeFailure(null);
-            m.dotHandshakeFailure("certificate_unknown");
-            m.dotHandshakeFailure("timeout");
+            m.handshakeFailure(Transport.DOT, null);
+            m.handshakeFailure(Transport.DOT, "certificate_unknown");
+            m.handshakeFailure(Transport.DOT, "timeout");
             PromText p = PromText.parse(m.scrape());
             assertThat(p.samples("dotgate_queries_total")).isEmpty();
             assertThat(p.value("dotgate_dot_handshake_failures_total", "cause", "other")).hasValue(2.0);
@@ -82,8 +82,8 @@ class MetricsTest {
                     m.cacheMiss();
                     m.cacheStale();
                     m.cachePrefetch();
-                    m.dotHandshake();
-                    m.dotHandshakeFailure((i & 1) == 0 ? "alpn" : "handshake_failure");
+                    m.handshake(Transport.DOT);
+                    m.handshakeFailure(Transport.DOT, (i & 1) == 0 ? "alpn" : "handshake_failure");
                     up.query(50_000L * i);
                     up.error();
                     up.timeout();
