@@ -5,11 +5,11 @@ import dev.dotgate.config.ConfigLoader;
 import dev.dotgate.config.Durations;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.HostPort;
-import dev.dotgate.onboard.DotTargets;
 import dev.dotgate.onboard.InstallSteps;
 import dev.dotgate.onboard.LanAddresses;
 import dev.dotgate.onboard.MobileConfig;
 import dev.dotgate.onboard.PhoneProfile;
+import dev.dotgate.onboard.PhoneTargets;
 import dev.dotgate.onboard.ProfileServer;
 import dev.dotgate.onboard.TerminalQr;
 import dev.dotgate.server.BindFailure;
@@ -28,11 +28,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code dotgate setup-phone}: builds an iOS/macOS configuration profile (the local CA and DNS-over-TLS settings),
+ * {@code dotgate setup-phone}: builds an iOS/macOS configuration profile (the local CA and DNS-over-TLS, or with
+ * {@code --doh} DNS-over-HTTPS, settings),
  * writes it to the data directory, and serves it over HTTP at a random path for a limited time, with its URL, a QR
  * code and install steps on the terminal.
  */
-@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS settings and the local CA) "
+@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA) "
         + "for a limited time; print its URL, a QR code and the install steps.")
 final class SetupPhoneCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -49,6 +50,14 @@ final class SetupPhoneCommand implements Callable<Integer> {
     @Option(names = "--dot-listen", paramLabel = "HOST:PORT", description = "the gateway's DNS-over-TLS address, "
             + "as given to run; repeatable (default from the config, else 127.0.0.1:853)")
     List<String> dotListen = new ArrayList<>();
+
+    @Option(names = "--doh", description = "DNS-over-HTTPS in the profile instead of DNS-over-TLS: any port works "
+            + "(iOS and macOS use DNS-over-TLS only on 853)")
+    boolean doh;
+
+    @Option(names = "--doh-listen", paramLabel = "HOST:PORT", description = "the gateway's DNS-over-HTTPS address, "
+            + "as given to run; repeatable (default from the config); used with --doh")
+    List<String> dohListen = new ArrayList<>();
 
     @Option(names = "--server-name", paramLabel = "NAME", description = "the name in the gateway's certificate")
     String serverName;
@@ -68,16 +77,21 @@ final class SetupPhoneCommand implements Callable<Integer> {
         GatewayConfig cfg;
         Duration window;
         InetSocketAddress httpAddress;
-        DotTargets targets;
+        PhoneTargets targets;
         try {
+            if (!doh && !dohListen.isEmpty()) {
+                throw new IllegalArgumentException("--doh-listen " + dohListen.get(0) + ": only used with --doh "
+                        + "(a DNS-over-HTTPS profile); add --doh, or leave --doh-listen out for DNS-over-TLS");
+            }
             cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(List.of(), dotListen, List.of(), null, null,
-                    null, dataDir, serverName, null, null, null, List.of(), false, null, null));
+                    null, dataDir, serverName, null, null, null, List.of(), false, null, null, dohListen, List.of()));
             window = Durations.parse("--for", serveFor);
             if (window.isZero()) {
                 throw ConfigException.of("--for", serveFor, "must be longer than 0s");
             }
             httpAddress = httpAddress();
-            targets = DotTargets.of(cfg.listen().dot(), LanAddresses::all);
+            targets = doh ? PhoneTargets.doh(cfg.listen().doh(), LanAddresses::all)
+                    : PhoneTargets.dot(cfg.listen().dot(), LanAddresses::all);
         } catch (ConfigException | IllegalArgumentException e) {
             return fail(e.getMessage(), 2);
         }
@@ -139,7 +153,8 @@ final class SetupPhoneCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, PhoneProfile phone, Path file, String url, Duration window) {
         MobileConfig p = phone.profile();
-        out.println("Profile for iOS and macOS: DNS-over-TLS to " + p.serverName() + " at "
+        out.println("Profile for iOS and macOS: " + p.protocolName() + " to "
+                + (p.serverUrl() != null ? p.serverUrl() : p.serverName()) + " at "
                 + String.join(", ", p.serverAddresses().stream().map(io.netty.util.NetUtil::toAddressString).toList())
                 + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile() : ""));
         out.println("Written to " + file);
@@ -157,7 +172,7 @@ final class SetupPhoneCommand implements Callable<Integer> {
         out.println();
         out.print(TerminalQr.render(url));
         out.println();
-        out.print(InstallSteps.text(url, p.ca() != null, p.serverName()));
+        out.print(InstallSteps.text(url, p.ca() != null, p.serverName(), p.protocolName()));
         out.println();
         out.println("The phone must be on the same network as this machine. Ctrl-C stops serving.");
         out.flush();

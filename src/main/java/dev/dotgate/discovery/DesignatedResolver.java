@@ -25,7 +25,7 @@ public final class DesignatedResolver {
     }
 
     /** The DoH URI template clients fill in (RFC 9461 section 5). */
-    public static final String DOH_PATH = "/dns-query{?dns}";
+    public static final String DOH_PATH = dev.dotgate.server.doh.DohSettings.PATH + "{?dns}";
 
     /**
      * The records for the bound DoT and DoH listeners, served under {@code serverName} (the certificate's

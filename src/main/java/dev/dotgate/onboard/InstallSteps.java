@@ -9,8 +9,9 @@ public final class InstallSteps {
      * @param url        where the profile is served
      * @param withCa     whether the profile carries the local CA (then iOS needs the full-trust step)
      * @param serverName the DNS server name the device will show
+     * @param protocol   "DNS-over-TLS" or "DNS-over-HTTPS"
      */
-    public static String text(String url, boolean withCa, String serverName) {
+    public static String text(String url, boolean withCa, String serverName, String protocol) {
         StringBuilder sb = new StringBuilder();
         sb.append("iPhone / iPad:\n");
         int step = 1;
@@ -22,7 +23,7 @@ public final class InstallSteps {
         if (withCa) {
             sb.append("  ").append(step++).append(". Settings > General > About > Certificate Trust Settings: turn on"
                     + " full trust for \"dotgate local CA\". iOS does not trust a root installed by hand until you do,"
-                    + " and DNS-over-TLS to the gateway fails without it.\n");
+                    + " and " + protocol + " to the gateway fails without it.\n");
         }
         sb.append("  ").append(step).append(". Settings > General > VPN & Device Management > DNS now shows \"")
                 .append("Encrypted DNS via ").append(serverName).append("\"; it is in use when selected there.\n");
@@ -31,7 +32,7 @@ public final class InstallSteps {
                 + " > Profiles (on newer macOS: System Settings > General > Device Management), double-click the profile and"
                 + " click Install.\n");
         if (withCa) {
-            sb.append("  2. The CA lands in the System keychain. If DNS-over-TLS still fails, open Keychain Access,"
+            sb.append("  2. The CA lands in the System keychain. If " + protocol + " still fails, open Keychain Access,"
                     + " double-click \"dotgate local CA\" and set Trust to Always Trust.\n");
         }
         sb.append("To remove: the same Profiles / VPN & Device Management page, the profile, Remove.\n");

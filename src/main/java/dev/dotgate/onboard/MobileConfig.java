@@ -2,6 +2,8 @@ package dev.dotgate.onboard;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.doh.DohSettings;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
@@ -16,18 +18,22 @@ import java.util.UUID;
 /**
  * An Apple configuration profile ({@code .mobileconfig}) for iOS, iPadOS and macOS: a {@code Configuration} whose
  * payloads are the gateway's local CA as a trusted root ({@code com.apple.security.root}, DER data) and the
- * encrypted DNS settings ({@code com.apple.dnsSettings.managed}: DNS-over-TLS to {@code serverAddresses}, the
- * certificate checked for {@code serverName}). Apple devices always use port 853 for DNS-over-TLS.
+ * encrypted DNS settings ({@code com.apple.dnsSettings.managed}): DNS-over-TLS to {@code serverAddresses}, the
+ * certificate checked for {@code serverName} (Apple devices always use port 853), or DNS-over-HTTPS to
+ * {@code https://serverName:port/dns-query} at {@code serverAddresses} (any port).
  *
  * <p>UUIDs are derived from {@code seed} (the data directory) and the content, so building the same profile twice
- * gives the same file, and a changed CA, name or address gives new UUIDs.
+ * gives the same file, and a changed CA, name, protocol or address gives new UUIDs.
  *
  * @param serverName      the TLS name the device checks in the gateway's certificate
- * @param serverAddresses where the device sends its DNS-over-TLS queries (port 853)
+ * @param transport       {@link Transport#DOT} or {@link Transport#DOH}
+ * @param port            the DoH port (in the URL); for DoT always 853
+ * @param serverAddresses where the device sends its queries
  * @param ca              the root to install, or null when the certificate comes from a CA the device trusts
  * @param seed            what makes the UUIDs differ between gateways (the data directory's path)
  */
-public record MobileConfig(String serverName, List<InetAddress> serverAddresses, X509Certificate ca, String seed) {
+public record MobileConfig(String serverName, Transport transport, int port, List<InetAddress> serverAddresses,
+        X509Certificate ca, String seed) {
     public static final String CONTENT_TYPE = "application/x-apple-aspen-config";
     public static final String FILE_NAME = "dotgate.mobileconfig";
     public static final String CA_FILE_NAME = "dotgate-ca.cer";
@@ -35,10 +41,30 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
     public MobileConfig {
         requireNonNull(serverName, "serverName");
         requireNonNull(seed, "seed");
+        if (transport != Transport.DOT && transport != Transport.DOH) {
+            throw new IllegalArgumentException("a phone profile speaks DNS-over-TLS or DNS-over-HTTPS, not "
+                    + transport);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not a port");
+        }
         serverAddresses = List.copyOf(serverAddresses);
         if (serverAddresses.isEmpty()) {
             throw new IllegalArgumentException("a DNS settings payload needs at least one server address");
         }
+    }
+
+    /** "DNS-over-TLS" or "DNS-over-HTTPS". */
+    public String protocolName() {
+        return transport == Transport.DOH ? "DNS-over-HTTPS" : "DNS-over-TLS";
+    }
+
+    /** The DoH URL the device asks ({@code https://NAME[:PORT]/dns-query}), or null for DoT. */
+    public String serverUrl() {
+        if (transport != Transport.DOH) {
+            return null;
+        }
+        return "https://" + serverName + (port == 443 ? "" : ":" + port) + DohSettings.PATH;
     }
 
     /** The identifier of the whole profile; installing a profile with the same one replaces it. */
@@ -55,7 +81,7 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
             Map<String, Object> root = payload("com.apple.security.root", identifier() + ".ca",
                     "dotgate local CA", uuid("ca", hex(der)));
             root.put("PayloadDescription", "The certificate authority of the dotgate gateway " + serverName
-                    + "; it issued the gateway's DNS-over-TLS certificate.");
+                    + "; it issued the gateway's " + protocolName() + " certificate.");
             root.put("PayloadCertificateFileName", CA_FILE_NAME);
             root.put("PayloadContent", der);
             payloads.add(root);
@@ -63,14 +89,19 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
         }
         List<String> addresses = serverAddresses.stream().map(io.netty.util.NetUtil::toAddressString).toList();
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("DNSProtocol", "TLS");
-        settings.put("ServerName", serverName);
+        settings.put("DNSProtocol", transport == Transport.DOH ? "HTTPS" : "TLS");
+        if (transport == Transport.DOH) {
+            settings.put("ServerURL", serverUrl());
+        } else {
+            settings.put("ServerName", serverName);
+        }
         settings.put("ServerAddresses", addresses);
-        String dnsKey = serverName + " " + addresses;
+        String dnsKey = (transport == Transport.DOH ? serverUrl() : serverName) + " " + addresses;
         Map<String, Object> dns = payload("com.apple.dnsSettings.managed", identifier() + ".dns",
                 "Encrypted DNS via " + serverName, uuid("dns", dnsKey));
-        dns.put("PayloadDescription", "Sends DNS queries over DNS-over-TLS to " + serverName + " at "
-                + String.join(", ", addresses) + ".");
+        dns.put("PayloadDescription", "Sends DNS queries over " + protocolName() + " to "
+                + (transport == Transport.DOH ? serverUrl() : serverName) + " at " + String.join(", ", addresses)
+                + ".");
         dns.put("DNSSettings", settings);
         dns.put("ProhibitDisablement", Boolean.FALSE);
         payloads.add(dns);
@@ -82,7 +113,8 @@ public record MobileConfig(String serverName, List<InetAddress> serverAddresses,
         profile.put("PayloadIdentifier", identifier());
         profile.put("PayloadUUID", uuid("profile", content.toString()));
         profile.put("PayloadDisplayName", "dotgate DNS (" + serverName + ")");
-        profile.put("PayloadDescription", "Encrypted DNS (DNS-over-TLS) through the dotgate gateway " + serverName
+        profile.put("PayloadDescription", "Encrypted DNS (" + protocolName() + ") through the dotgate gateway "
+                + serverName
                 + (ca != null ? ", and its local certificate authority so the device can verify the gateway." : "."));
         profile.put("PayloadOrganization", "dotgate");
         profile.put("PayloadRemovalDisallowed", Boolean.FALSE);

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The profile for a gateway's configuration: its local CA (read from {@code DATA_DIR/ca.pem}, created through
  * {@link ServerIdentity#generated} when missing) or none when {@code listen.cert} is the user's own, the server name,
- * and the DoT addresses; plus what the user should know (warnings). Reading an existing CA never touches the
+ * and the DoT or DoH addresses; plus what the user should know (warnings). Reading an existing CA never touches the
  * running gateway's certificate files.
  *
  * @param profile  the profile to serve
@@ -24,7 +24,7 @@ import java.util.List;
  */
 public record PhoneProfile(MobileConfig profile, Path caFile, List<String> warnings) {
 
-    public static PhoneProfile of(GatewayConfig cfg, DotTargets targets) throws IOException, GeneralSecurityException {
+    public static PhoneProfile of(GatewayConfig cfg, PhoneTargets targets) throws IOException, GeneralSecurityException {
         List<String> warnings = new ArrayList<>(targets.warnings());
         String name = cfg.serverName();
         X509Certificate ca = null;
@@ -34,7 +34,7 @@ public record PhoneProfile(MobileConfig profile, Path caFile, List<String> warni
         if (cfg.listen().cert() != null) {
             leaf = Pem.readCertificates(cfg.listen().cert()).get(0);
             leafSource = "listen.cert (" + cfg.listen().cert() + ")";
-            warnings.add("the DoT certificate is your own (" + cfg.listen().cert() + "): the profile installs no CA, "
+            warnings.add("the gateway's certificate is your own (" + cfg.listen().cert() + "): the profile installs no CA, "
                     + "so the phone must already trust the CA that issued it");
         } else {
             caFile = cfg.dataDir().resolve("ca.pem");
@@ -61,7 +61,8 @@ public record PhoneProfile(MobileConfig profile, Path caFile, List<String> warni
                             : "pick one of those names with --server-name"));
         }
         String seed = cfg.dataDir().toAbsolutePath().normalize().toString();
-        return new PhoneProfile(new MobileConfig(name, targets.addresses(), ca, seed), caFile, List.copyOf(warnings));
+        return new PhoneProfile(new MobileConfig(name, targets.transport(), targets.port(), targets.addresses(), ca,
+                seed), caFile, List.copyOf(warnings));
     }
 
     /** Writes the profile to {@code DATA_DIR/dotgate.mobileconfig} and returns that path. */

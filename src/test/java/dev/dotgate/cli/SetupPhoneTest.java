@@ -157,6 +157,30 @@ class SetupPhoneTest {
     }
 
     @Test
+    void dohProfileNamesTheUrlWithTheListenersPort() throws Exception {
+        Process p = start("--data-dir", tmp.resolve("data").toString(), "--server-name", "dns.home.arpa",
+                "--doh", "--doh-listen", "127.0.0.1:8443", "--listen", "127.0.0.1:0", "--once");
+        try {
+            String url = awaitUrl(p);
+            Fetch f = curl(url);
+            assertThat(f.status()).isEqualTo(200);
+            NSDictionary top = (NSDictionary) PropertyListParser.parse(f.body());
+            NSDictionary dns = (NSDictionary) ((NSArray) top.objectForKey("PayloadContent")).getArray()[1];
+            NSDictionary settings = (NSDictionary) dns.objectForKey("DNSSettings");
+            assertThat(((NSString) settings.objectForKey("DNSProtocol")).getContent()).isEqualTo("HTTPS");
+            assertThat(((NSString) settings.objectForKey("ServerURL")).getContent())
+                    .isEqualTo("https://dns.home.arpa:8443/dns-query");
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(log()).contains("DNS-over-HTTPS to https://dns.home.arpa:8443/dns-query at 127.0.0.1")
+                    .contains("warning: the DoH listener 127.0.0.1:8443 is a loopback address")
+                    .doesNotContain("port 853")
+                    .contains("DNS-over-HTTPS to the gateway fails without it");
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void ctrlCStopsServing() throws Exception {
         Process p = start("--data-dir", tmp.resolve("data").toString(), "--server-name", "dns.home.arpa",
                 "--listen", "127.0.0.1:0");
@@ -202,7 +226,13 @@ class SetupPhoneTest {
         Path config = Files.writeString(tmp.resolve("plain-only.toml"), "[listen]\nplain = [\"127.0.0.1:5353\"]\ndot = []\n");
         r = run("setup-phone", "--config", config.toString(), "--data-dir", data, "--listen", "127.0.0.1:0");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("no DNS-over-TLS listener").contains("listen.dot");
+        assertThat(r.err()).contains("no DNS-over-TLS listener").contains("listen.dot").contains("--doh");
+        r = run("setup-phone", "--config", config.toString(), "--data-dir", data, "--listen", "127.0.0.1:0", "--doh");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("no DNS-over-HTTPS listener").contains("listen.doh").contains("--doh-listen");
+        r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--doh-listen", "127.0.0.1:8443");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--doh-listen 127.0.0.1:8443: only used with --doh");
         assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
     }
 }

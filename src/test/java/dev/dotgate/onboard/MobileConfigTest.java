@@ -44,7 +44,7 @@ class MobileConfigTest {
 
     private PhoneProfile phone(Path dataDir, String serverName, String... dot) throws Exception {
         GatewayConfig cfg = config(dataDir, serverName, dot);
-        return PhoneProfile.of(cfg, DotTargets.of(cfg.listen().dot(), v6 -> List.of()));
+        return PhoneProfile.of(cfg, PhoneTargets.dot(cfg.listen().dot(), v6 -> List.of()));
     }
 
     @Test
@@ -186,13 +186,54 @@ class MobileConfigTest {
     void wildcardListenersUseTheLanAddressesAndOtherPortsAreFlagged() throws Exception {
         GatewayConfig cfg = config(tmp, "dns.home.arpa", "0.0.0.0:8853");
         InetAddress lan = InetAddress.getByName("192.0.2.7");
-        DotTargets t = DotTargets.of(cfg.listen().dot(), v6 -> List.of(lan));
+        PhoneTargets t = PhoneTargets.dot(cfg.listen().dot(), v6 -> List.of(lan));
         assertThat(t.addresses()).containsExactly(lan);
         assertThat(t.warnings()).singleElement().asString().contains("0.0.0.0:8853").contains("port 853");
-        assertThatThrownBy(() -> DotTargets.of(cfg.listen().dot(), v6 -> List.of()))
+        assertThatThrownBy(() -> PhoneTargets.dot(cfg.listen().dot(), v6 -> List.of()))
                 .hasMessageContaining("no LAN address");
-        assertThatThrownBy(() -> DotTargets.of(List.of(), v6 -> List.of(lan)))
+        assertThatThrownBy(() -> PhoneTargets.dot(List.of(), v6 -> List.of(lan)))
                 .hasMessageContaining("listen.dot");
+    }
+
+    @Test
+    void dohProfileNamesItsUrlWithAnyPortAndNoServerName() throws Exception {
+        Path dataDir = tmp.resolve("data");
+        GatewayConfig cfg = ConfigLoader.load(null, new ConfigLoader.Overrides(List.of(), List.of("127.0.0.1:853"),
+                List.of(), null, null, null, dataDir, "dns.home.arpa", null, null, null, List.of(), false, null, null,
+                List.of("127.0.0.1:8443", "127.0.0.2:9443", "0.0.0.0:8443"), List.of()));
+        InetAddress lan = InetAddress.getByName("192.0.2.7");
+        PhoneTargets t = PhoneTargets.doh(cfg.listen().doh(), v6 -> List.of(lan));
+        assertThat(t.transport()).isEqualTo(dev.dotgate.resolve.Transport.DOH);
+        assertThat(t.port()).isEqualTo(8443);
+        assertThat(t.addresses()).as("the other port's listener is left out")
+                .containsExactly(InetAddress.getByName("127.0.0.1"), lan);
+        assertThat(t.warnings()).anyMatch(w -> w.contains("127.0.0.2:9443") && w.contains("left out"))
+                .anyMatch(w -> w.contains("127.0.0.1:8443") && w.contains("loopback"))
+                .noneMatch(w -> w.contains("port 853"));
+
+        PhoneProfile phone = PhoneProfile.of(cfg, t);
+        NSDictionary top = (NSDictionary) PropertyListParser.parse(phone.profile().toBytes());
+        assertThat(string(top, "PayloadDescription")).contains("DNS-over-HTTPS");
+        NSDictionary dns = (NSDictionary) ((NSArray) top.objectForKey("PayloadContent")).getArray()[1];
+        assertThat(string(dns, "PayloadType")).isEqualTo("com.apple.dnsSettings.managed");
+        NSDictionary settings = (NSDictionary) dns.objectForKey("DNSSettings");
+        assertThat(string(settings, "DNSProtocol")).isEqualTo("HTTPS");
+        assertThat(string(settings, "ServerURL")).isEqualTo("https://dns.home.arpa:8443/dns-query");
+        assertThat(settings.objectForKey("ServerName")).as("ServerName is for DNS-over-TLS only").isNull();
+        assertThat(((NSArray) settings.objectForKey("ServerAddresses")).getArray())
+                .extracting(o -> ((NSString) o).getContent()).containsExactly("127.0.0.1", "192.0.2.7");
+
+        NSDictionary dot = (NSDictionary) PropertyListParser.parse(PhoneProfile.of(cfg,
+                PhoneTargets.dot(List.of(new java.net.InetSocketAddress("127.0.0.1", 853)), v6 -> List.of()))
+                .profile().toBytes());
+        assertThat(string(dot, "PayloadUUID")).as("DoH and DoT profiles are different profiles")
+                .isNotEqualTo(string(top, "PayloadUUID"));
+
+        MobileConfig on443 = new MobileConfig("dns.home.arpa", dev.dotgate.resolve.Transport.DOH, 443,
+                List.of(lan), null, "seed");
+        assertThat(on443.serverUrl()).isEqualTo("https://dns.home.arpa/dns-query");
+        assertThatThrownBy(() -> PhoneTargets.doh(List.of(), v6 -> List.of(lan))).hasMessageContaining("listen.doh")
+                .hasMessageContaining("--doh");
     }
 
     private static String string(NSDictionary d, String key) {

@@ -18,7 +18,7 @@ import java.util.Locale;
  * @param postBody whether the message comes as the body (POST)
  */
 record DohRequest(int status, String reason, ByteBuf message, boolean postBody) {
-    static final String PATH = "/dns-query";
+    static final String PATH = DohSettings.PATH;
     static final String MEDIA_TYPE = "application/dns-message";
     static final int MAX_MESSAGE = 65535;
 

@@ -13,4 +13,7 @@ import dev.dotgate.server.QueryIntake;
  *                           PING frames do not count)
  */
 public record DohSettings(QueryIntake intake, int maxInflight, long writeTimeoutMillis, long idleTimeoutMillis) {
+    /** The one path DNS-over-HTTPS is served on (RFC 8484 names it as an example; clients are told it). */
+    public static final String PATH = "/dns-query";
+
 }
