@@ -51,7 +51,8 @@ public record PhoneTargets(Transport transport, int port, List<InetAddress> addr
     /**
      * @param listeners the DoH listen addresses (listen.doh); the first one's port goes into the profile's URL
      * @param lan       this machine's LAN addresses, asked with whether IPv6 ones are wanted
-     * @throws IllegalArgumentException when there is no DoH listener, or only wildcards and no LAN address
+     * @throws IllegalArgumentException when there is no DoH listener, the first is on port 0, or only wildcards and
+     *                                  no LAN address
      */
     public static PhoneTargets doh(List<InetSocketAddress> listeners, Function<Boolean, List<InetAddress>> lan) {
         if (listeners.isEmpty()) {
@@ -60,6 +61,11 @@ public record PhoneTargets(Transport transport, int port, List<InetAddress> addr
                     + "for DNS-over-TLS");
         }
         int port = listeners.get(0).getPort();
+        if (port == 0) {
+            throw new IllegalArgumentException("the DoH listener " + HostPort.format(listeners.get(0)) + " has port 0 "
+                    + "(any free port), which a profile cannot name: give the port the gateway listens on with "
+                    + "listen.doh / --doh-listen, e.g. 0.0.0.0:8443");
+        }
         List<InetAddress> out = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         for (InetSocketAddress l : listeners) {

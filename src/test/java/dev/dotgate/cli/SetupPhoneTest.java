@@ -233,6 +233,9 @@ class SetupPhoneTest {
         r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--doh-listen", "127.0.0.1:8443");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--doh-listen 127.0.0.1:8443: only used with --doh");
+        r = run("setup-phone", "--data-dir", data, "--listen", "127.0.0.1:0", "--doh", "--doh-listen", "0.0.0.0:0");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("dotgate: the DoH listener 0.0.0.0:0 has port 0").doesNotContain("\tat ");
         assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
     }
 }

@@ -20,6 +20,7 @@ public final class Ports {
      * before in this JVM.
      */
     public static int free() {
+        IOException last = null;
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                     DatagramSocket u = new DatagramSocket(s.getLocalPort(), InetAddress.getLoopbackAddress())) {
@@ -27,10 +28,10 @@ public final class Ports {
                     return s.getLocalPort();
                 }
             } catch (IOException e) {
-                // UDP side taken: try another
+                last = e; // UDP side taken: try another
             }
         }
-        throw new AssertionError("no loopback port free for both TCP and UDP after 100 attempts");
+        throw new AssertionError("no loopback port free for both TCP and UDP after 100 attempts", last);
     }
 
     /** Waits until something accepts TCP connections on 127.0.0.1:{@code port}. */

@@ -234,6 +234,8 @@ class MobileConfigTest {
         assertThat(on443.serverUrl()).isEqualTo("https://dns.home.arpa/dns-query");
         assertThatThrownBy(() -> PhoneTargets.doh(List.of(), v6 -> List.of(lan))).hasMessageContaining("listen.doh")
                 .hasMessageContaining("--doh");
+        assertThatThrownBy(() -> PhoneTargets.doh(List.of(new java.net.InetSocketAddress("0.0.0.0", 0)),
+                v6 -> List.of(lan))).hasMessageContaining("0.0.0.0:0 has port 0").hasMessageContaining("--doh-listen");
     }
 
     private static String string(NSDictionary d, String key) {

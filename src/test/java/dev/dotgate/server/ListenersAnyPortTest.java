@@ -1,6 +1,7 @@
 package dev.dotgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.dotgate.config.ListenOptions;
@@ -31,17 +32,23 @@ class ListenersAnyPortTest {
 
     @Test
     void portZeroFindsAPortFreeForUdpAndTcp() throws Exception {
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        assumeTrue(Files.isReadable(range) && ManagementFactory.getOperatingSystemMXBean()
+                instanceof UnixOperatingSystemMXBean, "needs Linux: the ephemeral port range and descriptor counts");
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         List<ServerSocket> taken = new ArrayList<>();
         EventLoopGroup group = Transports.newGroup(2, "any-port-test");
         try {
-            int budget = Math.min(12_000, freeDescriptors() - 1_000);
+            int ports = ephemeralPorts(range);
+            // Take 45% of the ephemeral range (leaving the rest to everything else), as far as descriptors allow.
+            int budget = Math.min((int) (ports * 0.45), freeDescriptors() - 1_000);
             for (int i = 0; i < budget; i++) {
                 taken.add(new ServerSocket(0, 1, loopback));
             }
-            double share = (double) taken.size() / ephemeralPorts();
-            // Chance that no start at all meets a taken port; a test this likely to pass unfixed would prove nothing.
-            assertThat(Math.pow(1 - share, STARTS)).as("taken %d ports", taken.size()).isLessThan(1e-4);
+            double share = (double) taken.size() / ports;
+            // Chance that no start at all meets a taken port: a run this likely to pass unfixed would prove nothing.
+            assumeTrue(Math.pow(1 - share, STARTS) < 1e-4, "too few file descriptors to take enough ports: took "
+                    + taken.size() + " of " + ports);
 
             ListenOptions options = new ListenOptions(List.of(new InetSocketAddress(loopback, 0)), List.of(),
                     List.of(), null, null, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
@@ -77,8 +84,8 @@ class ListenersAnyPortTest {
         return (int) Math.min(Integer.MAX_VALUE, os.getMaxFileDescriptorCount() - os.getOpenFileDescriptorCount());
     }
 
-    private static int ephemeralPorts() throws IOException {
-        String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
+    private static int ephemeralPorts(Path file) throws IOException {
+        String[] range = Files.readAllLines(file).get(0).trim().split("\\s+");
         return Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
     }
 }
