@@ -87,7 +87,9 @@ public record ListSource(String name, String location) {
     /**
      * A local file is checked and returned as it is. A URL is downloaded into {@code cacheDir} (created if
      * missing; the file name is a hash of the URL), replacing the previous copy only once the download is complete;
-     * if the download fails and an earlier copy exists, that copy is returned with a warning in the log.
+     * if the download fails and an earlier copy exists, that copy is returned with a warning in the log. With a
+     * cached copy the request is conditional ({@code If-None-Match} / {@code If-Modified-Since} from the validators
+     * of the download that made it), and a 304 answer keeps that copy without downloading it again.
      *
      * @throws ListException naming this list and what failed
      */
@@ -112,7 +114,10 @@ public record ListSource(String name, String location) {
         URI uri = uri();
         Path cached = cacheFile(cacheDir);
         try {
-            download(uri, cacheDir, cached, options);
+            if (download(uri, cacheDir, cached, options)) {
+                log.info("list {}: not modified since the copy cached {}", name, age(cached));
+                touch(cached);
+            }
             return new Fetched(cached, false);
         } catch (ListException e) {
             if (!Files.isRegularFile(cached)) {
@@ -145,7 +150,67 @@ public record ListSource(String name, String location) {
         }
     }
 
-    private void download(URI uri, Path cacheDir, Path cached, FetchOptions options) throws ListException {
+    /** Where the validators (ETag, Last-Modified) of the download that made {@code cached} are kept. */
+    private static Path validatorsFile(Path cached) {
+        return cached.resolveSibling(cached.getFileName().toString().replaceFirst("\\.txt$", "") + ".validators");
+    }
+
+    /** The conditional request headers for {@code cached}: pairs of name and value, empty without a copy. */
+    private static List<String> conditions(Path cached) {
+        Path file = validatorsFile(cached);
+        if (!Files.isRegularFile(cached) || !Files.isRegularFile(file)) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                int colon = line.indexOf(':');
+                String value = colon < 0 ? "" : line.substring(colon + 1).strip();
+                if (value.isEmpty() || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                    continue;
+                }
+                if (line.startsWith("etag:")) {
+                    out.add("If-None-Match");
+                    out.add(value);
+                } else if (line.startsWith("last-modified:")) {
+                    out.add("If-Modified-Since");
+                    out.add(value);
+                }
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", file, e.getMessage());
+            return List.of();
+        }
+        return out;
+    }
+
+    /** Keeps the validators of a complete download next to it, or removes stale ones when it had none. */
+    private static void saveValidators(Path cached, java.net.http.HttpHeaders headers) {
+        Path file = validatorsFile(cached);
+        StringBuilder sb = new StringBuilder();
+        headers.firstValue("etag").ifPresent(v -> sb.append("etag: ").append(v.strip()).append('\n'));
+        headers.firstValue("last-modified").ifPresent(v -> sb.append("last-modified: ").append(v.strip()).append('\n'));
+        try {
+            if (sb.length() == 0) {
+                Files.deleteIfExists(file);
+            } else {
+                Files.writeString(file, sb, StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            log.debug("cannot write {}: {}", file, e.getMessage()); // only costs a full download next time
+        }
+    }
+
+    private static void touch(Path file) {
+        try {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(Instant.now()));
+        } catch (IOException e) {
+            log.debug("cannot touch {}: {}", file, e.getMessage());
+        }
+    }
+
+    /** Downloads {@code uri} into {@code cached}; true when the server answered 304 and the copy stays as it is. */
+    private boolean download(URI uri, Path cacheDir, Path cached, FetchOptions options) throws ListException {
         String failed = "list " + name + ": download of " + location + " failed: ";
         Path part;
         try {
@@ -156,10 +221,16 @@ public record ListSource(String name, String location) {
                     + describe(e));
         }
         boolean done = false;
+        java.net.http.HttpHeaders validators = null;
         try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(options.timeout())
-                    .header("User-Agent", "dotgate").GET().build();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(options.timeout())
+                    .header("User-Agent", "dotgate").GET();
+            List<String> conditions = conditions(cached);
+            for (int i = 0; i < conditions.size(); i += 2) {
+                builder.header(conditions.get(i), conditions.get(i + 1));
+            }
+            HttpRequest request = builder.build();
             CompletableFuture<HttpResponse<Long>> future = Http.CLIENT.sendAsync(request, info -> info.statusCode()
                     == 200 ? new CappedFile(channel, options.maxBytes(), info.headers()
                             .firstValueAsLong("content-length").orElse(-1))
@@ -182,17 +253,24 @@ public record ListSource(String name, String location) {
                 }
                 throw new ListException(failed + describe(cause));
             }
+            if (response.statusCode() == 304 && !conditions.isEmpty()) {
+                return true;
+            }
             if (response.statusCode() != 200) {
                 throw new ListException(failed + "HTTP " + response.statusCode());
             }
             channel.force(false);
             done = true;
+            validators = response.headers();
         } catch (IOException e) {
             throw new ListException(failed + describe(e));
         } finally {
             try {
                 if (done) {
+                    // The old copy's validators go first: they must never be sent for the new copy.
+                    Files.deleteIfExists(validatorsFile(cached));
                     Files.move(part, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    saveValidators(cached, validators);
                 } else {
                     Files.deleteIfExists(part);
                 }
@@ -203,6 +281,7 @@ public record ListSource(String name, String location) {
                 }
             }
         }
+        return false;
     }
 
     private static String describe(Throwable e) {
