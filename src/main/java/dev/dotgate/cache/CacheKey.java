@@ -13,7 +13,6 @@ import java.util.Arrays;
  * not reach a client that wants validated data). Immutable; one byte array per key, nothing decoded to text.
  */
 public final class CacheKey {
-    static final int FLAG_CD = 0x0010;
 
     private static final int EDNS = 1;
     private static final int DNSSEC_OK = 2;
@@ -46,7 +45,7 @@ public final class CacheKey {
         b[nameLength + 2] = (byte) (info.qclass() >>> 8);
         b[nameLength + 3] = (byte) info.qclass();
         int flags = (info.hasOpt() ? EDNS : 0) | (info.dnssecOk() ? DNSSEC_OK : 0)
-                | ((Dns.flags(query) & FLAG_CD) != 0 ? CHECKING_DISABLED : 0);
+                | ((Dns.flags(query) & Dns.FLAG_CD) != 0 ? CHECKING_DISABLED : 0);
         b[nameLength + 4] = (byte) flags;
         return new CacheKey(b);
     }

@@ -7,11 +7,13 @@ import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import java.util.function.Supplier;
+import org.xbill.DNS.Name;
 
 /**
  * The first step of the chain: one policy decision per query, before the cache or any upstream sees it. Local
- * records answer first (the operator's own names), then the allowlist refuses what it does not list, then the
- * blocklists answer per the block mode; whatever passes goes on to {@code next}.
+ * records answer first (the operator's own names; a CNAME leaving them is followed through this same chain, see
+ * {@link CnameChase}), then the allowlist refuses what it does not list, then the blocklists answer per the block
+ * mode; whatever passes goes on to {@code next}.
  */
 public final class PolicyResolver implements Resolver {
     private final Supplier<Policy> policy;
@@ -31,6 +33,13 @@ public final class PolicyResolver implements Resolver {
         if (p.local() != null) {
             ByteBuf local = p.local().answer(query, exchange.info(), exchange.alloc());
             if (local != null) {
+                // A chain to a name elsewhere is completed with the target's answer; the gateway's own queries
+                // (the target itself, prefetches) are not chased again, so one client query asks one target.
+                Name target = exchange.isInternal() ? null : p.local().externalTarget(query, exchange.info());
+                if (target != null) {
+                    CnameChase.start(exchange, local, target, this);
+                    return;
+                }
                 exchange.answer(local, Decision.LOCAL, null);
                 return;
             }

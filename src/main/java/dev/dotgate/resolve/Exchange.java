@@ -112,6 +112,16 @@ public final class Exchange {
     }
 
     /**
+     * A query the gateway asks on this exchange's behalf with other bytes (the target of a local CNAME): like
+     * {@link #internalCopy}, not counted, not reported, its answer handed to {@code responder}. Takes ownership of
+     * {@code query}.
+     */
+    public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
+        return new Exchange(query, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
+                true);
+    }
+
+    /**
      * The query bytes, owned by the exchange. Only for the steps that run before the exchange is handed to an
      * upstream or its timer starts (policy, cache lookup), when nothing can complete it concurrently.
      */

@@ -183,6 +183,58 @@ class PolicyTest {
     }
 
     @Test
+    void aLocalCnameToANameElsewhereIsFollowedThroughPolicyAndCache() throws Exception {
+        Path block = Files.writeString(tmp.resolve("cname-block.txt"), "ads.bench.test\n");
+        String toml = """
+                [policy]
+                blocklists = ["%s"]
+                local = [
+                  "docs.home.arpa CNAME www.home.arpa",
+                  "www.home.arpa 60 CNAME chased.bench.test",
+                  "gone.home.arpa CNAME nx.test",
+                  "ad.home.arpa CNAME ads.bench.test",
+                ]
+                """.formatted(block);
+        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("chase"), toml, unbound.caFile(), "2s",
+                c -> c, unbound.uri())) {
+            Message a = ask(gw, "Docs.home.arpa", Type.A);
+            assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(a.getHeader().getID()).isEqualTo(4242);
+            assertThat(a.getQuestion().getName().toString()).isEqualTo("Docs.home.arpa.");
+            assertThat(a.getSection(Section.ANSWER)).extracting(r -> r.getName() + " " + Type.string(r.getType())
+                    + " " + r.rdataToString()).containsExactly("Docs.home.arpa. CNAME www.home.arpa.",
+                            "www.home.arpa. CNAME chased.bench.test.", "chased.bench.test. A 192.0.2.2");
+            assertThat(a.getHeader().getFlag(org.xbill.DNS.Flags.AA)).as("AA is for the local name asked").isTrue();
+            // Real clients over UDP and TCP, and the target answered from the cache the second time.
+            assertThat(dig(gw, "docs.home.arpa", "A")).contains("status: NOERROR").contains("ANSWER: 3")
+                    .contains("192.0.2.2");
+            assertThat(dig(gw, "+tcp", "www.home.arpa", "A", "+short").lines().toList())
+                    .containsExactly("chased.bench.test.", "192.0.2.2");
+            // Once without EDNS (the first query), once with (dig; the cache keys on EDNS), then from the cache.
+            assertThat(unbound.queriesFor("chased.bench.test")).isEqualTo(2);
+            assertThat(unbound.queriesFor("docs.home.arpa")).isZero();
+
+            Message cname = ask(gw, "docs.home.arpa", Type.CNAME);
+            assertThat(cname.getSection(Section.ANSWER)).hasSize(1);
+            // AAAA of the target: the target has none (NODATA), so the chain alone with the target's SOA.
+            Message nodata = ask(gw, "docs.home.arpa", Type.AAAA);
+            assertThat(nodata.getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(nodata.getSection(Section.ANSWER)).hasSize(2);
+
+            Message gone = ask(gw, "gone.home.arpa", Type.A);
+            assertThat(gone.getRcode()).as("the target's NXDOMAIN (RFC 6604)").isEqualTo(Rcode.NXDOMAIN);
+            assertThat(first(gone)).isEqualTo("nx.test.");
+            assertThat(gone.getSection(Section.AUTHORITY)).singleElement()
+                    .satisfies(r -> assertThat(r.getType()).isEqualTo(Type.SOA));
+
+            Message ad = ask(gw, "ad.home.arpa", Type.A);
+            assertThat(ad.getRcode()).as("the blocklist applies to the target").isEqualTo(Rcode.NXDOMAIN);
+            assertThat(first(ad)).isEqualTo("ads.bench.test.");
+            assertThat(unbound.queriesFor("ads.bench.test")).isZero();
+        }
+    }
+
+    @Test
     void aZoneGoesToItsOwnUpstream() throws Exception {
         try (Unbound corp = new Unbound(tmp.resolve("unbound-corp"),
                 "local-zone: \"corp.test.\" static\nlocal-data: \"www.corp.test. 300 IN A 192.0.2.99\"")) {

@@ -49,12 +49,13 @@ final class AnswerTemplates {
                 all.addAll(rrset.rrs(false));
             });
             byType.put(Type.ANY, message(node.name(), all, null));
-            return new LocalName(byType, message(node.name(), List.of(), soa(node.name())));
+            return new LocalName(byType, message(node.name(), List.of(), soa(node.name())), null);
         }
         List<Record> chain = new ArrayList<>(cname.rrs(false));
         byType.put(Type.CNAME, message(node.name(), chain, null));
         byType.put(Type.ANY, message(node.name(), chain, null));
         Node end = node;
+        Name last = node.name();
         List<Name> seen = new ArrayList<>(List.of(node.name()));
         while (end != null && end.cname() != null) {
             Name target = ((CNAMERecord) end.cname().first()).getTarget();
@@ -67,21 +68,22 @@ final class AnswerTemplates {
                         "the CNAME chain from " + node.name() + " is longer than " + MAX_CHAIN);
             }
             seen.add(target);
+            last = target;
             end = nodes.get(NameKey.of(target));
             if (end != null && end.cname() != null) {
                 chain.addAll(end.cname().rrs(false));
             }
         }
         if (end == null) {
-            // The target is not local: answer the chain and let the client follow it.
-            return new LocalName(byType, message(node.name(), chain, null));
+            // The target is not local: the chain, to which the target's own answer is added when it is asked.
+            return new LocalName(byType, message(node.name(), chain, null), last);
         }
         for (Map.Entry<Integer, RRset> e : end.rrsets().entrySet()) {
             List<Record> records = new ArrayList<>(chain);
             records.addAll(e.getValue().rrs(false));
             byType.put(e.getKey(), message(node.name(), records, null));
         }
-        return new LocalName(byType, message(node.name(), chain, soa(end.name())));
+        return new LocalName(byType, message(node.name(), chain, soa(end.name())), null);
     }
 
     private static byte[] message(Name question, List<Record> answers, SOARecord authority) {

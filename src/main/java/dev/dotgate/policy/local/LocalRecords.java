@@ -34,7 +34,6 @@ import org.xbill.DNS.Type;
 public final class LocalRecords {
     private static final LocalRecords EMPTY = new LocalRecords(Map.of());
     private static final int OPT_LENGTH = 11;
-    private static final int FLAG_CD = 0x0010;
 
     private final Map<NameKey, LocalName> names;
 
@@ -118,6 +117,19 @@ public final class LocalRecords {
     }
 
     /**
+     * Where the CNAME chain of the query's local name leaves the local names, when the answer from
+     * {@link #answer} is that chain alone and the target's records of the asked type still belong in it; else null
+     * (not local, no chain, or a question the chain answers completely: CNAME, ANY).
+     */
+    public Name externalTarget(ByteBuf query, QueryInfo info) {
+        if (names.isEmpty() || info.status() != QueryInfo.Status.OK) {
+            return null;
+        }
+        LocalName name = names.get(NameKey.ofQuestion(query, info));
+        return name == null ? null : name.externalTarget(info.qtype());
+    }
+
+    /**
      * The answer to {@code query} (described by {@code info}) when its name is local, else null. The answer is a
      * new buffer owned by the caller: the query's ID and question bytes as sent (letter case included), AA=1,
      * RA=1, RD and CD copied, NOERROR, and an OPT record (UDP size {@value Dns#OUR_UDP_SIZE}, DO echoed) when the
@@ -138,7 +150,7 @@ public final class LocalRecords {
         ByteBuf out = alloc.buffer(prepared.length + (info.hasOpt() ? OPT_LENGTH : 0));
         out.writeBytes(prepared);
         out.setShort(0, Dns.id(query));
-        out.setShort(2, out.getUnsignedShort(2) | (Dns.flags(query) & (Dns.FLAG_RD | FLAG_CD)));
+        out.setShort(2, out.getUnsignedShort(2) | (Dns.flags(query) & (Dns.FLAG_RD | Dns.FLAG_CD)));
         out.setBytes(Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH,
                 info.questionEnd() - Dns.HEADER_LENGTH);
         if (info.hasOpt()) {

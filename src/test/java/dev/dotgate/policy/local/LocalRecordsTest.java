@@ -137,11 +137,26 @@ class LocalRecordsTest {
         assertAuthoritative(nodata);
         assertThat(answers(nodata)).containsExactly("printer.home.arpa. 300 CNAME nas.home.arpa.");
         assertThat(nodata.getSection(Section.AUTHORITY).get(0).getName()).hasToString("nas.home.arpa.");
-        // A target elsewhere: the CNAME alone, for the client to follow.
+        // A target elsewhere: the CNAME alone here; the policy step asks the target and adds its answer.
         Message external = ask(HOME, "docs.home.arpa.", Type.A);
         assertAuthoritative(external);
         assertThat(answers(external)).containsExactly("docs.home.arpa. 300 CNAME docs.example.com.");
         assertThat(external.getSection(Section.AUTHORITY)).isEmpty();
+        assertThat(externalTarget("docs.home.arpa.", Type.A)).hasToString("docs.example.com.");
+        assertThat(externalTarget("docs.home.arpa.", Type.CNAME)).as("the chain is the whole answer").isNull();
+        assertThat(externalTarget("docs.home.arpa.", Type.ANY)).isNull();
+        assertThat(externalTarget("www.home.arpa.", Type.A)).as("the chain ends at a local name").isNull();
+        assertThat(externalTarget("nas.home.arpa.", Type.A)).isNull();
+        assertThat(externalTarget("elsewhere.example.", Type.A)).isNull();
+    }
+
+    private static Name externalTarget(String name, int type) throws IOException {
+        ByteBuf q = Unpooled.wrappedBuffer(query(name, type, 1, false, false));
+        try {
+            return HOME.externalTarget(q, QueryInfo.parse(q));
+        } finally {
+            q.release();
+        }
     }
 
     @Test
