@@ -167,7 +167,7 @@ public final class CachingResolver implements Resolver {
                     w.fail(rcode, decision, exchange.reason());
                 }
             }
-            if (exchange.isInternal()) {
+            if (exchange.isPrefetch()) {
                 return null; // a failed prefetch: the entry it refreshes is still there
             }
             ByteBuf stale = cache.stale(key, exchange.query(), exchange.alloc());

@@ -17,6 +17,7 @@ import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 
@@ -25,7 +26,8 @@ import org.xbill.DNS.Section;
  * through the whole resolver chain, so policy, the cache and the upstreams treat it like any query. The client
  * gets the local chain followed by the target's records and the target's rcode: NXDOMAIN or SERVFAIL
  * (RFC 6604). A resolver answering for an alias gives the chain and the data (RFC 1034 section 3.6.2), and many
- * stub resolvers do not follow a bare CNAME themselves.
+ * stub resolvers do not follow a bare CNAME themselves. The client's query is reported (events, metrics) with
+ * the target's outcome and reason: forwarded, cached, blocked by a list, refused by the allowlist, timed out.
  *
  * <p>Only this rare path parses and builds whole messages (dnsjava): the local answer, the target's answer and
  * the merged one.
@@ -48,6 +50,19 @@ final class CnameChase implements Responder {
     static void start(Exchange exchange, ByteBuf localAnswer, Name target, Resolver resolver) {
         byte[] chain = ByteBufUtil.getBytes(localAnswer);
         localAnswer.release();
+        ByteBuf query;
+        try {
+            query = query(exchange, target);
+        } catch (RuntimeException e) {
+            log.warn("cannot ask {}, the CNAME target of a local name: {}", target, e.toString());
+            answer(exchange, servfail(chain), Decision.UPSTREAM_FAILED, "cname target");
+            return;
+        }
+        resolver.resolve(exchange.internalQuery(query, QueryInfo.parse(query), new CnameChase(exchange, chain)));
+    }
+
+    /** The query for {@code target}: the client's type, RD, CD, and EDNS (DO) when the client sent it. */
+    private static ByteBuf query(Exchange exchange, Name target) {
         QueryInfo info = exchange.info();
         Message q = new Message();
         q.getHeader().setFlag(Flags.RD);
@@ -60,34 +75,48 @@ final class CnameChase implements Responder {
                     Section.ADDITIONAL);
         }
         byte[] wire = q.toWire();
-        ByteBuf query = exchange.alloc().buffer(wire.length).writeBytes(wire);
-        resolver.resolve(exchange.internalQuery(query, QueryInfo.parse(query), new CnameChase(exchange, chain)));
+        return exchange.alloc().buffer(wire.length).writeBytes(wire);
     }
 
     /** The target's answer (or the error the gateway made for it) arrives: the client gets the chain plus it. */
     @Override
     public void respond(Exchange targetExchange, ByteBuf answer) {
         byte[] merged;
+        Decision decision = targetExchange.decision() != null ? targetExchange.decision() : Decision.LOCAL;
+        String reason = targetExchange.reason();
         try {
             merged = merge(chain, ByteBufUtil.getBytes(answer));
-        } catch (IOException e) {
-            log.debug("unreadable answer for the CNAME target of a local name: {}", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            log.debug("unreadable answer for the CNAME target of a local name: {}", e.toString());
             merged = servfail(chain);
+            decision = Decision.UPSTREAM_FAILED;
+            reason = "cname target";
         } finally {
             answer.release();
         }
-        client.answer(client.alloc().buffer(merged.length).writeBytes(merged), Decision.LOCAL, null);
+        answer(client, merged, decision, reason);
     }
 
-    /** The local chain, then the target's answer records; its rcode; its authority section when it has no data. */
+    private static void answer(Exchange client, byte[] message, Decision decision, String reason) {
+        client.answer(client.alloc().buffer(message.length).writeBytes(message), decision, reason);
+    }
+
+    /**
+     * The local chain, then the target's answer records; its rcode; its authority section (SOA for negative
+     * caching, NSEC proofs) when the answer does not hold the asked type: NXDOMAIN, NODATA, or a chain that
+     * ends in either.
+     */
     static byte[] merge(byte[] chain, byte[] target) throws IOException {
         Message out = new Message(chain);
         Message in = new Message(target);
         Record[] answers = in.getSectionArray(Section.ANSWER);
+        int qtype = in.getQuestion() != null ? in.getQuestion().getType() : -1;
+        boolean data = false;
         for (Record r : answers) {
             out.addRecord(r, Section.ANSWER);
+            data |= r.getType() == qtype;
         }
-        if (answers.length == 0) {
+        if (!data || in.getHeader().getRcode() != Rcode.NOERROR) {
             for (Record r : in.getSectionArray(Section.AUTHORITY)) {
                 out.addRecord(r, Section.AUTHORITY);
             }

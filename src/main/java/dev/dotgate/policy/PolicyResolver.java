@@ -33,9 +33,11 @@ public final class PolicyResolver implements Resolver {
         if (p.local() != null) {
             ByteBuf local = p.local().answer(query, exchange.info(), exchange.alloc());
             if (local != null) {
-                // A chain to a name elsewhere is completed with the target's answer; the gateway's own queries
-                // (the target itself, prefetches) are not chased again, so one client query asks one target.
-                Name target = exchange.isInternal() ? null : p.local().externalTarget(query, exchange.info());
+                // A chain to a name elsewhere is completed with the target's answer when the client asked for
+                // recursion; the gateway's own queries (the target itself, prefetches) are not chased again, so
+                // one client query asks one target.
+                Name target = exchange.isInternal() || (Dns.flags(query) & Dns.FLAG_RD) == 0 ? null
+                        : p.local().externalTarget(query, exchange.info());
                 if (target != null) {
                     CnameChase.start(exchange, local, target, this);
                     return;

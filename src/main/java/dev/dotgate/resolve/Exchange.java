@@ -58,6 +58,7 @@ public final class Exchange {
     private final Stats stats;
     private final QueryObserver observer;
     private final boolean internal;
+    private final boolean prefetch;
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean done = new AtomicBoolean();
     private boolean released; // guarded by this
@@ -79,12 +80,12 @@ public final class Exchange {
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
             EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
             QueryObserver observer) {
-        this(query, info, transport, client, executor, responder, alloc, stats, observer, false);
+        this(query, info, transport, client, executor, responder, alloc, stats, observer, false, false);
     }
 
     private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
             EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
-            QueryObserver observer, boolean internal) {
+            QueryObserver observer, boolean internal, boolean prefetch) {
         this.query = query;
         this.info = info;
         this.transport = transport;
@@ -95,6 +96,7 @@ public final class Exchange {
         this.stats = stats;
         this.observer = observer;
         this.internal = internal;
+        this.prefetch = prefetch;
         if (!internal) {
             stats.queries.increment();
         }
@@ -108,7 +110,7 @@ public final class Exchange {
         ByteBuf copy = alloc.buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
                 query.readableBytes());
         return new Exchange(copy, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
-                true);
+                true, true);
     }
 
     /**
@@ -118,7 +120,7 @@ public final class Exchange {
      */
     public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
         return new Exchange(query, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
-                true);
+                true, false);
     }
 
     /**
@@ -129,9 +131,20 @@ public final class Exchange {
         return query;
     }
 
-    /** Whether the gateway asked this itself (prefetch) rather than a client. */
+    /**
+     * Whether the gateway asked this itself (a prefetch, a local CNAME's target) rather than a client: not counted
+     * as a client query, not reported as an event.
+     */
     public boolean isInternal() {
         return internal;
+    }
+
+    /**
+     * Whether this is a cache refresh no client waits for ({@link #internalCopy}): its failures are not counted and
+     * it gets no stale answer. A local CNAME's target ({@link #internalQuery}) is internal but not a prefetch.
+     */
+    public boolean isPrefetch() {
+        return prefetch;
     }
 
     public ByteBufAllocator alloc() {
@@ -215,7 +228,7 @@ public final class Exchange {
     /** Completes with SERVFAIL after {@code millis} unless answered before. Scheduled on the client's loop. */
     public void startTimer(long millis) {
         timeout = executor.schedule(() -> {
-            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null) && !internal) {
+            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null) && !prefetch) {
                 stats.servfailTimeout.increment();
             }
         }, millis, TimeUnit.MILLISECONDS);

@@ -42,7 +42,7 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
         Upstream upstream = group.select(exchange.upstream());
         if (upstream == null) {
             if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "no upstream available")
-                    && !exchange.isInternal()) {
+                    && !exchange.isPrefetch()) {
                 stats.servfailNoUpstream.increment();
             }
             return;
@@ -65,7 +65,7 @@ public final class ForwardingResolver implements Resolver, Exchange.LossHandler 
             log.debug("retrying query after lost attempt: {}", cause.toString());
             dispatch(exchange);
         } else if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "attempts lost")
-                && !exchange.isInternal()) {
+                && !exchange.isPrefetch()) {
             stats.servfailNoUpstream.increment();
         }
     }

@@ -49,7 +49,8 @@ class EventsTest {
                     [policy]
                     allowlist = "%s"
                     blocklists = ["%s"]
-                    local = ["nas.home.arpa A 192.168.1.10"]
+                    local = ["nas.home.arpa A 192.168.1.10", "ad.home.arpa CNAME x.ads.test",
+                             "org.home.arpa CNAME www.example.org"]
                     [[forward]]
                     zone = "slow.test"
                     servers = ["tcp://127.0.0.1:%d"]
@@ -68,6 +69,8 @@ class EventsTest {
                 ask(gw, "nas.home.arpa", Type.A);        // local
                 ask(gw, "x.ads.test", Type.AAAA);        // blocked by ads.txt
                 ask(gw, "www.example.org", Type.A);      // refused by the allowlist
+                ask(gw, "ad.home.arpa", Type.A);         // a local CNAME to a blocked name
+                ask(gw, "org.home.arpa", Type.A);        // a local CNAME to a name the allowlist refuses
                 ask(gw, "q.slow.test", Type.A);          // upstream timeout
                 ask(gw, "q.gone.test", Type.A);          // the only upstream is silent: failed early
                 try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
@@ -78,7 +81,7 @@ class EventsTest {
                     byte[] garbage = {1, 2, 3};
                     s.send(new DatagramPacket(garbage, garbage.length, gw.udp())); // malformed, dropped
                 }
-                List<JsonNode> lines = await(events, 9);
+                List<JsonNode> lines = await(events, 11);
                 JsonNode e = find(lines, n -> n.path("data").path("name").asText().equals("a.test."));
                 assertThat(e.path("specversion").asText()).isEqualTo("1.0");
                 assertThat(e.path("type").asText()).isEqualTo("dev.dotgate.query");
@@ -99,6 +102,12 @@ class EventsTest {
                 assertThat(blocked.path("reason").asText()).isEqualTo(block.toString());
                 assertThat(blocked.path("type").asText()).isEqualTo("AAAA");
                 assertThat(decision(lines, "www.example.org.", "refused_allowlist").path("rcode").asText())
+                        .isEqualTo("REFUSED");
+                // A followed local CNAME is reported with its target's outcome, under the name the client asked.
+                JsonNode alias = decision(lines, "ad.home.arpa.", "blocked");
+                assertThat(alias.path("reason").asText()).isEqualTo(block.toString());
+                assertThat(alias.path("rcode").asText()).isEqualTo("NXDOMAIN");
+                assertThat(decision(lines, "org.home.arpa.", "refused_allowlist").path("rcode").asText())
                         .isEqualTo("REFUSED");
                 JsonNode timeout = decision(lines, "q.slow.test.", "upstream_timeout");
                 assertThat(timeout.path("rcode").asText()).isEqualTo("SERVFAIL");

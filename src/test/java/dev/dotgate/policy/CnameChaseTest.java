@@ -78,6 +78,18 @@ class CnameChaseTest {
     }
 
     @Test
+    void aTargetChainEndingInNodataKeepsItsSoa() throws Exception {
+        Message target = target(Rcode.NOERROR,
+                new CNAMERecord(n("www.example.com."), DClass.IN, 60, n("edge.example.net.")));
+        target.addRecord(new SOARecord(n("example.net."), DClass.IN, 60, n("ns.example.net."),
+                n("h.example.net."), 1, 2, 3, 4, 5), Section.AUTHORITY);
+        Message out = new Message(CnameChase.merge(chain(), target.toWire()));
+        assertThat(out.getSection(Section.ANSWER)).hasSize(2);
+        assertThat(out.getSection(Section.AUTHORITY)).as("the SOA for negative caching (RFC 2308)").singleElement()
+                .satisfies(r -> assertThat(r.getName()).isEqualTo(n("example.net.")));
+    }
+
+    @Test
     void anUnreadableTargetAnswerIsAnError() {
         assertThatThrownBy(() -> CnameChase.merge(chain(), new byte[] {1, 2, 3})).isInstanceOf(IOException.class);
     }
