@@ -113,20 +113,28 @@ public record ListSource(String name, String location) {
         }
         URI uri = uri();
         Path cached = cacheFile(cacheDir);
-        try {
-            if (download(uri, cacheDir, cached, options)) {
-                log.info("list {}: not modified since the copy cached {}", name, age(cached));
-                touch(cached);
+        // One fetch at a time per cached copy (a scheduled refresh and a reload may meet): a copy and its
+        // validators always come from the same download.
+        synchronized (FETCHING.computeIfAbsent(cached.toAbsolutePath().normalize(), k -> new Object())) {
+            try {
+                if (download(uri, cacheDir, cached, options, true)) {
+                    log.info("list {}: not modified since the copy cached {}", name, age(cached));
+                    touch(cached);
+                }
+                return new Fetched(cached, false);
+            } catch (ListException e) {
+                if (!Files.isRegularFile(cached)) {
+                    throw new ListException(e.getMessage() + ", and there is no cached copy");
+                }
+                log.warn("{}; using the copy cached {}", e.getMessage(), age(cached));
+                return new Fetched(cached, true);
             }
-            return new Fetched(cached, false);
-        } catch (ListException e) {
-            if (!Files.isRegularFile(cached)) {
-                throw new ListException(e.getMessage() + ", and there is no cached copy");
-            }
-            log.warn("{}; using the copy cached {}", e.getMessage(), age(cached));
-            return new Fetched(cached, true);
         }
     }
+
+    /** A lock per cached copy, for {@link #fetch}; one entry per configured list URL. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> FETCHING =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Where the last good download of this URL is kept in {@code cacheDir}. */
     public Path cacheFile(Path cacheDir) {
@@ -155,18 +163,31 @@ public record ListSource(String name, String location) {
         return cached.resolveSibling(cached.getFileName().toString().replaceFirst("\\.txt$", "") + ".validators");
     }
 
-    /** The conditional request headers for {@code cached}: pairs of name and value, empty without a copy. */
-    private static List<String> conditions(Path cached) {
+    /**
+     * The conditional request headers for the cached copy: pairs of name and value (empty without a copy or
+     * validators), and the URL the copy was finally downloaded from (after redirects), or null.
+     */
+    private record Conditions(List<String> headers, String from) {
+        static final Conditions NONE = new Conditions(List.of(), null);
+
+        boolean isEmpty() {
+            return headers.isEmpty();
+        }
+    }
+
+    private static Conditions conditions(Path cached) {
         Path file = validatorsFile(cached);
         if (!Files.isRegularFile(cached) || !Files.isRegularFile(file)) {
-            return List.of();
+            return Conditions.NONE;
         }
         List<String> out = new java.util.ArrayList<>();
+        String from = null;
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 int colon = line.indexOf(':');
                 String value = colon < 0 ? "" : line.substring(colon + 1).strip();
-                if (value.isEmpty() || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                // Validators are visible ASCII (RFC 9110); anything else is not sent.
+                if (value.isEmpty() || value.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
                     continue;
                 }
                 if (line.startsWith("etag:")) {
@@ -175,29 +196,42 @@ public record ListSource(String name, String location) {
                 } else if (line.startsWith("last-modified:")) {
                     out.add("If-Modified-Since");
                     out.add(value);
+                } else if (line.startsWith("from:")) {
+                    from = value;
                 }
             }
         } catch (IOException e) {
             log.debug("cannot read {}: {}", file, e.getMessage());
-            return List.of();
+            return Conditions.NONE;
         }
-        return out;
+        return out.isEmpty() ? Conditions.NONE : new Conditions(List.copyOf(out), from);
     }
 
-    /** Keeps the validators of a complete download next to it, or removes stale ones when it had none. */
-    private static void saveValidators(Path cached, java.net.http.HttpHeaders headers) {
+    /**
+     * Keeps the validators of a complete download (and the URL it finally came from) next to it, written whole
+     * or not at all; none when the response had none.
+     */
+    private static void saveValidators(Path cached, HttpResponse<?> response) {
         Path file = validatorsFile(cached);
         StringBuilder sb = new StringBuilder();
-        headers.firstValue("etag").ifPresent(v -> sb.append("etag: ").append(v.strip()).append('\n'));
-        headers.firstValue("last-modified").ifPresent(v -> sb.append("last-modified: ").append(v.strip()).append('\n'));
+        response.headers().firstValue("etag").ifPresent(v -> sb.append("etag: ").append(v.strip()).append('\n'));
+        response.headers().firstValue("last-modified")
+                .ifPresent(v -> sb.append("last-modified: ").append(v.strip()).append('\n'));
+        if (sb.length() == 0) {
+            return;
+        }
+        sb.append("from: ").append(response.uri()).append('\n');
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            if (sb.length() == 0) {
-                Files.deleteIfExists(file);
-            } else {
-                Files.writeString(file, sb, StandardCharsets.UTF_8);
-            }
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.debug("cannot write {}: {}", file, e.getMessage()); // only costs a full download next time
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
         }
     }
 
@@ -209,8 +243,12 @@ public record ListSource(String name, String location) {
         }
     }
 
-    /** Downloads {@code uri} into {@code cached}; true when the server answered 304 and the copy stays as it is. */
-    private boolean download(URI uri, Path cacheDir, Path cached, FetchOptions options) throws ListException {
+    /**
+     * Downloads {@code uri} into {@code cached}, asking conditionally when {@code conditional} and the copy has
+     * validators; true when the server answered 304 and the copy stays as it is.
+     */
+    private boolean download(URI uri, Path cacheDir, Path cached, FetchOptions options, boolean conditional)
+            throws ListException {
         String failed = "list " + name + ": download of " + location + " failed: ";
         Path part;
         try {
@@ -221,14 +259,15 @@ public record ListSource(String name, String location) {
                     + describe(e));
         }
         boolean done = false;
-        java.net.http.HttpHeaders validators = null;
+        boolean again = false;
+        HttpResponse<Long> complete = null;
         try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(options.timeout())
                     .header("User-Agent", "dotgate").GET();
-            List<String> conditions = conditions(cached);
-            for (int i = 0; i < conditions.size(); i += 2) {
-                builder.header(conditions.get(i), conditions.get(i + 1));
+            Conditions conditions = conditional ? conditions(cached) : Conditions.NONE;
+            for (int i = 0; i < conditions.headers().size(); i += 2) {
+                builder.header(conditions.headers().get(i), conditions.headers().get(i + 1));
             }
             HttpRequest request = builder.build();
             CompletableFuture<HttpResponse<Long>> future = Http.CLIENT.sendAsync(request, info -> info.statusCode()
@@ -254,14 +293,17 @@ public record ListSource(String name, String location) {
                 throw new ListException(failed + describe(cause));
             }
             if (response.statusCode() == 304 && !conditions.isEmpty()) {
-                return true;
-            }
-            if (response.statusCode() != 200) {
+                if (response.uri().toString().equals(conditions.from())) {
+                    return true;
+                }
+                again = true; // redirected elsewhere than the copy came from: its 304 says nothing about the copy
+            } else if (response.statusCode() != 200) {
                 throw new ListException(failed + "HTTP " + response.statusCode());
+            } else {
+                channel.force(false);
+                done = true;
+                complete = response;
             }
-            channel.force(false);
-            done = true;
-            validators = response.headers();
         } catch (IOException e) {
             throw new ListException(failed + describe(e));
         } finally {
@@ -270,18 +312,23 @@ public record ListSource(String name, String location) {
                     // The old copy's validators go first: they must never be sent for the new copy.
                     Files.deleteIfExists(validatorsFile(cached));
                     Files.move(part, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    saveValidators(cached, validators);
+                    saveValidators(cached, complete);
                 } else {
                     Files.deleteIfExists(part);
                 }
             } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(part);
+                } catch (IOException ignored) {
+                    // the next download uses a new temporary name
+                }
                 if (done) {
                     throw new ListException("list " + name + ": cannot replace cached copy " + cached + ": "
                             + describe(e));
                 }
             }
         }
-        return false;
+        return again && download(uri, cacheDir, cached, options, false);
     }
 
     private static String describe(Throwable e) {

@@ -1,6 +1,7 @@
 package dev.dotgate.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.dotgate.it.Ports;
@@ -73,15 +74,63 @@ class ListSourceConditionalTest {
     }
 
     @Test
+    void a304FromWhereARedirectNowLeadsDoesNotKeepTheOldCopy() throws Exception {
+        AtomicReference<String> mode = new AtomicReference<>("direct");
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // Both places send the same ETag, and /moved answers a matching If-None-Match with 304.
+        server.createContext("/list", exchange -> {
+            if (mode.get().equals("moved")) {
+                exchange.getResponseHeaders().add("Location", "/moved");
+                exchange.sendResponseHeaders(302, -1);
+                exchange.close();
+                return;
+            }
+            send(exchange, "old.example\n");
+        });
+        server.createContext("/moved", exchange -> {
+            if ("\"same\"".equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                exchange.getResponseHeaders().add("ETag", "\"same\"");
+                exchange.sendResponseHeaders(304, -1);
+                exchange.close();
+                return;
+            }
+            send(exchange, "moved.example\n");
+        });
+        server.start();
+        try {
+            ListSource source = new ListSource("moving", "http://127.0.0.1:" + server.getAddress().getPort() + "/list");
+            assertThat(Files.readString(source.fetch(dir).file())).isEqualTo("old.example\n");
+            mode.set("moved");
+            assertThat(Files.readString(source.fetch(dir).file())).isEqualTo("moved.example\n");
+            assertThat(source.fetch(dir).stale()).as("now a 304 from where the copy came from").isFalse();
+            assertThat(Files.readString(source.cacheFile(dir))).isEqualTo("moved.example\n");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static void send(com.sun.net.httpserver.HttpExchange exchange, String text) throws java.io.IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("ETag", "\"same\"");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Test
     void lastModifiedFromPythonsHttpServerGivesA304() throws Exception {
+        assumeTrue(new ProcessBuilder("python3", "--version").start().waitFor() == 0, "python3 is not installed");
         Path www = Files.createDirectories(dir.resolve("www"));
         Path list = Files.writeString(www.resolve("ads.txt"), "one.example\n");
         Files.setLastModifiedTime(list, FileTime.from(Instant.now().minusSeconds(3600)));
         int port = Ports.free();
         Path log = dir.resolve("http.log");
-        Process python = new ProcessBuilder("python3", "-m", "http.server", "--bind", "127.0.0.1",
+        ProcessBuilder pb = new ProcessBuilder("python3", "-m", "http.server", "--bind", "127.0.0.1",
                 "--directory", www.toString(), String.valueOf(port)).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+                .redirectOutput(log.toFile());
+        pb.environment().put("PYTHONUNBUFFERED", "1"); // its request log reaches the file at once
+        Process python = pb.start();
         try {
             Ports.awaitListening(port, 10_000);
             ListSource source = new ListSource("py", "http://127.0.0.1:" + port + "/ads.txt");
