@@ -153,8 +153,7 @@ final class SetupPhoneCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, PhoneProfile phone, Path file, String url, Duration window) {
         MobileConfig p = phone.profile();
-        out.println("Profile for iOS and macOS: " + p.protocolName() + " to "
-                + (p.serverUrl() != null ? p.serverUrl() : p.serverName()) + " at "
+        out.println("Profile for iOS and macOS: " + p.protocolName() + " to " + p.endpoint() + " at "
                 + String.join(", ", p.serverAddresses().stream().map(io.netty.util.NetUtil::toAddressString).toList())
                 + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile() : ""));
         out.println("Written to " + file);

@@ -67,6 +67,11 @@ public record MobileConfig(String serverName, Transport transport, int port, Lis
         return "https://" + serverName + (port == 443 ? "" : ":" + port) + DohSettings.PATH;
     }
 
+    /** What the device asks: the DoH URL, or for DoT the server name. */
+    public String endpoint() {
+        return transport == Transport.DOH ? serverUrl() : serverName;
+    }
+
     /** The identifier of the whole profile; installing a profile with the same one replaces it. */
     public String identifier() {
         return "dev.dotgate." + serverName.toLowerCase(Locale.ROOT);
@@ -96,12 +101,11 @@ public record MobileConfig(String serverName, Transport transport, int port, Lis
             settings.put("ServerName", serverName);
         }
         settings.put("ServerAddresses", addresses);
-        String dnsKey = (transport == Transport.DOH ? serverUrl() : serverName) + " " + addresses;
+        String dnsKey = endpoint() + " " + addresses;
         Map<String, Object> dns = payload("com.apple.dnsSettings.managed", identifier() + ".dns",
                 "Encrypted DNS via " + serverName, uuid("dns", dnsKey));
-        dns.put("PayloadDescription", "Sends DNS queries over " + protocolName() + " to "
-                + (transport == Transport.DOH ? serverUrl() : serverName) + " at " + String.join(", ", addresses)
-                + ".");
+        dns.put("PayloadDescription", "Sends DNS queries over " + protocolName() + " to " + endpoint() + " at "
+                + String.join(", ", addresses) + ".");
         dns.put("DNSSettings", settings);
         dns.put("ProhibitDisablement", Boolean.FALSE);
         payloads.add(dns);
