@@ -176,7 +176,7 @@ public final class Gateway implements AutoCloseable {
             if (cfg.observe().metricsListen() != null) {
                 metricsServer = MetricsServer.start(cfg.observe().metricsListen(), metrics);
             }
-            listeners = new Listeners(cfg.listen(), group, threads, intake, stats, () -> dotContext,
+            listeners = new Listeners(cfg.listen(), cfg.limits(), group, threads, intake, stats, () -> dotContext,
                     () -> dohContext, new ConnectionMeter(metrics));
             listeners.start();
             policy = withDiscovery(policy, cfg);

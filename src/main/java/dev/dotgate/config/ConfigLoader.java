@@ -29,7 +29,7 @@ public final class ConfigLoader {
     public static final List<String> DEFAULT_UPSTREAMS = List.of("tls://1.1.1.1#cloudflare-dns.com",
             "tls://9.9.9.9#dns.quad9.net");
     private static final Set<String> TOP = Set.of("server_name", "data_dir", "log_level", "threads", "listen",
-            "upstream", "policy", "forward", "acl", "cache", "events", "metrics", "proxy_protocol");
+            "upstream", "policy", "forward", "acl", "cache", "events", "metrics", "proxy_protocol", "limits");
     private static final Set<String> PROXY_PROTOCOL = Set.of("trusted");
     private static final Set<String> POLICY = Set.of("allowlist", "blocklists", "exceptions", "block_mode",
             "block_ttl", "lists_refresh", "local");
@@ -44,6 +44,10 @@ public final class ConfigLoader {
             "idle_timeout", "write_timeout", "max_connections", "max_queries_per_connection", "max_udp_inflight");
     private static final Set<String> UPSTREAM = Set.of("servers", "ca", "timeout", "pool_size",
             "max_queries_per_connection", "idle_timeout", "connect_timeout");
+    private static final Set<String> LIMITS = Set.of("client_prefix_v4", "client_prefix_v6", "exempt",
+            "max_connections_per_client", "max_inflight_per_client", "query_rate", "query_burst", "max_query_size",
+            "max_client_hello", "frame_timeout", "max_buffered_bytes", "udp_answer_size", "upstream_udp_size",
+            "rrl_rate", "rrl_slip");
     private static final Set<String> LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
     /** Values from flags; null (or empty lists) where the flag was not given. */
@@ -126,6 +130,22 @@ public final class ConfigLoader {
     private String metricsKey = "metrics.listen";
     private List<String> proxyTrusted = List.of();
     private String proxyKey = "proxy_protocol.trusted";
+    private final LimitsOptions limitDefaults = LimitsOptions.defaults();
+    private long prefixV4 = limitDefaults.clientPrefixV4();
+    private long prefixV6 = limitDefaults.clientPrefixV6();
+    private List<String> exempt = limitDefaults.exempt();
+    private long connectionsPerClient = limitDefaults.maxConnectionsPerClient();
+    private long inflightPerClient = limitDefaults.maxInflightPerClient();
+    private long queryRate = limitDefaults.queryRate();
+    private long queryBurst = limitDefaults.queryBurst();
+    private long maxQuerySize = limitDefaults.maxQuerySize();
+    private long maxClientHello = limitDefaults.maxClientHello();
+    private String frameTimeout = Durations.format(limitDefaults.frameTimeout());
+    private long maxBufferedBytes = limitDefaults.maxBufferedBytes();
+    private long udpAnswerSize = limitDefaults.udpAnswerSize();
+    private long upstreamUdpSize = limitDefaults.upstreamUdpSize();
+    private long rrlRate = limitDefaults.rrlRate();
+    private long rrlSlip = limitDefaults.rrlSlip();
 
     private ConfigLoader() {
     }
@@ -263,6 +283,25 @@ public final class ConfigLoader {
             checkKeys(proxy, "proxy_protocol.", PROXY_PROTOCOL);
             proxyTrusted = list(proxy, "proxy_protocol.trusted", proxyTrusted);
         }
+        JsonNode limits = table(root, "limits");
+        if (limits != null) {
+            checkKeys(limits, "limits.", LIMITS);
+            prefixV4 = number(limits, "limits.client_prefix_v4", prefixV4);
+            prefixV6 = number(limits, "limits.client_prefix_v6", prefixV6);
+            exempt = list(limits, "limits.exempt", exempt);
+            connectionsPerClient = number(limits, "limits.max_connections_per_client", connectionsPerClient);
+            inflightPerClient = number(limits, "limits.max_inflight_per_client", inflightPerClient);
+            queryRate = number(limits, "limits.query_rate", queryRate);
+            queryBurst = number(limits, "limits.query_burst", queryBurst);
+            maxQuerySize = number(limits, "limits.max_query_size", maxQuerySize);
+            maxClientHello = number(limits, "limits.max_client_hello", maxClientHello);
+            frameTimeout = text(limits, "limits.frame_timeout", frameTimeout);
+            maxBufferedBytes = number(limits, "limits.max_buffered_bytes", maxBufferedBytes);
+            udpAnswerSize = number(limits, "limits.udp_answer_size", udpAnswerSize);
+            upstreamUdpSize = number(limits, "limits.upstream_udp_size", upstreamUdpSize);
+            rrlRate = number(limits, "limits.rrl_rate", rrlRate);
+            rrlSlip = number(limits, "limits.rrl_slip", rrlSlip);
+        }
     }
 
     private void apply(Overrides o) {
@@ -351,7 +390,33 @@ public final class ConfigLoader {
                 positive("upstream.connect_timeout", connectTimeout));
         return new GatewayConfig(listen, upstream, name,
                 dataDir != null ? Path.of(dataDir) : DataDirs.platformDefault(), level,
-                (int) range("threads", threads, 0, 256), policy(), forwards(), cache(), observe());
+                (int) range("threads", threads, 0, 256), policy(), forwards(), cache(), observe(), limits());
+    }
+
+    private LimitsOptions limits() throws ConfigException {
+        try {
+            AccessList.ranges("limits.exempt", exempt);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        int burst = (int) range("limits.query_burst", queryBurst, 1, 10_000_000);
+        int rate = (int) range("limits.query_rate", queryRate, 0, 10_000_000);
+        if (rate > 0 && burst < rate / 10) {
+            throw ConfigException.of("limits.query_burst", queryBurst, "is below a tenth of limits.query_rate ("
+                    + queryRate + "): a client could never send a second's queries in a burst of a tenth of one");
+        }
+        return new LimitsOptions((int) range("limits.client_prefix_v4", prefixV4, 8, 32),
+                (int) range("limits.client_prefix_v6", prefixV6, 16, 128), exempt,
+                (int) range("limits.max_connections_per_client", connectionsPerClient, 1, 1_000_000),
+                (int) range("limits.max_inflight_per_client", inflightPerClient, 1, 1_000_000), rate, burst,
+                (int) range("limits.max_query_size", maxQuerySize, 512, 65_535),
+                (int) range("limits.max_client_hello", maxClientHello, 1024, 65_536),
+                positive("limits.frame_timeout", frameTimeout),
+                range("limits.max_buffered_bytes", maxBufferedBytes, 1L << 20, 1L << 40),
+                (int) range("limits.udp_answer_size", udpAnswerSize, 512, 65_535),
+                (int) range("limits.upstream_udp_size", upstreamUdpSize, 512, 65_535),
+                (int) range("limits.rrl_rate", rrlRate, 0, 10_000_000),
+                (int) range("limits.rrl_slip", rrlSlip, 0, 10));
     }
 
     private PolicyOptions policy() throws ConfigException {

@@ -17,7 +17,15 @@ import java.util.stream.Collectors;
  */
 public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, String serverName, Path dataDir,
         String logLevel, int threads, PolicyOptions policy, List<ForwardZone> forwards, CacheOptions cache,
-        ObserveOptions observe) {
+        ObserveOptions observe, LimitsOptions limits) {
+
+    /** With the default {@link LimitsOptions}. */
+    public GatewayConfig(ListenOptions listen, UpstreamOptions upstream, String serverName, Path dataDir,
+            String logLevel, int threads, PolicyOptions policy, List<ForwardZone> forwards, CacheOptions cache,
+            ObserveOptions observe) {
+        this(listen, upstream, serverName, dataDir, logLevel, threads, policy, forwards, cache, observe,
+                LimitsOptions.defaults());
+    }
 
     /** The effective settings as a TOML document that {@code check-config} prints and the loader reads back. */
     public String toToml() {
@@ -90,6 +98,22 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream, Stri
                 : HostPort.format(observe.metricsListen()))).append('\n');
         sb.append("\n[proxy_protocol]\n");
         sb.append("trusted = ").append(strings(listen.proxyTrusted())).append('\n');
+        sb.append("\n[limits]\n");
+        sb.append("client_prefix_v4 = ").append(limits.clientPrefixV4()).append('\n');
+        sb.append("client_prefix_v6 = ").append(limits.clientPrefixV6()).append('\n');
+        sb.append("exempt = ").append(strings(limits.exempt())).append('\n');
+        sb.append("max_connections_per_client = ").append(limits.maxConnectionsPerClient()).append('\n');
+        sb.append("max_inflight_per_client = ").append(limits.maxInflightPerClient()).append('\n');
+        sb.append("query_rate = ").append(limits.queryRate()).append('\n');
+        sb.append("query_burst = ").append(limits.queryBurst()).append('\n');
+        sb.append("max_query_size = ").append(limits.maxQuerySize()).append('\n');
+        sb.append("max_client_hello = ").append(limits.maxClientHello()).append('\n');
+        sb.append("frame_timeout = ").append(q(Durations.format(limits.frameTimeout()))).append('\n');
+        sb.append("max_buffered_bytes = ").append(limits.maxBufferedBytes()).append('\n');
+        sb.append("udp_answer_size = ").append(limits.udpAnswerSize()).append('\n');
+        sb.append("upstream_udp_size = ").append(limits.upstreamUdpSize()).append('\n');
+        sb.append("rrl_rate = ").append(limits.rrlRate()).append('\n');
+        sb.append("rrl_slip = ").append(limits.rrlSlip()).append('\n');
         return sb.toString();
     }
 

@@ -1,6 +1,7 @@
 package dev.dotgate.server;
 
 import dev.dotgate.config.HostPort;
+import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
@@ -42,6 +43,7 @@ import java.util.function.Supplier;
  */
 public final class Listeners {
     private final ListenOptions options;
+    private final LimitsOptions limits;
     private final EventLoopGroup group;
     private final int threads;
     private final QueryIntake intake;
@@ -63,10 +65,12 @@ public final class Listeners {
      * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
      * certificate takes effect at once.
      */
-    public Listeners(ListenOptions options, EventLoopGroup group, int threads, QueryIntake intake, Stats stats,
-            Supplier<SslContext> dotContext, Supplier<SslContext> dohContext, ConnectionObserver connectionObserver) {
+    public Listeners(ListenOptions options, LimitsOptions limits, EventLoopGroup group, int threads,
+            QueryIntake intake, Stats stats, Supplier<SslContext> dotContext, Supplier<SslContext> dohContext,
+            ConnectionObserver connectionObserver) {
         this.connectionObserver = connectionObserver;
         this.options = options;
+        this.limits = limits;
         this.group = group;
         this.threads = threads;
         this.intake = intake;
