@@ -3,6 +3,8 @@
 # installed), all forwarding over DNS-over-TLS to the same upstream Unbound, in the same run.
 #
 #   bench/run.sh [SECONDS_PER_RUN] [REPEATS]        (defaults 10 and 3; medians are reported)
+#   BASELINE_JAR=old/dotgate.jar bench/run.sh ...   also runs an earlier build as server "baseline", in the same
+#                                                   run, so a change is measured before and after side by side
 #
 # Needs: dnsperf unbound openssl (Debian packages); optional: stubby dnsdist, h2load (nghttp2-client) and
 # python3 for the DoH scenarios.
@@ -30,6 +32,7 @@ trap cleanup EXIT
 
 # Ports: upstream, dotgate (plain, dot, doh), unbound forwarder (plain, dot, doh), stubby, dnsdist (plain, dot, doh)
 UP=19853; DG=19053; DGT=19854; DGH=19857; UB=19054; UBT=19855; UBH=19858; ST=19055; DD=19056; DDT=19856; DDH=19859
+BL=19057; BLT=19860; BLH=19861
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 -subj "/CN=bench CA" \
   -keyout $W/ca.key -out $W/ca.pem -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
@@ -92,6 +95,13 @@ java -jar $W/dotgate.jar run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT 
   --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn > $W/dotgate.log 2>&1 & PIDS+=($!)
 
 SERVERS="dotgate unbound"
+if [ -n "${BASELINE_JAR:-}" ]; then
+  cp "$BASELINE_JAR" $W/baseline.jar
+  java -jar $W/baseline.jar run --listen 127.0.0.1:$BL --dot-listen 127.0.0.1:$BLT --doh-listen 127.0.0.1:$BLH \
+    --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --data-dir $W/baseline --log-level warn \
+    > $W/baseline.log 2>&1 & PIDS+=($!)
+  SERVERS="dotgate baseline unbound"
+fi
 if command -v stubby >/dev/null; then
   cat > $W/stubby.yml <<EOC
 resolution_type: GETDNS_RESOLUTION_STUB
@@ -128,10 +138,11 @@ EOC
 fi
 
 port_of() { case "$1-$2" in dotgate-udp) echo $DG;; dotgate-dot) echo $DGT;; dotgate-doh) echo $DGH;;
+  baseline-udp) echo $BL;; baseline-dot) echo $BLT;; baseline-doh) echo $BLH;;
   unbound-udp) echo $UB;; unbound-dot) echo $UBT;; unbound-doh) echo $UBH;;
   stubby-udp) echo $ST;; dnsdist-udp) echo $DD;; dnsdist-dot) echo $DDT;; dnsdist-doh) echo $DDH;; *) echo "";; esac; }
 
-for p in $UP $DG $DGT $DGH $UB; do
+for p in $UP $DG $DGT $DGH $UB ${BASELINE_JAR:+$BL $BLT $BLH}; do
   for i in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done
 done
 sleep 1
@@ -176,11 +187,14 @@ qps() { # mode port file
 }
 
 # Warm up the JVM (and every server's connections) before measuring.
-names; dnsperf -s 127.0.0.1 -p $DG -d $W/names.txt -l 5 -c 8 -q 500 >/dev/null 2>&1 || true
-if command -v h2load >/dev/null && command -v python3 >/dev/null; then
-  # The DoH path takes longer to compile: measured 16k, 29k, then 56k q/s over three 5 s rounds from a cold start.
-  for warm in 1 2 3; do names; head -600000 $W/names.txt > $W/warm.txt; SECS=5 qps doh $DGH $W/warm.txt >/dev/null; done
-fi
+JVMS="$DG:$DGH"; [ -n "${BASELINE_JAR:-}" ] && JVMS="$JVMS $BL:$BLH"
+for jvm in $JVMS; do
+  names; dnsperf -s 127.0.0.1 -p ${jvm%:*} -d $W/names.txt -l 5 -c 8 -q 500 >/dev/null 2>&1 || true
+  if command -v h2load >/dev/null && command -v python3 >/dev/null; then
+    # The DoH path takes longer to compile: measured 16k, 29k, then 56k q/s over three 5 s rounds from a cold start.
+    for warm in 1 2 3; do names; head -600000 $W/names.txt > $W/warm.txt; SECS=5 qps doh ${jvm#*:} $W/warm.txt >/dev/null; done
+  fi
+done
 
 # Fill every cache with the cached scenarios' names, over each transport: dnsdist keeps UDP and TCP answers
 # apart, and DoH queries (ID 0, no EDNS) are other keys again.
