@@ -52,7 +52,7 @@ final class SmallHttpConnection extends ChannelInboundHandlerAdapter {
     private boolean busy;
     /** No further request is taken: the last queued one ends the connection. */
     private boolean closing;
-    /** Bytes arrived since the connection opened or the last response ended (then a timeout is a refusal). */
+    /** Bytes arrived since the last complete head (then a head timeout is a refusal, not a quiet keep-alive). */
     private boolean sawBytes;
     /** At least one response went out: a quiet timeout afterwards is the end of keep-alive, not a refusal. */
     private boolean served;
@@ -115,6 +115,7 @@ final class SmallHttpConnection extends ChannelInboundHandlerAdapter {
     private void read(HttpRequest request) {
         cancel(headTimer);
         headTimer = null;
+        sawBytes = false; // what comes next belongs to the next head
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
@@ -167,7 +168,6 @@ final class SmallHttpConnection extends ChannelInboundHandlerAdapter {
             if (closing) {
                 closeNow();
             } else {
-                sawBytes = false;
                 armHeadTimer();
             }
             return;
