@@ -121,6 +121,10 @@ final class SetupPhoneCommand implements Callable<Integer> {
             }
             out.println("stopped serving the profile (" + server.downloads() + " download"
                     + (server.downloads() == 1 ? "" : "s") + "); it stays in " + file);
+            String refused = server.refusals().summary();
+            if (!refused.isEmpty()) {
+                out.println("turned away (limits of the profile server): " + refused);
+            }
             out.flush();
             return 0;
         } catch (BindFailure e) {

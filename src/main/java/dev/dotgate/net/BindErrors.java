@@ -26,6 +26,8 @@ public final class BindErrors {
         if (msg.contains("assign") || msg.contains("not available")) {
             return where + "that address is not on this machine; choose one of its own addresses with " + option;
         }
-        return where + cause.getMessage();
+        String text = String.valueOf(cause.getMessage());
+        // Netty's native transport says "bind(..) failed: <reason>": the reason is what the user needs.
+        return where + (text.startsWith("bind(..) failed: ") ? text.substring("bind(..) failed: ".length()) : text);
     }
 }

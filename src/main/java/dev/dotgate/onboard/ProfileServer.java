@@ -1,9 +1,10 @@
 package dev.dotgate.onboard;
 
-import com.sun.net.httpserver.HttpExchange;
+import dev.dotgate.net.SmallHttpRefusals;
+import dev.dotgate.net.SmallHttpRequest;
+import dev.dotgate.net.SmallHttpResponse;
 import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -15,8 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * Serves one file over HTTP at one unguessable path ({@code /<16 random base64url characters>/NAME}); every other
- * path is 404 and other methods than GET and HEAD are 405. The JDK's HTTP server with one daemon thread: a few
- * requests from one phone.
+ * path is 404 and other methods than GET and HEAD are 405. A {@link SmallHttpServer} (one thread of its own, with
+ * its connection, time and size limits): a few requests from one phone, and nobody else on the network can hold
+ * the server up.
  */
 public final class ProfileServer implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,6 +74,11 @@ public final class ProfileServer implements AutoCloseable {
         return downloads.get();
     }
 
+    /** What the server turned away so far (connection limits, timeouts, oversized or bodied requests). */
+    public SmallHttpRefusals refusals() {
+        return http.refusals();
+    }
+
     /** Waits until the first complete download or {@code timeout}; true if there was a download. */
     public boolean awaitDownload(Duration timeout) throws InterruptedException {
         return firstDownload.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -83,25 +90,25 @@ public final class ProfileServer implements AutoCloseable {
         http.close();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!path.equals(exchange.getRequestURI().getRawPath())) {
-                SmallHttpServer.plain(exchange, 404, "not found\n");
-                return;
-            }
-            if (!SmallHttpServer.getOrHead(exchange)) {
-                return;
-            }
-            exchange.getResponseHeaders().set("Content-Disposition",
-                    "attachment; filename=\"" + path.substring(path.lastIndexOf('/') + 1) + "\"");
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            SmallHttpServer.send(exchange, 200, contentType, body);
-            if (exchange.getRequestMethod().equals("HEAD")) {
-                return; // a HEAD is not a download
-            }
-            downloads.incrementAndGet();
-            onDownload.accept(exchange.getRemoteAddress().getAddress().getHostAddress());
-            firstDownload.countDown();
+    private SmallHttpResponse handle(SmallHttpRequest request) {
+        if (!path.equals(request.rawPath())) {
+            return SmallHttpResponse.plain(404, "not found\n");
         }
+        if (!request.getOrHead()) {
+            return SmallHttpResponse.methodNotAllowed();
+        }
+        SmallHttpResponse response = SmallHttpResponse.of(200, contentType, body)
+                .header("Content-Disposition", "attachment; filename=\"" + path.substring(path.lastIndexOf('/') + 1)
+                        + "\"")
+                .header("Cache-Control", "no-store");
+        if (request.head()) {
+            return response; // a HEAD is not a download
+        }
+        String client = request.client().getAddress().getHostAddress();
+        return response.whenSent(() -> {
+            downloads.incrementAndGet();
+            onDownload.accept(client);
+            firstDownload.countDown();
+        });
     }
 }

@@ -7,8 +7,11 @@ import com.dd.plist.NSDictionary;
 import com.dd.plist.NSString;
 import com.dd.plist.PropertyListParser;
 import dev.dotgate.it.Proc;
+import dev.dotgate.it.RawHttpClients;
+import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.onboard.PrintedQr;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,6 +127,73 @@ class SetupPhoneTest {
                     .contains("System Settings > Privacy & Security > Profiles")
                     .contains("served the profile to 127.0.0.1")
                     .contains("stopped serving the profile (1 download)")
+                    .doesNotContain("\tat ");
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code curl -s -m 3} from {@code source}: exit code, then "STATUS" on the last line after the body. */
+    private Fetch curlFrom(String source, String url, String... extra) throws Exception {
+        Path body = tmp.resolve("body");
+        Files.deleteIfExists(body);
+        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-m", "3", "--interface", source, "-o",
+                body.toString(), "-w", "%{http_code}"));
+        cmd.addAll(List.of(extra));
+        cmd.add(url);
+        Proc.Result r = Proc.run(15, cmd.toArray(String[]::new));
+        int status = r.exit() == 0 ? Integer.parseInt(r.out().strip()) : -1;
+        return new Fetch(r.exit(), status, "", Files.exists(body) ? Files.readAllBytes(body) : new byte[0]);
+    }
+
+    @Test
+    void halfSentRequestsManyConnectionsAndHugeHeadersDoNotStopTheDownload() throws Exception {
+        Process p = start("--data-dir", tmp.resolve("data").toString(), "--server-name", "dns.home.arpa",
+                "--dot-listen", "127.0.0.1:853", "--listen", "127.0.0.1:0", "--for", "15s");
+        try (RawHttpClients raw = new RawHttpClients()) {
+            String url = awaitUrl(p);
+            int port = Integer.parseInt(url.substring("http://127.0.0.1:".length(), url.indexOf('/', 7)));
+            InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
+            byte[] profile = Files.readAllBytes(tmp.resolve("data").resolve("dotgate.mobileconfig"));
+
+            // 50 clients (10 addresses, 5 each) hold half a request each; the phone is served meanwhile.
+            List<RawHttpClients.Client> half = raw.openMany(50, "127.0.1.", 5, server,
+                    "GET " + url.substring(url.indexOf('/', 7)) + " HTTP/1.1\r\nHost: x\r\n");
+            Fetch ok = curlFrom("127.0.0.1", url);
+            assertThat(ok.exit()).as("curl exit code (28 is a timeout)").isZero();
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(profile);
+            RawHttpClients.assertOpen(half);
+
+            // One address opens more than its share: the extra are closed at once; another address is served.
+            int perAddress = SmallHttpServer.MAX_CONNECTIONS_PER_ADDRESS;
+            List<RawHttpClients.Client> held = raw.openMany(perAddress, "127.0.2.", perAddress, server, "");
+            List<RawHttpClients.Client> extra = raw.openMany(3, "127.0.2.", 3, server, "");
+            for (RawHttpClients.Client c : extra) {
+                assertThat(c.closedByServer(1_000)).as("extra connection closed at accept").isTrue();
+            }
+            RawHttpClients.assertOpen(held);
+            assertThat(curlFrom("127.0.0.2", url).status()).isEqualTo(200);
+
+            // An oversized header is 431, and the profile is not in the answer.
+            Fetch big = curlFrom("127.0.0.3", url, "-H", "X-Big: " + "a".repeat(SmallHttpServer.MAX_HEADER_SIZE + 1));
+            assertThat(big.status()).isEqualTo(431);
+            assertThat(new String(big.body(), StandardCharsets.UTF_8)).doesNotContain("PayloadContent");
+
+            // The half-sent requests are closed by the head timeout.
+            long timeout = SmallHttpServer.HEAD_TIMEOUT.toMillis();
+            long deadline = half.get(0).openedNanos() + (timeout + 2_000) * 1_000_000L;
+            for (RawHttpClients.Client c : half) {
+                assertThat(c.millisUntilClosed(deadline)).as("closed within the head timeout (+2 s slack)")
+                        .isBetween(timeout - 500, timeout + 2_000);
+            }
+            assertThat(curlFrom("127.0.0.1", url).status()).isEqualTo(200);
+
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("stops after --for").isTrue();
+            assertThat(p.exitValue()).as(log()).isZero();
+            assertThat(log()).contains("stopped serving the profile (3 downloads)")
+                    .contains("turned away (limits of the profile server): ")
+                    .containsPattern("[0-9]+ head_timeout").contains("3 address_limit").contains("1 headers_too_large")
                     .doesNotContain("\tat ");
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

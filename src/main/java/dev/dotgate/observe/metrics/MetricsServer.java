@@ -1,9 +1,11 @@
 package dev.dotgate.observe.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
+import dev.dotgate.net.SmallHttpRefusals;
+import dev.dotgate.net.SmallHttpRequest;
+import dev.dotgate.net.SmallHttpResponse;
 import dev.dotgate.net.SmallHttpServer;
 import dev.dotgate.server.BindFailure;
-import java.io.IOException;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
@@ -12,10 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code GET /metrics} (and HEAD) in the Prometheus text format, 404 for other paths and 405 for other
- * methods. Uses the JDK's HTTP server with one handler thread: scrapes are rare and not on the query path.
+ * methods. Runs on a {@link SmallHttpServer} (one thread of its own, with its connection, time and size limits):
+ * scrapes are rare and not on the query path. What that server refuses is exported as
+ * {@code dotgate_metrics_http_refused_total{reason}}.
  */
 public final class MetricsServer implements AutoCloseable {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Connections closed and requests refused by the metrics server's limits, by reason. */
+    public static final String REFUSED = "dotgate.metrics.http.refused";
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
 
     private SmallHttpServer http;
@@ -25,9 +31,20 @@ public final class MetricsServer implements AutoCloseable {
         this.scrape = scrape;
     }
 
-    /** Binds {@code address} (port 0 picks one) and starts serving {@code metrics}. */
+    /**
+     * Binds {@code address} (port 0 picks one) and starts serving {@code metrics}, registering in it the counters of
+     * what the server refuses.
+     */
     public static MetricsServer start(InetSocketAddress address, Metrics metrics) throws BindFailure {
-        return start(address, metrics::scrape);
+        MetricsServer ms = start(address, metrics::scrape);
+        SmallHttpRefusals refusals = ms.http.refusals();
+        for (SmallHttpRefusals.Reason r : SmallHttpRefusals.Reason.values()) {
+            FunctionCounter.builder(REFUSED, refusals.counter(r), java.util.concurrent.atomic.LongAdder::sum)
+                    .description("Connections closed or requests refused by the metrics endpoint's limits, by reason")
+                    .tag("reason", r.label())
+                    .register(metrics.registry());
+        }
+        return ms;
     }
 
     /** Binds {@code address} and serves what {@code scrape} returns at each request. */
@@ -49,24 +66,20 @@ public final class MetricsServer implements AutoCloseable {
         http.close();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!"/metrics".equals(exchange.getRequestURI().getPath())) {
-                SmallHttpServer.plain(exchange, 404, "not found; metrics are at /metrics\n");
-                return;
-            }
-            if (!SmallHttpServer.getOrHead(exchange)) {
-                return;
-            }
-            byte[] body;
-            try {
-                body = scrape.get().getBytes(StandardCharsets.UTF_8);
-            } catch (RuntimeException e) {
-                log.warn("metrics: scrape failed", e);
-                SmallHttpServer.plain(exchange, 500, "scrape failed: " + e + "\n");
-                return;
-            }
-            SmallHttpServer.send(exchange, 200, CONTENT_TYPE, body);
+    private SmallHttpResponse handle(SmallHttpRequest request) {
+        if (!"/metrics".equals(request.path())) {
+            return SmallHttpResponse.plain(404, "not found; metrics are at /metrics\n");
         }
+        if (!request.getOrHead()) {
+            return SmallHttpResponse.methodNotAllowed();
+        }
+        byte[] body;
+        try {
+            body = scrape.get().getBytes(StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            log.warn("metrics: scrape failed", e);
+            return SmallHttpResponse.plain(500, "scrape failed: " + e + "\n");
+        }
+        return SmallHttpResponse.of(200, CONTENT_TYPE, body);
     }
 }
