@@ -34,7 +34,7 @@ final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
             } else {
                 String cause = cause(ctx, done.cause());
                 observer.handshake(transport, false, cause);
-                if (cause == ClientHelloLimit.CAUSE_TOO_LONG) {
+                if (ClientHelloLimit.CAUSE_TOO_LONG.equals(cause)) {
                     drops.dropped(transport, ClientAddress.of(ctx.channel()), Decision.MALFORMED, cause);
                 }
             }

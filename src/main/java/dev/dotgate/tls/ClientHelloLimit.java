@@ -13,8 +13,9 @@ import io.netty.util.concurrent.Future;
  * is allocated (Netty's own default would take up to 16 MiB per connection on the strength of a 10-byte header),
  * counted in {@link Stats#tlsClientHelloTooLong}, and the failed handshake reported with cause
  * {@value #CAUSE_TOO_LONG}. A hello within the limit passes on, with the bytes buffered so far, to the
- * SslHandler behind, and this handler leaves the pipeline. Until then it buffers at most one TLS record
- * (a 2-byte record length: 64 KiB) plus the hello's records, never more than {@code maxClientHello}.
+ * SslHandler behind, and this handler leaves the pipeline. Until then it holds what the client has sent of the
+ * current TLS record (at most 5 + 65535 bytes, the record length being 2 bytes; nothing reserved ahead) and,
+ * for a hello spread over several records, a buffer of its declared length: at most {@code maxClientHello}.
  */
 public class ClientHelloLimit extends SslClientHelloHandler<Boolean> {
     /** The handshake failure cause of a refused oversized ClientHello. */
