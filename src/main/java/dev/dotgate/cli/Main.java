@@ -28,6 +28,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        DirectMemory.prepare();
         System.exit(execute(args));
     }
 }

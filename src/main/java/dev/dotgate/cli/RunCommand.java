@@ -100,6 +100,7 @@ final class RunCommand implements Callable<Integer> {
             return fail(e.getMessage(), 2);
         }
         ((Logger) LoggerFactory.getLogger("dev.dotgate")).setLevel(Level.toLevel(cfg.logLevel()));
+        DirectMemory.report(LoggerFactory.getLogger(RunCommand.class));
         Gateway gateway = new Gateway(cfg);
         try {
             gateway.start();

@@ -20,6 +20,12 @@ public final class Stats {
     public final LongAdder udpDroppedMalformed = new LongAdder();
     public final LongAdder udpDroppedOverload = new LongAdder();
     public final LongAdder streamClosedUnframeable = new LongAdder();
+    /** TCP/DoT connections closed because a frame's length prefix declared more than limits.max_query_size. */
+    public final LongAdder streamOversized = new LongAdder();
+    /** TCP/DoT connections closed because a started frame was not complete within limits.frame_timeout. */
+    public final LongAdder streamFrameTimeout = new LongAdder();
+    /** DoT/DoH connections closed because the TLS ClientHello declared more than limits.max_client_hello. */
+    public final LongAdder tlsClientHelloTooLong = new LongAdder();
     public final LongAdder connectionsRefusedOverLimit = new LongAdder();
     public final LongAdder dotRefusedAlpn = new LongAdder();
     public final LongAdder refusedAcl = new LongAdder();

@@ -24,7 +24,8 @@ public interface ConnectionObserver {
 
     /**
      * A DoT or DoH ({@code transport}) handshake finished: {@code ok}, or failed for {@code cause}: "alpn" (a DoT
-     * client offered ALPN without "dot"), "timeout", "protocol" (TLS-level failure) or "other".
+     * client offered ALPN without "dot"), "timeout", "protocol" (TLS-level failure), "client_hello_too_long"
+     * (a ClientHello over limits.max_client_hello) or "other".
      */
     void handshake(Transport transport, boolean ok, String cause);
 }

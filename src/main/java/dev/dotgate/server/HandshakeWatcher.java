@@ -1,19 +1,28 @@
 package dev.dotgate.server;
 
+import dev.dotgate.resolve.Decision;
+import dev.dotgate.resolve.QueryObserver;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.proxy.ClientAddress;
+import dev.dotgate.tls.ClientHelloLimit;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import javax.net.ssl.SSLException;
 
-/** Reports each DoT or DoH handshake's outcome, with the cause of a failure, then leaves the pipeline. */
+/**
+ * Reports each DoT or DoH handshake's outcome, with the cause of a failure, then leaves the pipeline. A
+ * connection refused for an oversized ClientHello is also reported as a dropped message (an event).
+ */
 final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
     private final ConnectionObserver observer;
+    private final QueryObserver drops;
     private final Transport transport;
 
-    HandshakeWatcher(ConnectionObserver observer, Transport transport) {
+    HandshakeWatcher(ConnectionObserver observer, QueryObserver drops, Transport transport) {
         this.observer = observer;
+        this.drops = drops;
         this.transport = transport;
     }
 
@@ -23,7 +32,11 @@ final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
             if (done.isSuccess()) {
                 observer.handshake(transport, true, null);
             } else {
-                observer.handshake(transport, false, cause(ctx, done.cause()));
+                String cause = cause(ctx, done.cause());
+                observer.handshake(transport, false, cause);
+                if (ClientHelloLimit.CAUSE_TOO_LONG.equals(cause)) {
+                    drops.dropped(transport, ClientAddress.of(ctx.channel()), Decision.MALFORMED, cause);
+                }
             }
             ctx.pipeline().remove(this);
         }
@@ -33,6 +46,9 @@ final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
     private static String cause(ChannelHandlerContext ctx, Throwable t) {
         if (Boolean.TRUE.equals(ctx.channel().attr(dev.dotgate.tls.AlpnGuard.REFUSED).get())) {
             return "alpn";
+        }
+        if (ClientHelloLimit.tooLong(t)) {
+            return ClientHelloLimit.CAUSE_TOO_LONG;
         }
         if (t instanceof SslHandshakeTimeoutException) {
             return "timeout";

@@ -11,6 +11,7 @@ import dev.dotgate.server.doh.DohSettings;
 import dev.dotgate.server.proxy.ClientAddress;
 import dev.dotgate.server.proxy.ProxyProtocol;
 import dev.dotgate.tls.AlpnGuard;
+import dev.dotgate.tls.ClientHelloLimit;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -251,26 +252,32 @@ public final class Listeners {
 
     private void addStreamHandlers(Channel ch, Transport transport) {
         ChannelPipeline p = ch.pipeline();
-        if (transport == Transport.DOT) {
-            SslHandler ssl = dotContext.get().newHandler(ch.alloc());
-            ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-            p.addLast(new AlpnGuard(stats));
-            p.addLast(ssl);
-            p.addLast(new HandshakeWatcher(connectionObserver, Transport.DOT));
-        } else if (transport == Transport.DOH) {
+        if (transport == Transport.DOH) {
             SslHandler ssl = dohContext.get().newHandler(ch.alloc());
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+            p.addLast(new ClientHelloLimit(stats, limits.maxClientHello()));
             p.addLast(ssl);
-            p.addLast(new HandshakeWatcher(connectionObserver, Transport.DOH));
+            p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOH));
             p.addLast(new FlushConsolidationHandler(256, true));
             p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
             p.addLast(new DohProtocols(doh)); // HTTP/2 or HTTP/1.1 once ALPN has chosen
             return;
         }
+        FrameClock clock = new FrameClock(transport, limits.frameTimeout().toMillis(),
+                options.idleTimeout().toMillis(), stats, intake.observer());
+        if (transport == Transport.DOT) {
+            SslHandler ssl = dotContext.get().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+            p.addLast(clock.tlsRecords());
+            p.addLast(new AlpnGuard(stats, limits.maxClientHello()));
+            p.addLast(ssl);
+            p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOT));
+        }
         p.addLast(new FlushConsolidationHandler(256, true));
-        p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
-        p.addLast(new StreamQueryHandler(intake, transport, options.maxInflightPerConnection(),
+        p.addLast(clock); // idle and frame deadlines, in place of an IdleStateHandler (which any byte resets)
+        // A length over max_query_size fails at once (failFast): the connection is closed, see StreamQueryHandler.
+        p.addLast(new LengthFieldBasedFrameDecoder(2 + limits.maxQuerySize(), 0, 2, 0, 2));
+        p.addLast(new StreamQueryHandler(intake, stats, transport, options.maxInflightPerConnection(),
                 options.writeTimeout().toMillis(), options.idleTimeout().toMillis()));
     }
 

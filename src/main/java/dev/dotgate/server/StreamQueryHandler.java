@@ -1,5 +1,7 @@
 package dev.dotgate.server;
 
+import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
@@ -9,6 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -17,15 +20,22 @@ import java.util.ArrayDeque;
  * One TCP or DoT client connection (RFC 7766, RFC 7858): any number of queries pipelined, each answered as soon
  * as it resolves, in any order, as one write of length prefix and message. At most {@code maxInflight} queries
  * are worked on at once; beyond that, and while the client does not take our answers, the connection stops
- * reading (backpressure, never drops). Closed when idle with nothing in flight, when the client stops reading
- * answers for the write timeout, or when the stream cannot be framed as DNS.
+ * reading (backpressure, never drops). Closed when idle with nothing in flight ({@link FrameClock} says when),
+ * when the client stops reading answers for the write timeout, or when the stream cannot be framed as DNS: a
+ * length prefix over {@code limits.max_query_size} closes the connection at once (the stream cannot be
+ * resynchronised without reading the body), counted in {@link Stats#streamOversized} and reported as a
+ * dropped message with reason {@value #REASON_OVERSIZED}.
  *
  * <p>The answer is copied into the frame with EDNS options for this connection: padding to
  * {@value Padding#RESPONSE_BLOCK} bytes on DoT when the query was padded (RFC 8467), and our idle timeout
  * (RFC 7828) when the query asked for keepalive.
  */
 final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
+    /** The reason of the drop event for a frame over max_query_size. */
+    static final String REASON_OVERSIZED = "oversized";
+
     private final QueryIntake intake;
+    private final Stats stats;
     private final Transport transport;
     private final int maxInflight;
     private final long writeTimeoutMillis;
@@ -37,10 +47,11 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     private boolean closed;
 
     /** {@code idleTimeoutMillis}: when an idle connection is closed, told to clients that ask (keepalive). */
-    StreamQueryHandler(QueryIntake intake, Transport transport, int maxInflight, long writeTimeoutMillis,
-            long idleTimeoutMillis) {
+    StreamQueryHandler(QueryIntake intake, Stats stats, Transport transport, int maxInflight,
+            long writeTimeoutMillis, long idleTimeoutMillis) {
         this.keepaliveUnits = (int) Math.min(0xFFFF, idleTimeoutMillis / 100);
         this.intake = intake;
+        this.stats = stats;
         this.transport = transport;
         this.maxInflight = maxInflight;
         this.writeTimeoutMillis = writeTimeoutMillis;
@@ -145,6 +156,10 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Unframeable input (TooLongFrame), TLS failures, resets: the connection is beyond saving.
+        if (cause instanceof TooLongFrameException && !closed) {
+            stats.streamOversized.increment();
+            intake.observer().dropped(transport, client, Decision.MALFORMED, REASON_OVERSIZED);
+        }
         closeNow();
     }
 

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.util.concurrent.Future;
 import java.nio.charset.StandardCharsets;
 
@@ -13,9 +12,10 @@ import java.nio.charset.StandardCharsets;
  * Reads the TLS ClientHello before the handshake and refuses, with a fatal {@code no_application_protocol}
  * alert (RFC 7301), a client that offers ALPN without "dot": cross-protocol defence, so an HTTP/2 or HTTP/1.1
  * client can never be talked into speaking DNS. A client that sends no ALPN at all is served. Removes itself
- * once the hello has passed, leaving the buffered bytes to the SslHandler behind it.
+ * once the hello has passed, leaving the buffered bytes to the SslHandler behind it. A hello longer than
+ * {@code maxClientHello} is refused before it is buffered ({@link ClientHelloLimit}).
  */
-public final class AlpnGuard extends SslClientHelloHandler<Boolean> {
+public final class AlpnGuard extends ClientHelloLimit {
     private static final int EXT_ALPN = 16;
     private static final byte[] DOT = ServerTls.ALPN_DOT.getBytes(StandardCharsets.US_ASCII);
     /** A TLS 1.2-framed fatal alert record: no_application_protocol (120). */
@@ -25,10 +25,8 @@ public final class AlpnGuard extends SslClientHelloHandler<Boolean> {
     public static final io.netty.util.AttributeKey<Boolean> REFUSED =
             io.netty.util.AttributeKey.valueOf("dotgate.alpnRefused");
 
-    private final Stats stats;
-
-    public AlpnGuard(Stats stats) {
-        this.stats = stats;
+    public AlpnGuard(Stats stats, int maxClientHello) {
+        super(stats, maxClientHello);
     }
 
     @Override

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * TLS towards upstreams: certificates verified against the system trust store plus an optional extra CA, the
- * authentication name checked against the certificate (endpoint identification), ALPN "dot" offered, SNI sent.
+ * authentication name checked against the certificate (endpoint identification), ALPN "dot" offered, SNI sent,
+ * only {@link CipherSuites} offered.
  * Sessions are cached per host and port by the context, so reconnects resume.
  */
 public final class ClientTls {
@@ -24,7 +25,7 @@ public final class ClientTls {
         if (extraCa != null) {
             trusted.addAll(Pem.readCertificates(extraCa));
         }
-        return SslContextBuilder.forClient()
+        return CipherSuites.apply(SslContextBuilder.forClient())
                 .sslProvider(TlsProvider.get())
                 .protocols("TLSv1.3", "TLSv1.2")
                 .trustManager(trusted)

@@ -7,7 +7,7 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
 
 /**
- * TLS for the encrypted listeners, TLS 1.2 and 1.3 with the identity's chain: DoT with ALPN "dot" (RFC 7858bis),
+ * TLS for the encrypted listeners, TLS 1.2 and 1.3 with the identity's chain and {@link CipherSuites}: DoT with ALPN "dot" (RFC 7858bis),
  * DoH with ALPN "h2" then "http/1.1".
  */
 public final class ServerTls {
@@ -17,7 +17,8 @@ public final class ServerTls {
     }
 
     public static SslContext context(ServerIdentity identity) throws SSLException {
-        return SslContextBuilder.forServer(identity.key(), identity.chain().toArray(new X509Certificate[0]))
+        return CipherSuites.apply(SslContextBuilder.forServer(identity.key(),
+                        identity.chain().toArray(new X509Certificate[0])))
                 .sslProvider(TlsProvider.get())
                 .protocols("TLSv1.3", "TLSv1.2")
                 // Clients offering ALPN without "dot" are refused earlier, by AlpnGuard; clients without ALPN
@@ -29,15 +30,14 @@ public final class ServerTls {
     }
 
     /**
-     * DoH: ALPN h2 preferred, http/1.1 too; a client offering neither (or no ALPN) gets HTTP/1.1. Cipher suites
-     * limited to those HTTP/2 allows on TLS 1.2 (RFC 9113 section 9.2.2).
+     * DoH: ALPN h2 preferred, http/1.1 too; a client offering neither (or no ALPN) gets HTTP/1.1. The cipher
+     * suites ({@link CipherSuites}) are all ones HTTP/2 allows on TLS 1.2 (RFC 9113 section 9.2.2).
      */
     public static SslContext dohContext(ServerIdentity identity) throws SSLException {
-        return SslContextBuilder.forServer(identity.key(), identity.chain().toArray(new X509Certificate[0]))
+        return CipherSuites.apply(SslContextBuilder.forServer(identity.key(),
+                        identity.chain().toArray(new X509Certificate[0])))
                 .sslProvider(TlsProvider.get())
                 .protocols("TLSv1.3", "TLSv1.2")
-                .ciphers(io.netty.handler.codec.http2.Http2SecurityUtil.CIPHERS,
-                        io.netty.handler.ssl.SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,

@@ -89,7 +89,8 @@ public final class Metrics implements AutoCloseable {
     private static final Decision[] DECISIONS = Decision.values();
 
     /** Handshake failure causes; anything else counts as "other". */
-    public static final List<String> HANDSHAKE_FAILURE_CAUSES = List.of("alpn", "timeout", "protocol", "other");
+    public static final List<String> HANDSHAKE_FAILURE_CAUSES = List.of("alpn", "timeout", "protocol",
+            "client_hello_too_long", "other");
 
     private static final Map<String, String> STATS_HELP = Map.ofEntries(
             Map.entry("queries", "Queries accepted from clients (Stats.queries)"),
@@ -103,6 +104,11 @@ public final class Metrics implements AutoCloseable {
             Map.entry("udpDroppedMalformed", "UDP datagrams dropped because they were not DNS queries"),
             Map.entry("udpDroppedOverload", "UDP queries dropped because too many were in flight"),
             Map.entry("streamClosedUnframeable", "TCP or DoT connections closed on a message that was not DNS"),
+            Map.entry("streamOversized", "TCP or DoT connections closed on a length prefix over limits.max_query_size"),
+            Map.entry("streamFrameTimeout", "TCP or DoT connections closed because a started query frame (or TLS "
+                    + "record) was not complete within limits.frame_timeout"),
+            Map.entry("tlsClientHelloTooLong", "DoT or DoH connections closed because the TLS ClientHello declared "
+                    + "more than limits.max_client_hello bytes"),
             Map.entry("connectionsRefusedOverLimit", "Client connections closed at once: too many open"),
             Map.entry("dotRefusedAlpn", "DoT connections refused because the client offered ALPN without dot"),
             Map.entry("refusedAcl", "Queries refused and DoT connections closed: client outside the access list"),
@@ -309,7 +315,8 @@ public final class Metrics implements AutoCloseable {
         Counter[] out = new Counter[HANDSHAKE_FAILURE_CAUSES.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = Counter.builder(name)
-                    .description(what + " client TLS handshakes that failed, by cause (alpn, timeout, protocol, other)")
+                    .description(what + " client TLS handshakes that failed, by cause (alpn, timeout, protocol, "
+                            + "client_hello_too_long, other)")
                     .tag("cause", HANDSHAKE_FAILURE_CAUSES.get(i))
                     .register(registry);
         }
