@@ -16,6 +16,7 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,6 +39,10 @@ import java.util.concurrent.TimeUnit;
  * thirds of the timeout with nothing at all accepted meanwhile, they are retried elsewhere and the upstream is
  * skipped for a back-off (1 s doubling to 30 s); the first answer ends it. At most {@code pool_size ×
  * max_queries_per_connection} queries (one socket each) are in flight; more are reported lost, to go elsewhere.
+ *
+ * <p>Each event loop of the group has a {@link Lane}: a query sent from an event loop (the client's) opens its
+ * socket on that loop and stays there, so there is no hand-over between threads and every loop shares the cost of
+ * the sockets; a query sent from elsewhere goes to the next loop's lane. Only the silence bookkeeping is shared.
  */
 public final class DatagramUpstream implements Upstream {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DatagramUpstream.class);
@@ -47,22 +52,19 @@ public final class DatagramUpstream implements Upstream {
 
     private final UpstreamSpec spec;
     private final Stats stats;
-    private final EventLoop loop;
+    private final EventLoopGroup group;
+    private final Lane[] lanes;
     private final StreamUpstream tcpFallback;
     private final ChannelFactory<? extends DatagramChannel> channels;
     private final Padding.UpstreamCopy copy;
     private final long timeoutNanos;
     private final long silentNanos;
-    private final int maxInflight;
-    private final ScheduledFuture<?> ticker;
     private final UpstreamCounters counters;
     private volatile boolean closed;
-    private UdpQuery oldest;                          // loop only: queries in flight, in send order
-    private UdpQuery newest;                          // loop only
-    private int inflight;                             // loop only
-    private long lastAnswerNanos = System.nanoTime(); // loop only
-    private long backoffNanos;                        // loop only
-    private boolean down;                             // loop only
+    /** When an answer was last taken, on any lane. */
+    private volatile long lastAnswerNanos = System.nanoTime();
+    private volatile boolean down;
+    private long backoffNanos;                        // guarded by this
     private volatile long downUntilNanos = System.nanoTime();
 
     /**
@@ -75,15 +77,22 @@ public final class DatagramUpstream implements Upstream {
         this.counters = counters;
         this.spec = spec;
         this.stats = stats;
-        this.loop = group.next();
+        this.group = group;
         this.timeoutNanos = options.timeout().toNanos();
         // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).
         this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), timeoutNanos * 2 / 3);
-        this.maxInflight = options.poolSize() * options.maxInflight();
         this.tcpFallback = tcpFallback;
         this.copy = new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, udpSize, spec.forwardEcs());
         this.channels = new ReflectiveChannelFactory<>(Transports.datagramChannel());
-        this.ticker = loop.scheduleAtFixedRate(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor e : group) {
+            loops.add((EventLoop) e);
+        }
+        int perLane = Math.max(1, (options.poolSize() * options.maxInflight() + loops.size() - 1) / loops.size());
+        this.lanes = new Lane[loops.size()];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new Lane(loops.get(i), perLane);
+        }
     }
 
     @Override
@@ -108,201 +117,248 @@ public final class DatagramUpstream implements Upstream {
     @Override
     public void send(Exchange exchange) {
         counters.queries.increment();
-        if (loop.inEventLoop()) {
-            doSend(exchange);
-        } else {
-            loop.execute(() -> doSend(exchange));
-        }
-    }
-
-    private void doSend(Exchange exchange) {
-        if (closed) {
-            exchange.lost(new IOException(name() + " is closed"));
-            return;
-        }
-        if (exchange.isDone()) {
-            return;
-        }
-        if (inflight >= maxInflight) {
-            exchange.lost(new IOException(name() + ": " + inflight + " queries in flight already"));
-            return;
-        }
-        QueryRandom random = QueryRandom.current();
-        UdpQuery q = new UdpQuery(this, exchange, random.nextId(), spec.randomizeCase() ? random.nextLong() : 0,
-                System.nanoTime());
-        DatagramChannel channel;
-        try {
-            channel = channels.newChannel();
-        } catch (RuntimeException e) { // out of file descriptors and the like
-            exchange.lost(new IOException(name() + ": cannot open a socket: " + e.getMessage(), e));
-            return;
-        }
-        channel.config().setRecvByteBufAllocator(RECEIVE);
-        channel.pipeline().addLast(q);
-        q.channel = channel;
-        link(q);
-        ChannelFuture registered = loop.register(channel);
-        if (registered.isDone() && !registered.isSuccess()) {
-            finish(q);
-            exchange.lost(new IOException(name() + ": cannot open a socket", registered.cause()));
-            return;
-        }
-        // On the loop, registering and connecting a datagram socket complete at once; the kernel binds it to a
-        // random ephemeral port.
-        ChannelFuture connected = channel.connect(spec.address());
-        if (connected.isDone()) {
-            connected(q, connected);
-        } else {
-            connected.addListener(q);
-        }
-    }
-
-    /** The socket of {@code q} is connected (or failed to): write the query. On the loop. */
-    void connected(UdpQuery q, ChannelFuture future) {
-        if (q.finished) {
-            return;
-        }
-        Exchange exchange = q.exchange;
-        if (!future.isSuccess()) {
-            finish(q);
-            exchange.lost(new IOException(name() + ": " + future.cause().getMessage(), future.cause()));
-            return;
-        }
-        ByteBuf out = q.channel.alloc().ioBuffer(exchange.upstreamLength(Padding.Hop.DATAGRAM));
-        if (!exchange.writeDatagram(out, q.id, copy)) {
-            out.release();
-            finish(q);
-            return;
-        }
-        if (spec.randomizeCase()) {
-            CaseMask.apply(out, out.readerIndex() + Dns.HEADER_LENGTH, q.caseMask);
-        }
-        q.channel.writeAndFlush(out, q.channel.voidPromise());
-    }
-
-    private void link(UdpQuery q) {
-        q.prev = newest;
-        if (newest == null) {
-            oldest = q;
-        } else {
-            newest.next = q;
-        }
-        newest = q;
-        inflight++;
-    }
-
-    /** Closes the socket of {@code q} and takes it out of the list. Idempotent. On the loop. */
-    private void finish(UdpQuery q) {
-        if (q.finished) {
-            return;
-        }
-        q.close();
-        if (q.prev == null) {
-            oldest = q.next;
-        } else {
-            q.prev.next = q.next;
-        }
-        if (q.next == null) {
-            newest = q.prev;
-        } else {
-            q.next.prev = q.prev;
-        }
-        q.prev = null;
-        q.next = null;
-        inflight--;
-    }
-
-    /**
-     * Every 100 ms on the loop: close the sockets of queries that expired or completed otherwise, and retry
-     * elsewhere what a silent upstream left unanswered. Walks from the oldest query while they are older than the
-     * silence bound, so the cost is the queries that need attention.
-     */
-    private void sweep() {
-        long now = System.nanoTime();
-        List<Exchange> silent = null;
-        UdpQuery q = oldest;
-        while (q != null && now - q.sentNanos > silentNanos) {
-            UdpQuery next = q.next;
-            if (q.exchange.isDone() || now - q.sentNanos > timeoutNanos) {
-                finish(q);
-            } else if (q.sentNanos - lastAnswerNanos > 0) {
-                // Nothing at all was accepted from the upstream since this query left.
-                finish(q);
-                if (silent == null) {
-                    silent = new ArrayList<>();
-                }
-                silent.add(q.exchange);
+        for (Lane lane : lanes) {
+            if (lane.loop.inEventLoop()) {
+                lane.send(exchange);
+                return;
             }
-            q = next;
         }
-        if (silent != null) {
+        EventExecutor next = group.next();
+        for (Lane lane : lanes) {
+            if (lane.loop == next) {
+                lane.loop.execute(() -> lane.send(exchange));
+                return;
+            }
+        }
+        lanes[0].loop.execute(() -> lanes[0].send(exchange));
+    }
+
+    /** Queries left unanswered with nothing accepted since they left: back off, retry them elsewhere. */
+    private void silent(List<Exchange> silent, long now) {
+        synchronized (this) {
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             downUntilNanos = now + backoffNanos;
-            stats.upstreamSilentClosed.increment();
             if (!down) {
                 log.warn("upstream {} answered nothing for {} ms; other upstreams are used for {} ms", name(),
                         silentNanos / 1_000_000, backoffNanos / 1_000_000);
                 down = true;
             }
-            IOException cause = new IOException(name() + " is not answering");
-            for (Exchange e : silent) {
-                e.lost(cause);
-            }
+        }
+        stats.upstreamSilentClosed.increment();
+        IOException cause = new IOException(name() + " is not answering");
+        for (Exchange e : silent) {
+            e.lost(cause);
         }
     }
 
-    /**
-     * A datagram on the socket of {@code q}. Taken only with the query's ID, question and (0x20) exact letter case;
-     * anything else is counted and dropped, and the query waits on.
-     */
-    void onAnswer(UdpQuery q, DatagramPacket packet) {
-        ByteBuf answer = packet.content();
-        if (!packet.sender().equals(spec.address()) || answer.readableBytes() < Dns.HEADER_LENGTH
-                || !Dns.isResponse(answer)) {
-            stats.upstreamMalformed.increment();
-            packet.release();
-            return;
-        }
-        Exchange exchange = q.exchange;
-        if (q.finished || exchange.isDone()) {
-            stats.upstreamLate.increment();
-            packet.release();
-            return;
-        }
-        if (Dns.id(answer) != q.id || !exchange.matches(answer)) {
-            (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
-            packet.release();
-            return;
-        }
-        if (spec.randomizeCase() && !CaseMask.echoed(answer, answer.readerIndex() + Dns.HEADER_LENGTH, q.caseMask)) {
-            stats.upstreamCaseMismatch.increment();
-            packet.release();
-            return;
-        }
+    /** An answer was taken: the upstream is alive. */
+    private void answered() {
         lastAnswerNanos = System.nanoTime();
         if (down) {
-            down = false;
-            backoffNanos = 0;
-            log.info("upstream {} is answering again", name());
+            synchronized (this) {
+                if (down) {
+                    down = false;
+                    backoffNanos = 0;
+                    log.info("upstream {} is answering again", name());
+                }
+            }
         }
-        finish(q);
-        if (Dns.isTruncated(answer)) {
-            packet.release();
-            stats.upstreamTruncatedRetriedTcp.increment();
-            tcpFallback.send(exchange);
-            return;
-        }
-        // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
-        // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
-        exchange.restoreQuestion(answer);
-        exchange.answer(answer);
     }
 
     @Override
     public void close() {
         closed = true;
         tcpFallback.close();
-        loop.execute(() -> {
+        for (Lane lane : lanes) {
+            lane.loop.execute(lane::close);
+        }
+    }
+
+    /** The queries of one event loop, in send order; everything in it runs on that loop. */
+    final class Lane {
+        final EventLoop loop;
+        private final int maxInflight;
+        private final ScheduledFuture<?> ticker;
+        private UdpQuery oldest;
+        private UdpQuery newest;
+        private int inflight;
+
+        Lane(EventLoop loop, int maxInflight) {
+            this.loop = loop;
+            this.maxInflight = maxInflight;
+            this.ticker = loop.scheduleAtFixedRate(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
+        }
+
+        void send(Exchange exchange) {
+            if (closed) {
+                exchange.lost(new IOException(name() + " is closed"));
+                return;
+            }
+            if (exchange.isDone()) {
+                return;
+            }
+            if (inflight >= maxInflight) {
+                exchange.lost(new IOException(name() + ": " + inflight + " queries in flight already"));
+                return;
+            }
+            QueryRandom random = QueryRandom.current();
+            UdpQuery q = new UdpQuery(this, exchange, random.nextId(), spec.randomizeCase() ? random.nextLong() : 0,
+                    System.nanoTime());
+            DatagramChannel channel;
+            try {
+                channel = channels.newChannel();
+            } catch (RuntimeException e) { // out of file descriptors and the like
+                exchange.lost(new IOException(name() + ": cannot open a socket: " + e.getMessage(), e));
+                return;
+            }
+            channel.config().setRecvByteBufAllocator(RECEIVE);
+            channel.pipeline().addLast(q);
+            q.channel = channel;
+            link(q);
+            ChannelFuture registered = loop.register(channel);
+            if (registered.isDone() && !registered.isSuccess()) {
+                finish(q);
+                exchange.lost(new IOException(name() + ": cannot open a socket", registered.cause()));
+                return;
+            }
+            // On the loop, registering and connecting a datagram socket complete at once; the kernel binds it to
+            // a random ephemeral port.
+            ChannelFuture connected = channel.connect(spec.address());
+            if (connected.isDone()) {
+                connected(q, connected);
+            } else {
+                connected.addListener(q);
+            }
+        }
+
+        /** The socket of {@code q} is connected (or failed to): write the query. */
+        void connected(UdpQuery q, ChannelFuture future) {
+            if (q.finished) {
+                return;
+            }
+            Exchange exchange = q.exchange;
+            if (!future.isSuccess()) {
+                finish(q);
+                exchange.lost(new IOException(name() + ": " + future.cause().getMessage(), future.cause()));
+                return;
+            }
+            ByteBuf out = q.channel.alloc().ioBuffer(exchange.upstreamLength(Padding.Hop.DATAGRAM));
+            if (!exchange.writeDatagram(out, q.id, copy)) {
+                out.release();
+                finish(q);
+                return;
+            }
+            if (spec.randomizeCase()) {
+                CaseMask.apply(out, out.readerIndex() + Dns.HEADER_LENGTH, q.caseMask);
+            }
+            q.channel.writeAndFlush(out, q.channel.voidPromise());
+        }
+
+        private void link(UdpQuery q) {
+            q.prev = newest;
+            if (newest == null) {
+                oldest = q;
+            } else {
+                newest.next = q;
+            }
+            newest = q;
+            inflight++;
+        }
+
+        /** Closes the socket of {@code q} and takes it out of the list. Idempotent. */
+        private void finish(UdpQuery q) {
+            if (q.finished) {
+                return;
+            }
+            q.close();
+            if (q.prev == null) {
+                oldest = q.next;
+            } else {
+                q.prev.next = q.next;
+            }
+            if (q.next == null) {
+                newest = q.prev;
+            } else {
+                q.next.prev = q.prev;
+            }
+            q.prev = null;
+            q.next = null;
+            inflight--;
+        }
+
+        /**
+         * Every 100 ms: close the sockets of queries that expired or completed otherwise, and retry elsewhere what
+         * a silent upstream left unanswered. Walks from the oldest query while they are older than the silence
+         * bound, so the cost is the queries that need attention.
+         */
+        private void sweep() {
+            long now = System.nanoTime();
+            long lastAnswer = lastAnswerNanos;
+            List<Exchange> silent = null;
+            UdpQuery q = oldest;
+            while (q != null && now - q.sentNanos > silentNanos) {
+                UdpQuery next = q.next;
+                if (q.exchange.isDone() || now - q.sentNanos > timeoutNanos) {
+                    finish(q);
+                } else if (q.sentNanos - lastAnswer > 0) {
+                    // Nothing at all was accepted from the upstream since this query left.
+                    finish(q);
+                    if (silent == null) {
+                        silent = new ArrayList<>();
+                    }
+                    silent.add(q.exchange);
+                }
+                q = next;
+            }
+            if (silent != null) {
+                silent(silent, now);
+            }
+        }
+
+        /**
+         * A datagram on the socket of {@code q}. Taken only with the query's ID, question and (0x20) exact letter
+         * case; anything else is counted and dropped, and the query waits on.
+         */
+        void onAnswer(UdpQuery q, DatagramPacket packet) {
+            ByteBuf answer = packet.content();
+            if (!packet.sender().equals(spec.address()) || answer.readableBytes() < Dns.HEADER_LENGTH
+                    || !Dns.isResponse(answer)) {
+                stats.upstreamMalformed.increment();
+                packet.release();
+                return;
+            }
+            Exchange exchange = q.exchange;
+            if (q.finished || exchange.isDone()) {
+                stats.upstreamLate.increment();
+                packet.release();
+                return;
+            }
+            if (Dns.id(answer) != q.id || !exchange.matches(answer)) {
+                (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+                packet.release();
+                return;
+            }
+            if (spec.randomizeCase()
+                    && !CaseMask.echoed(answer, answer.readerIndex() + Dns.HEADER_LENGTH, q.caseMask)) {
+                stats.upstreamCaseMismatch.increment();
+                packet.release();
+                return;
+            }
+            answered();
+            finish(q);
+            if (Dns.isTruncated(answer)) {
+                packet.release();
+                stats.upstreamTruncatedRetriedTcp.increment();
+                tcpFallback.send(exchange);
+                return;
+            }
+            // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
+            // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
+            exchange.restoreQuestion(answer);
+            exchange.answer(answer);
+        }
+
+        private void close() {
             ticker.cancel(false);
             List<Exchange> lost = new ArrayList<>();
             while (oldest != null) {
@@ -313,6 +369,6 @@ public final class DatagramUpstream implements Upstream {
             for (Exchange e : lost) {
                 e.lost(cause);
             }
-        });
+        }
     }
 }

@@ -13,10 +13,10 @@ import io.netty.channel.socket.DatagramPacket;
  * 0x20 case mask it was sent with, and its place in its upstream's list of queries in flight (send order). The
  * socket is connected to the upstream, so the kernel passes on only datagrams from the upstream's address and port;
  * it is closed when the answer is taken or the query expires, after which nothing more can be received for it.
- * All state lives on the upstream's event loop.
+ * All state lives on its lane's event loop.
  */
 final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
-    final DatagramUpstream upstream;
+    final DatagramUpstream.Lane lane;
     final Exchange exchange;
     final int id;
     /** The 0x20 case mask; only meaningful when the upstream randomises case. */
@@ -27,8 +27,8 @@ final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutu
     UdpQuery next;
     boolean finished;
 
-    UdpQuery(DatagramUpstream upstream, Exchange exchange, int id, long caseMask, long sentNanos) {
-        this.upstream = upstream;
+    UdpQuery(DatagramUpstream.Lane lane, Exchange exchange, int id, long caseMask, long sentNanos) {
+        this.lane = lane;
         this.exchange = exchange;
         this.id = id;
         this.caseMask = caseMask;
@@ -37,7 +37,7 @@ final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutu
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        upstream.onAnswer(this, (DatagramPacket) msg);
+        lane.onAnswer(this, (DatagramPacket) msg);
     }
 
     @Override
@@ -48,7 +48,7 @@ final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutu
     /** The connect finished later than the call (not the usual case for UDP): send now, or give up. */
     @Override
     public void operationComplete(ChannelFuture future) {
-        upstream.connected(this, future);
+        lane.connected(this, future);
     }
 
     /** Closes the socket; idempotent. */
