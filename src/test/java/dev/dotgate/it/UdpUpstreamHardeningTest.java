@@ -169,4 +169,45 @@ class UdpUpstreamHardeningTest {
             assertThat(asWritten).as("names Unbound saw in the client's case").isLessThanOrEqualTo(2);
         }
     }
+
+    private static long openFiles() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void socketsInFlightAreBoundedWhenAFloodMeetsASilentUpstream() throws Exception {
+        // One socket per query in flight: at most pool_size x max_queries_per_connection of them (here 8), more
+        // queries are refused at once instead of taking file descriptors.
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(
+                new java.net.InetSocketAddress("127.0.0.1", 0));
+                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("flood"), """
+                        [upstream]
+                        pool_size = 1
+                        max_queries_per_connection = 8
+                        """, null, "3s", c -> c, "udp://127.0.0.1:" + silent.getLocalPort());
+                java.net.DatagramSocket client = new java.net.DatagramSocket(
+                        new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            DnsClient.udp(gw.udp(), DnsClient.query("warm.example.", Type.A, 1), 200); // lanes, threads, buffers
+            long before = openFiles();
+            for (int i = 0; i < 500; i++) {
+                byte[] q = DnsClient.query("flood" + i + ".example.", Type.A, i).toWire();
+                client.send(new java.net.DatagramPacket(q, q.length, gw.udp()));
+            }
+            long peak = 0;
+            for (int i = 0; i < 20; i++) {
+                peak = Math.max(peak, openFiles());
+                Thread.sleep(20);
+            }
+            int lanes = Runtime.getRuntime().availableProcessors() * 2; // more than the loops there are
+            assertThat(peak - before).as("sockets opened for 500 queries").isLessThanOrEqualTo(8 + lanes + 4);
+            client.setSoTimeout(3000);
+            byte[] buf = new byte[512];
+            java.net.DatagramPacket answer = new java.net.DatagramPacket(buf, buf.length);
+            client.receive(answer); // the refused ones are answered (SERVFAIL) rather than left waiting
+            assertThat(new Message(java.util.Arrays.copyOf(buf, answer.getLength())).getRcode())
+                    .isEqualTo(Rcode.SERVFAIL);
+        }
+    }
 }
