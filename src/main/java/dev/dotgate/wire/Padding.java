@@ -48,7 +48,7 @@ public final class Padding {
         }
     }
 
-    /** Options of a client query that never go upstream: hop-by-hop ones only (the answer direction). */
+    /** A strip mask dropping only the hop-by-hop options: for answers, and the {@link Hop}-only writeQuery. */
     private static final int STRIP_NONE = 0;
     /** Bit of a strip mask: the client's Client Subnet option stays out. */
     private static final int STRIP_ECS = 1;
