@@ -229,10 +229,11 @@ public final class Gateway implements AutoCloseable {
     /** Upstreams for the default group and each forwarding zone; an upstream already running is reused. */
     private Routes buildRoutes(GatewayConfig cfg) {
         Map<String, Upstream> keep = new HashMap<>();
-        UpstreamGroup dflt = group(cfg.upstream().servers(), cfg.upstream(), keep);
+        int udpSize = cfg.limits().upstreamUdpSize();
+        UpstreamGroup dflt = group(cfg.upstream().servers(), cfg.upstream(), udpSize, keep);
         Map<String, UpstreamGroup> zones = new LinkedHashMap<>();
         for (ForwardZone z : cfg.forwards()) {
-            zones.put(z.zone(), group(z.servers(), cfg.upstream(), keep));
+            zones.put(z.zone(), group(z.servers(), cfg.upstream(), udpSize, keep));
         }
         Routes built = Routes.of(dflt, zones);
         List<Upstream> retired = new ArrayList<>();
@@ -253,19 +254,21 @@ public final class Gateway implements AutoCloseable {
         return built;
     }
 
-    private UpstreamGroup group(List<UpstreamSpec> specs, UpstreamOptions options, Map<String, Upstream> keep) {
+    private UpstreamGroup group(List<UpstreamSpec> specs, UpstreamOptions options, int udpSize,
+            Map<String, Upstream> keep) {
         List<Upstream> list = new ArrayList<>();
         for (UpstreamSpec spec : specs) {
             // Same URI and same connection settings: the running upstream (and its connections) carries on.
             String key = spec + " " + options.ca() + " " + options.timeout() + " " + options.poolSize() + " "
-                    + options.maxInflight() + " " + options.idleTimeout() + " " + options.connectTimeout();
+                    + options.maxInflight() + " " + options.idleTimeout() + " " + options.connectTimeout() + " "
+                    + udpSize;
             Upstream u = keep.get(key);
             if (u == null) {
                 synchronized (upstreamsByKey) {
                     u = upstreamsByKey.get(key);
                 }
                 if (u == null) {
-                    u = upstream(spec, options);
+                    u = upstream(spec, options, udpSize);
                 }
                 keep.put(key, u);
             }
@@ -276,7 +279,7 @@ public final class Gateway implements AutoCloseable {
         return new UpstreamGroup(list);
     }
 
-    private Upstream upstream(UpstreamSpec spec, UpstreamOptions options) {
+    private Upstream upstream(UpstreamSpec spec, UpstreamOptions options, int udpSize) {
         String name = spec.toString();
         boolean known = metrics.hasUpstream(name);
         UpstreamCounters counters = metrics.upstream(name).counters();
@@ -294,9 +297,8 @@ public final class Gateway implements AutoCloseable {
             case TCP:
                 return new StreamUpstream(spec, null, group, options, stats, counters);
             default:
-                UpstreamSpec tcp = new UpstreamSpec(UpstreamSpec.Protocol.TCP, spec.address(), null);
-                return new DatagramUpstream(spec, group, options.timeout().toNanos(),
-                        new StreamUpstream(tcp, null, group, options, stats, counters), stats, counters);
+                return new DatagramUpstream(spec, group, options, udpSize,
+                        new StreamUpstream(spec.tcpFallback(), null, group, options, stats, counters), stats, counters);
         }
     }
 

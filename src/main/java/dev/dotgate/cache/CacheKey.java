@@ -1,6 +1,7 @@
 package dev.dotgate.cache;
 
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.Names;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
@@ -10,21 +11,27 @@ import java.util.Arrays;
  * What a cached answer is filed under: the question name as lower-cased wire bytes, the question type and class,
  * and the parts of the query that change what an upstream answers: whether it had an OPT record at all (a client
  * without EDNS must never receive one), its DO bit, and its CD bit (an answer fetched with checking disabled must
- * not reach a client that wants validated data). Immutable; one byte array per key, nothing decoded to text.
+ * not reach a client that wants validated data), and its EDNS Client Subnet option when it has one (RFC 7871: an
+ * upstream configured with {@code ecs=forward} tailors its answer to that subnet, so the answer is shared only with
+ * queries naming the same subnet; stripped subnets cost only some sharing). Immutable; one byte array per key,
+ * nothing decoded to text.
  */
 public final class CacheKey {
 
     private static final int EDNS = 1;
     private static final int DNSSEC_OK = 2;
     private static final int CHECKING_DISABLED = 4;
+    private static final int CLIENT_SUBNET = 8;
     /** qtype (2), qclass (2), flags (1) after the name. */
     private static final int TAIL = 5;
 
-    private final byte[] bytes;
+    private final byte[] bytes; // name, TAIL, then the client subnet option's data if any
+    private final int nameLength;
     private final int hash;
 
-    private CacheKey(byte[] bytes) {
+    private CacheKey(byte[] bytes, int nameLength) {
         this.bytes = bytes;
+        this.nameLength = nameLength;
         this.hash = Arrays.hashCode(bytes);
     }
 
@@ -38,21 +45,28 @@ public final class CacheKey {
         }
         int nameStart = query.readerIndex() + Dns.HEADER_LENGTH;
         int nameLength = info.questionEnd() - Dns.HEADER_LENGTH - 4;
-        byte[] b = new byte[nameLength + TAIL];
+        int ecsAt = info.hasOpt() ? EdnsOptions.findOption(query, query.readerIndex() + info.optOffset(),
+                EdnsOptions.CLIENT_SUBNET) : EdnsOptions.NONE;
+        int ecsLength = ecsAt >= 0 ? query.getUnsignedShort(ecsAt + 2) : 0;
+        byte[] b = new byte[nameLength + TAIL + ecsLength];
         Names.copyLowerCase(query, nameStart, b, nameLength);
         b[nameLength] = (byte) (info.qtype() >>> 8);
         b[nameLength + 1] = (byte) info.qtype();
         b[nameLength + 2] = (byte) (info.qclass() >>> 8);
         b[nameLength + 3] = (byte) info.qclass();
         int flags = (info.hasOpt() ? EDNS : 0) | (info.dnssecOk() ? DNSSEC_OK : 0)
-                | ((Dns.flags(query) & Dns.FLAG_CD) != 0 ? CHECKING_DISABLED : 0);
+                | ((Dns.flags(query) & Dns.FLAG_CD) != 0 ? CHECKING_DISABLED : 0)
+                | (ecsAt >= 0 ? CLIENT_SUBNET : 0);
         b[nameLength + 4] = (byte) flags;
-        return new CacheKey(b);
+        if (ecsLength > 0) {
+            query.getBytes(ecsAt + 4, b, nameLength + TAIL, ecsLength);
+        }
+        return new CacheKey(b, nameLength);
     }
 
     /** Length of the question name in wire form; the question section is this plus 4. */
     int nameLength() {
-        return bytes.length - TAIL;
+        return nameLength;
     }
 
     public int qtype() {
@@ -119,6 +133,7 @@ public final class CacheKey {
             i += len + 1;
         }
         return (sb.length() == 0 ? "." : sb) + "/" + qtype() + "/" + qclass() + (edns() ? " edns" : "")
-                + (dnssecOk() ? " do" : "") + (checkingDisabled() ? " cd" : "");
+                + (dnssecOk() ? " do" : "") + (checkingDisabled() ? " cd" : "")
+                + ((bytes[nameLength + 4] & CLIENT_SUBNET) != 0 ? " ecs" : "");
     }
 }

@@ -40,6 +40,8 @@ public final class Stats {
     public final LongAdder upstreamLate = new LongAdder();
     public final LongAdder upstreamMalformed = new LongAdder();
     public final LongAdder upstreamTruncatedRetriedTcp = new LongAdder();
+    /** udp:// answers dropped because their question did not echo the letter case sent (0x20): spoofed. */
+    public final LongAdder upstreamCaseMismatch = new LongAdder();
 
     /** Queries accepted and not yet answered. */
     public long inflight() {

@@ -241,33 +241,50 @@ public final class Exchange {
 
     /**
      * Appends a 2-byte length and the query, with {@code id} in place of the client's ID and its OPT options as
-     * {@code hop} wants them ({@link Padding#writeQuery}: padded over TLS), to {@code out}. Returns false, writing
-     * nothing, when the exchange has completed meanwhile.
+     * {@code copy} wants them ({@link Padding#writeQuery(ByteBuf, QueryInfo, ByteBuf, Padding.UpstreamCopy)}:
+     * padded over TLS, the client's cookie and, unless forwarded, its subnet left out), to {@code out}. Returns
+     * false, writing nothing, when the exchange has completed meanwhile.
      */
-    public synchronized boolean writeQuery(ByteBuf out, int id, Padding.Hop hop) {
+    public synchronized boolean writeQuery(ByteBuf out, int id, Padding.UpstreamCopy copy) {
         if (released) {
             return false;
         }
         int lengthAt = out.writerIndex();
         out.writeShort(0);
-        int len = Padding.writeQuery(query, info, out, hop);
+        int len = Padding.writeQuery(query, info, out, copy);
         out.setShort(lengthAt, len);
         out.setShort(lengthAt + 2, id);
         return true;
     }
 
     /**
-     * Appends the query with {@code id} in place of the client's ID, no length prefix, without the client's
-     * hop-by-hop EDNS options. False when completed.
+     * Appends the query with {@code id} in place of the client's ID, no length prefix, its OPT as {@code copy}
+     * wants it (no hop-by-hop options, no cookie, the subnet only when forwarded, the upstream's UDP size). The
+     * question is the client's, letter case included; a caller randomising the case does it in {@code out}.
+     * False when completed.
      */
-    public synchronized boolean writeDatagram(ByteBuf out, int id) {
+    public synchronized boolean writeDatagram(ByteBuf out, int id, Padding.UpstreamCopy copy) {
         if (released) {
             return false;
         }
         int at = out.writerIndex();
-        Padding.writeQuery(query, info, out, Padding.Hop.DATAGRAM);
+        Padding.writeQuery(query, info, out, copy);
         out.setShort(at, id);
         return true;
+    }
+
+    /**
+     * Writes the client's question name (its letter case) over the question of {@code answer}, which
+     * {@link #matches} accepted: for an upstream that was sent another case (0x20). Does nothing once completed.
+     * Does not take ownership of {@code answer}.
+     */
+    public synchronized void restoreQuestion(ByteBuf answer) {
+        if (released) {
+            return;
+        }
+        int nameLength = info.questionEnd() - Dns.HEADER_LENGTH - 4;
+        answer.setBytes(answer.readerIndex() + Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH,
+                nameLength);
     }
 
     /** Whether {@code answer} is for this query's question. False once the exchange has completed. */

@@ -6,10 +6,10 @@ import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Queries in flight on one upstream connection, by the ID they were sent with. IDs are drawn at random; an ID
+ * Queries in flight on one upstream connection, by the ID they were sent with. IDs are drawn from a
+ * cryptographic generator ({@link QueryRandom}), so an off-path attacker cannot predict them; an ID
  * whose query timed out stays quarantined for a while, so a late answer cannot be taken for a newer query's.
  * Not thread-safe: used only from its connection's event loop.
  */
@@ -43,10 +43,10 @@ final class InflightTable {
         if (full()) {
             return -1;
         }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
+        QueryRandom random = QueryRandom.current();
         int id;
         do {
-            id = random.nextInt(0x10000);
+            id = random.nextId();
         } while (entries.containsKey(id));
         entries.put(id, new Entry(exchange, nowNanos));
         live++;

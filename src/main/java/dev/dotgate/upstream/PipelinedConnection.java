@@ -40,7 +40,7 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private final long silentNanos;
     private final long configuredIdleNanos;
-    private final Padding.Hop hop;
+    private final Padding.UpstreamCopy copy;
     private long idleNanos;
     private final long quarantineNanos;
     private final int[] expired = new int[1];
@@ -52,11 +52,17 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private long lastBusyNanos = System.nanoTime();
     private ScheduledFuture<?> ticker;
 
-    /** {@code hop}: how queries are written (padded and with a keepalive request over TLS). */
+    /** {@code hop}: how queries are written (padded and with a keepalive request over TLS); no subnet forwarded. */
     PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos,
             Padding.Hop hop) {
+        this(upstream, loop, stats, timeoutNanos, idleNanos, new Padding.UpstreamCopy(hop, 0, false));
+    }
+
+    /** {@code copy}: how queries are written (hop-by-hop options for the hop, client subnet or not). */
+    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos,
+            Padding.UpstreamCopy copy) {
         this.upstream = upstream;
-        this.hop = hop;
+        this.copy = copy;
         this.configuredIdleNanos = idleNanos;
         this.loop = loop;
         this.stats = stats;
@@ -124,8 +130,8 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
             exchange.lost(new IOException("no free query ID on upstream connection"));
             return;
         }
-        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.upstreamLength(hop));
-        if (!exchange.writeQuery(out, id, hop)) {
+        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.upstreamLength(copy.hop()));
+        if (!exchange.writeQuery(out, id, copy)) {
             out.release();
             table.remove(id);
             load.decrementAndGet();

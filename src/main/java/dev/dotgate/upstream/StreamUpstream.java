@@ -49,6 +49,8 @@ public final class StreamUpstream implements Upstream {
     private final java.util.Set<PipelinedConnection> retiring =
             java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final PipelinedConnection[] slots;
+    /** How queries are written on this upstream's connections (padding over TLS, client subnet or not). */
+    private final Padding.UpstreamCopy copy;
     private long backoffNanos;       // guarded by this
     private long retryAtNanos;       // guarded by this
     private boolean failing;         // guarded by this; to log state changes once
@@ -68,6 +70,8 @@ public final class StreamUpstream implements Upstream {
         this.idleNanos = options.idleTimeout().toNanos();
         this.connectTimeoutMillis = (int) options.connectTimeout().toMillis();
         this.slots = new PipelinedConnection[options.poolSize()];
+        this.copy = new Padding.UpstreamCopy(tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM, 0,
+                spec.forwardEcs());
         this.retryAtNanos = System.nanoTime();
     }
 
@@ -151,7 +155,7 @@ public final class StreamUpstream implements Upstream {
     private PipelinedConnection connect() {
         EventLoop loop = group.next();
         PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos,
-                tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM);
+                copy);
         stats.upstreamConnects.increment();
         counters.connects.increment();
         Bootstrap b = new Bootstrap()

@@ -13,6 +13,10 @@ import io.netty.buffer.ByteBuf;
 public final class EdnsOptions {
     public static final int KEEPALIVE = 11;
     public static final int PADDING = 12;
+    /** EDNS Client Subnet (RFC 7871): not hop-by-hop, but stripped from upstream copies unless configured. */
+    public static final int CLIENT_SUBNET = 8;
+    /** DNS Cookie (RFC 7873): a client cookie is for one client-server pair, never passed upstream. */
+    public static final int COOKIE = 10;
 
     /** Returned by {@link #findOpt} when the message has no OPT record. */
     public static final int NONE = -1;
@@ -138,6 +142,30 @@ public final class EdnsOptions {
             remove(m, w, rdEnd);
         }
         return keepalive;
+    }
+
+    /**
+     * The absolute index of the first option {@code code} (its 2-byte code) in the OPT record at absolute index
+     * {@code optAt} of {@code m}, or {@link #NONE}; {@link #MALFORMED} when an option runs past the record.
+     */
+    public static int findOption(ByteBuf m, int optAt, int code) {
+        int rdStart = optAt + OPT_HEADER;
+        int rdEnd = rdStart + m.getUnsignedShort(optAt + OPT_HEADER - 2);
+        int i = rdStart;
+        while (i < rdEnd) {
+            if (i + 4 > rdEnd) {
+                return MALFORMED;
+            }
+            int next = i + 4 + m.getUnsignedShort(i + 2);
+            if (next > rdEnd) {
+                return MALFORMED;
+            }
+            if (m.getUnsignedShort(i) == code) {
+                return i;
+            }
+            i = next;
+        }
+        return NONE;
     }
 
     /** The TIMEOUT of the first keepalive option with one, or {@link #NO_KEEPALIVE}. Options are well-formed. */

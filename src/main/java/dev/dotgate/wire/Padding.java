@@ -13,6 +13,11 @@ import io.netty.buffer.ByteBufAllocator;
  * everything up to the OPT record's RDLENGTH, the OPT options except the hop-by-hop ones ({@link EdnsOptions}),
  * then ours (keepalive, padding), then whatever followed the OPT record. A message without an OPT record gets one
  * appended when an option has to be written. No decode, no intermediate buffer.
+ *
+ * <p>The same copy is where a client's query is made private and fit for the upstream hop
+ * ({@link #writeQuery(ByteBuf, QueryInfo, ByteBuf, UpstreamCopy)}): its DNS Cookie (RFC 7873, a client cookie
+ * belongs to one client-server pair) and its Client Subnet (RFC 7871, unless the upstream is configured to get it)
+ * are left out, and over UDP the OPT record's payload size is the gateway's, not the client's.
  */
 public final class Padding {
     public static final int QUERY_BLOCK = 128;
@@ -30,6 +35,26 @@ public final class Padding {
         ENCRYPTED_STREAM
     }
 
+    /**
+     * How one upstream's copy of a query is written: the {@code hop}, the EDNS UDP payload size advertised in it
+     * ({@code udpSize}, written into the OPT record's class over {@link Hop#DATAGRAM}; 0 leaves the client's), and
+     * whether the client's Client Subnet option goes along ({@code forwardEcs}). A client's cookie never does.
+     */
+    public record UpstreamCopy(Hop hop, int udpSize, boolean forwardEcs) {
+        public UpstreamCopy {
+            if (udpSize != 0 && (udpSize < 512 || udpSize > Dns.MAX_MESSAGE)) {
+                throw new IllegalArgumentException("udpSize outside 512-65535: " + udpSize);
+            }
+        }
+    }
+
+    /** A strip mask dropping only the hop-by-hop options: for answers, and the {@link Hop}-only writeQuery. */
+    private static final int STRIP_NONE = 0;
+    /** Bit of a strip mask: the client's Client Subnet option stays out. */
+    private static final int STRIP_ECS = 1;
+    /** Bit of a strip mask: the client's cookie stays out. */
+    private static final int STRIP_COOKIE = 2;
+
     private Padding() {
     }
 
@@ -43,16 +68,35 @@ public final class Padding {
     }
 
     /**
-     * Appends the client query {@code query} (described by {@code info}) to {@code out} as it goes to an upstream
-     * over {@code hop}, and returns its length. Borrows both buffers; moves only {@code out}'s writer index.
+     * Appends the client query {@code query} (described by {@code info}) to {@code out} with only its hop-by-hop
+     * options rewritten for {@code hop}, every other option kept, and returns its length. Borrows both buffers;
+     * moves only {@code out}'s writer index. What goes to an upstream is
+     * {@link #writeQuery(ByteBuf, QueryInfo, ByteBuf, UpstreamCopy)}.
      */
     public static int writeQuery(ByteBuf query, QueryInfo info, ByteBuf out, Hop hop) {
+        return writeQuery(query, info, out, hop, STRIP_NONE, 0);
+    }
+
+    /**
+     * Appends the client query {@code query} (described by {@code info}) to {@code out} as it goes to an upstream
+     * written as {@code copy} says: hop-by-hop options rewritten for the hop, the client's cookie left out, its
+     * Client Subnet left out unless {@code copy.forwardEcs()}, and over UDP the payload size set to
+     * {@code copy.udpSize()}. Returns its length, at most {@link #maxQueryLength}. Borrows both buffers; moves only
+     * {@code out}'s writer index.
+     */
+    public static int writeQuery(ByteBuf query, QueryInfo info, ByteBuf out, UpstreamCopy copy) {
+        int strip = STRIP_COOKIE | (copy.forwardEcs() ? 0 : STRIP_ECS);
+        return writeQuery(query, info, out, copy.hop(), strip, copy.hop() == Hop.DATAGRAM ? copy.udpSize() : 0);
+    }
+
+    private static int writeQuery(ByteBuf query, QueryInfo info, ByteBuf out, Hop hop, int strip, int udpSize) {
         int optAt = info.optOffset() < 0 ? EdnsOptions.NONE : query.readerIndex() + info.optOffset();
         return switch (hop) {
-            case DATAGRAM -> info.padding() || info.keepalive()
-                    ? write(query, optAt, out, EdnsOptions.NO_KEEPALIVE, 0) : copy(query, out);
-            case STREAM -> info.hasOpt() ? write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, 0) : copy(query, out);
-            case ENCRYPTED_STREAM -> write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, QUERY_BLOCK);
+            case DATAGRAM -> info.hasOpt()
+                    ? write(query, optAt, out, EdnsOptions.NO_KEEPALIVE, 0, strip, udpSize) : copy(query, out);
+            case STREAM -> info.hasOpt()
+                    ? write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, 0, strip, 0) : copy(query, out);
+            case ENCRYPTED_STREAM -> write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, QUERY_BLOCK, strip, 0);
         };
     }
 
@@ -68,7 +112,7 @@ public final class Padding {
         if (optAt == EdnsOptions.MALFORMED) {
             return copy(answer, out);
         }
-        return write(answer, optAt, out, keepalive, pad ? RESPONSE_BLOCK : 0);
+        return write(answer, optAt, out, keepalive, pad ? RESPONSE_BLOCK : 0, STRIP_NONE, 0);
     }
 
     /**
@@ -92,9 +136,11 @@ public final class Padding {
      * Copies the readable bytes of {@code m} to {@code out}, with the options of the OPT record at absolute index
      * {@code optAt} ({@link EdnsOptions#NONE}: add one) rewritten: hop-by-hop options dropped, a keepalive option
      * unless {@code keepalive} is {@link EdnsOptions#NO_KEEPALIVE}, and a padding option bringing the length to a
-     * multiple of {@code block} (0: none) if that stays within 65535 bytes. Returns the length written.
+     * multiple of {@code block} (0: none) if that stays within 65535 bytes. The options {@code strip} names
+     * ({@link #STRIP_ECS}, {@link #STRIP_COOKIE}) are dropped too, and a {@code udpSize} other than 0 replaces the
+     * payload size of an existing OPT record. Returns the length written.
      */
-    static int write(ByteBuf m, int optAt, ByteBuf out, int keepalive, int block) {
+    static int write(ByteBuf m, int optAt, ByteBuf out, int keepalive, int block, int strip, int udpSize) {
         int start = m.readerIndex();
         int end = m.writerIndex();
         int outStart = out.writerIndex();
@@ -106,7 +152,7 @@ public final class Padding {
         int base;
         if (optAt >= 0) {
             rdEnd = rdStart + m.getUnsignedShort(rdStart - 2);
-            kept = keptLength(m, rdStart, rdEnd);
+            kept = keptLength(m, rdStart, rdEnd, strip);
             if (kept < 0) {
                 return copy(m, out); // options unreadable: leave the message alone
             }
@@ -124,8 +170,11 @@ public final class Padding {
         int rdLength = kept + keepaliveLength + (pad >= 0 ? 4 + pad : 0);
         if (optAt >= 0) {
             out.writeBytes(m, start, rdStart - 2 - start);
+            if (udpSize != 0) {
+                out.setShort(outStart + (optAt + 3 - start), udpSize); // root name, TYPE, then CLASS
+            }
             out.writeShort(rdLength);
-            copyKept(m, rdStart, rdEnd, out);
+            copyKept(m, rdStart, rdEnd, out, strip);
         } else {
             out.writeBytes(m, start, end - start);
             out.setShort(outStart + 10, Dns.arcount(m) + 1);
@@ -173,8 +222,15 @@ public final class Padding {
         return length;
     }
 
-    /** Bytes of the options other than the hop-by-hop ones, or -1 when an option runs past {@code rdEnd}. */
-    private static int keptLength(ByteBuf m, int rdStart, int rdEnd) {
+    /** Whether option {@code code} is left out of a copy: hop-by-hop ones always, the others {@code strip} names. */
+    private static boolean dropped(int code, int strip) {
+        return code == EdnsOptions.PADDING || code == EdnsOptions.KEEPALIVE
+                || (code == EdnsOptions.COOKIE && (strip & STRIP_COOKIE) != 0)
+                || (code == EdnsOptions.CLIENT_SUBNET && (strip & STRIP_ECS) != 0);
+    }
+
+    /** Bytes of the options kept ({@link #dropped}), or -1 when an option runs past {@code rdEnd}. */
+    private static int keptLength(ByteBuf m, int rdStart, int rdEnd, int strip) {
         int kept = 0;
         int i = rdStart;
         while (i < rdEnd) {
@@ -186,7 +242,7 @@ public final class Padding {
             if (i + size > rdEnd) {
                 return -1;
             }
-            if (code != EdnsOptions.PADDING && code != EdnsOptions.KEEPALIVE) {
+            if (!dropped(code, strip)) {
                 kept += size;
             }
             i += size;
@@ -194,14 +250,14 @@ public final class Padding {
         return kept;
     }
 
-    /** Appends the options other than the hop-by-hop ones, in runs. Options are known to be well-formed. */
-    private static void copyKept(ByteBuf m, int rdStart, int rdEnd, ByteBuf out) {
+    /** Appends the options kept ({@link #dropped}), in runs. Options are known to be well-formed. */
+    private static void copyKept(ByteBuf m, int rdStart, int rdEnd, ByteBuf out, int strip) {
         int runStart = rdStart;
         int i = rdStart;
         while (i < rdEnd) {
             int code = m.getUnsignedShort(i);
             int size = 4 + m.getUnsignedShort(i + 2);
-            if (code == EdnsOptions.PADDING || code == EdnsOptions.KEEPALIVE) {
+            if (dropped(code, strip)) {
                 out.writeBytes(m, runStart, i - runStart);
                 runStart = i + size;
             }

@@ -124,7 +124,9 @@ public final class Metrics implements AutoCloseable {
             Map.entry("upstreamUnmatched", "Upstream answers that matched no query in flight"),
             Map.entry("upstreamLate", "Upstream answers that arrived after their query had completed"),
             Map.entry("upstreamMalformed", "Upstream messages that could not be read as DNS answers"),
-            Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"));
+            Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"),
+            Map.entry("upstreamCaseMismatch", "UDP upstream answers dropped as spoofed: the question did not echo "
+                    + "the random letter case sent (0x20)"));
 
     static {
         for (int i = 0; i < 16; i++) {
