@@ -7,10 +7,13 @@ import java.util.function.LongSupplier;
 
 /**
  * The global budget of buffered bytes ({@code limits.max_buffered_bytes}): the direct memory held by the
- * allocator every channel uses (Netty's default, {@link ByteBufAllocator#DEFAULT}: bytes read and not yet
- * answered, answers not yet written, TLS records, pooled). Reading that costs a walk over the pool's arenas, so
- * it is sampled by a timer ({@link #sample}, every {@value ClientLimits#TICK_MILLIS} ms) into a volatile
- * flag the accept and UDP paths read.
+ * allocator every channel uses. The gateway sets no allocator of its own, so that is Netty's default,
+ * {@link ByteBufAllocator#DEFAULT} (in Netty 4.2 the adaptive pooling allocator): bytes read and not yet
+ * answered, answers not yet written, TLS records, counted as the pool chunks that hold them (free room inside a
+ * chunk counts too; chunks no longer used are given back). {@code PlatformDependent.usedDirectMemory()} is only
+ * a fallback: it reports -1 unless Netty's no-cleaner counting is on. Reading the allocator's metric walks its
+ * chunks, so it is sampled by a timer ({@link #sample}, every {@value ClientLimits#TICK_MILLIS} ms) into a
+ * volatile flag the accept and UDP paths read.
  */
 public final class MemoryBudget {
     private final long maxBytes;
