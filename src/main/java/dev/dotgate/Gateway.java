@@ -404,6 +404,9 @@ public final class Gateway implements AutoCloseable {
         if (!a.listen().equals(b.listen())) {
             out.add(new String[] {"[listen]", b.listen().toString()});
         }
+        if (!a.limits().equals(b.limits())) {
+            out.add(new String[] {"[limits]", b.limits().toString()}); // read by the listeners at start
+        }
         if (a.threads() != b.threads()) {
             out.add(new String[] {"threads", String.valueOf(b.threads())});
         }

@@ -42,6 +42,14 @@ public final class Stats {
     public final LongAdder upstreamTruncatedRetriedTcp = new LongAdder();
     /** udp:// answers dropped because their question did not echo the letter case sent (0x20): spoofed. */
     public final LongAdder upstreamCaseMismatch = new LongAdder();
+    /** Stream connections (TCP, DoT, DoH) closed at accept: client outside the listener's access list. */
+    public final LongAdder connectionsRefusedAcl = new LongAdder();
+    /** UDP answers over the response rate sent as a truncated (TC=1) reply instead of being dropped. */
+    public final LongAdder rrlSlipped = new LongAdder();
+    /** Lookups of a new client while the client table was full: the client shared the overflow state. */
+    public final LongAdder clientTableOverflow = new LongAdder();
+    /** What the client limits held back, by reason and transport (dotgate_rate_limited_total). */
+    public final dev.dotgate.limits.LimitCounters rateLimited = new dev.dotgate.limits.LimitCounters();
 
     /** Queries accepted and not yet answered. */
     public long inflight() {
@@ -71,6 +79,13 @@ public final class Stats {
                 sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
             }
         });
+        for (var reason : dev.dotgate.limits.LimitCounters.Reason.values()) {
+            long n = rateLimited.total(reason);
+            if (n != 0) {
+                sb.append(sb.length() == 0 ? "" : " ").append("rateLimited.").append(reason.label()).append('=')
+                        .append(n);
+            }
+        }
         return sb.length() == 0 ? "no queries" : sb.toString();
     }
 }

@@ -26,7 +26,12 @@ public enum Decision {
     /** No upstream answered in time: SERVFAIL. */
     UPSTREAM_TIMEOUT("upstream_timeout"),
     /** No upstream could take the query (all down, attempts lost): SERVFAIL. */
-    UPSTREAM_FAILED("upstream_failed");
+    UPSTREAM_FAILED("upstream_failed"),
+    /**
+     * Held back by a client limit ({@code [limits]}): a UDP query or answer not sent, a connection closed at
+     * accept; the reason says which limit ("query_rate", "inflight", "connections", "rrl", "buffered_bytes").
+     */
+    RATE_LIMITED("rate_limited");
 
     private final String label;
 

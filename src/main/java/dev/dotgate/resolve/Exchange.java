@@ -72,6 +72,8 @@ public final class Exchange {
     private volatile Decision decision;
     private volatile String reason;
     private volatile int rcode = -1;
+    /** Set by the listener before the exchange goes down the chain, read on completion, maybe on another thread. */
+    private volatile Object attachment;
 
     /**
      * A client's query. Takes ownership of {@code query}; {@code observer} hears of the completion (events,
@@ -149,6 +151,19 @@ public final class Exchange {
 
     public ByteBufAllocator alloc() {
         return alloc;
+    }
+
+    /**
+     * Attaches what the listener needs back at completion (the client's limit state); set once, before the
+     * exchange is handed on.
+     */
+    public void attach(Object value) {
+        this.attachment = value;
+    }
+
+    /** What {@link #attach} set; null when nothing was attached. */
+    public Object attachment() {
+        return attachment;
     }
 
     public void hook(CompletionHook hook) {

@@ -3,6 +3,8 @@ package dev.dotgate.server;
 import dev.dotgate.config.HostPort;
 import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.config.ListenOptions;
+import dev.dotgate.limits.ClientLimits;
+import dev.dotgate.limits.ClientState;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Transport;
@@ -61,6 +63,7 @@ public final class Listeners {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<String> bound = new ArrayList<>();
     private final ProxyProtocol proxy;
+    private final ClientLimits clientLimits;
 
     /**
      * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
@@ -81,6 +84,13 @@ public final class Listeners {
         this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis(),
                 options.idleTimeout().toMillis());
         this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
+        this.clientLimits = new ClientLimits(limits, stats.rateLimited, stats.clientTableOverflow, stats.rrlSlipped,
+                intake.observer());
+    }
+
+    /** The per-client limits and the buffered-bytes budget every listener applies. */
+    public ClientLimits clientLimits() {
+        return clientLimits;
     }
 
     /** The PROXY protocol settings every stream listener installs first ({@link ProxyProtocol#install}). */
@@ -89,6 +99,7 @@ public final class Listeners {
     }
 
     public void start() throws BindFailure {
+        clientLimits.start(group.next());
         for (InetSocketAddress a : options.plain()) {
             bindPlain(a);
         }
@@ -181,7 +192,7 @@ public final class Listeners {
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
                     .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels,
-                            proxy));
+                            proxy, clientLimits));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: up to 16 datagrams per system call (measured: about 15% less CPU per query at load).
@@ -242,10 +253,27 @@ public final class Listeners {
         });
     }
 
+    /**
+     * The checks at accept, before the connection takes a slot: the listener's access list (TCP:
+     * {@code acl.plain}, DoT and DoH: {@code acl.dot}; closed before any TLS is spent on it), then the client's
+     * connections and the buffered-bytes budget ({@link ClientLimits#openConnection}). A client let in gets its
+     * {@link StreamThrottle} on the channel and gives its connection back when the channel closes. Refused
+     * connections are closed here, counted and reported.
+     */
     private boolean admits(Channel ch, Transport transport) {
-        if (transport.encrypted() && !intake.admitsConnection(transport, ClientAddress.of(ch))) {
-            ch.close(); // outside the DoT/DoH access list: closed before any TLS is spent on it
+        InetSocketAddress client = ClientAddress.of(ch);
+        if (!intake.admitsConnection(transport, client)) {
+            ch.close();
             return false;
+        }
+        ClientState state = clientLimits.openConnection(client, transport);
+        if (state == ClientState.REFUSED) {
+            ch.close();
+            return false;
+        }
+        if (state != null) {
+            StreamThrottle.attach(ch, clientLimits, state, transport);
+            ch.closeFuture().addListener(f -> clientLimits.closeConnection(state));
         }
         return true;
     }
@@ -301,6 +329,7 @@ public final class Listeners {
     /** Stops taking new queries: closes TCP/DoT listening sockets and pauses UDP reading. */
     public void stopAccepting() {
         stopped.set(true);
+        clientLimits.stop();
         for (Channel c : serverChannels) {
             c.close().awaitUninterruptibly();
         }

@@ -1,5 +1,6 @@
 package dev.dotgate.server;
 
+import dev.dotgate.limits.ClientState;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.policy.Policy;
 import dev.dotgate.resolve.Decision;
@@ -34,6 +35,8 @@ public final class QueryIntake {
     private final Stats stats;
     private final QueryObserver observer;
     private final Supplier<Policy> policy;
+    /** The observer of exchanges that count against a client's in-flight share: releases it, then reports. */
+    private final QueryObserver releasing;
 
     /** {@code policy} supplies the access lists, read per message so a reload applies at once. */
     public QueryIntake(Resolver resolver, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
@@ -41,17 +44,31 @@ public final class QueryIntake {
         this.stats = stats;
         this.observer = observer;
         this.policy = policy;
+        this.releasing = new QueryObserver() {
+            @Override
+            public void completed(Exchange exchange) {
+                ((ClientState) exchange.attachment()).release(); // exactly once: an exchange completes once
+                observer.completed(exchange);
+            }
+
+            @Override
+            public void dropped(Transport transport, InetSocketAddress client, Decision decision, String reason) {
+                observer.dropped(transport, client, decision, reason);
+            }
+        };
     }
 
     /**
-     * Whether a DoT client may connect at all; one outside the access list is closed before the handshake, and
-     * counted and reported here.
+     * Whether a stream client (TCP: {@code acl.plain}; DoT, DoH: {@code acl.dot}) may connect at all; one
+     * outside the access list is closed at accept, before it takes a connection slot or any TLS, and counted
+     * and reported here.
      */
     public boolean admitsConnection(Transport transport, InetSocketAddress client) {
         if (policy.get().acl(transport).allows(client)) {
             return true;
         }
         stats.refusedAcl.increment();
+        stats.connectionsRefusedAcl.increment();
         observer.dropped(transport, client, Decision.REFUSED_ACL, "acl");
         return false;
     }
@@ -71,12 +88,22 @@ public final class QueryIntake {
      */
     public Outcome accept(ByteBuf msg, Transport transport, InetSocketAddress client, EventExecutor executor,
             Responder responder, ByteBufAllocator alloc) {
+        return accept(msg, transport, client, executor, responder, alloc, null);
+    }
+
+    /**
+     * {@link #accept} for a client under limits: {@code limit} is its state (null: exempt, or not limited). An
+     * exchange made for the message counts as one of the client's queries in flight from here until it
+     * completes (released exactly once, when it does); the state is attached to it ({@link Exchange#attachment})
+     * for the responder. The caller has checked the client's rate and share before.
+     */
+    public Outcome accept(ByteBuf msg, Transport transport, InetSocketAddress client, EventExecutor executor,
+            Responder responder, ByteBufAllocator alloc, ClientState limit) {
         QueryInfo info = QueryInfo.parse(msg);
         switch (info.status()) {
             case OK:
-                Exchange exchange = new Exchange(msg, info, transport, client, executor, responder, alloc, stats,
-                        observer);
-                // DoT clients were checked at connect; checked again per query so a reload applies to open connections.
+                Exchange exchange = exchange(msg, info, transport, client, executor, responder, alloc, limit);
+                // Stream clients were checked at connect; checked again per query so a reload applies to open ones.
                 if (!policy.get().acl(transport).allows(client)) {
                     stats.refusedAcl.increment();
                     exchange.fail(Dns.RCODE_REFUSED, Decision.REFUSED_ACL, "acl");
@@ -89,7 +116,7 @@ public final class QueryIntake {
                 if (transport != Transport.UDP) {
                     boolean formerr = info.status() == QueryInfo.Status.MALFORMED;
                     (formerr ? stats.formerr : stats.notimp).increment();
-                    new Exchange(msg, info, transport, client, executor, responder, alloc, stats, observer)
+                    exchange(msg, info, transport, client, executor, responder, alloc, limit)
                             .fail(formerr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP);
                     return Outcome.ACCEPTED;
                 }
@@ -105,5 +132,16 @@ public final class QueryIntake {
                 msg.release();
                 return Outcome.REJECTED;
         }
+    }
+
+    private Exchange exchange(ByteBuf msg, QueryInfo info, Transport transport, InetSocketAddress client,
+            EventExecutor executor, Responder responder, ByteBufAllocator alloc, ClientState limit) {
+        if (limit == null) {
+            return new Exchange(msg, info, transport, client, executor, responder, alloc, stats, observer);
+        }
+        Exchange e = new Exchange(msg, info, transport, client, executor, responder, alloc, stats, releasing);
+        limit.acquire();
+        e.attach(limit);
+        return e;
     }
 }

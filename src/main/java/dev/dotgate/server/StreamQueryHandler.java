@@ -43,6 +43,9 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
+    /** The client's limits; null when it is exempt. */
+    private StreamThrottle throttle;
+    private final Runnable drain = this::drainBacklog;
     private int inflight;
     private boolean closed;
 
@@ -61,6 +64,7 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // behind a load balancer: the real one
+        this.throttle = StreamThrottle.of(ctx.channel());
     }
 
     @Override
@@ -77,10 +81,15 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     }
 
     private void process(ByteBuf frame) {
+        if (throttle != null && !throttle.admit(ctx, drain)) {
+            backlog.addFirst(frame); // over the client's rate or in-flight share: waits, reading paused
+            updateReading();
+            return;
+        }
         inflight++;
         updateReading();
-        if (intake.accept(frame, transport, client, ctx.executor(), this, ctx.alloc())
-                == QueryIntake.Outcome.REJECTED) {
+        if (intake.accept(frame, transport, client, ctx.executor(), this, ctx.alloc(),
+                throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
             inflight--;
             closeNow();
         }
@@ -117,8 +126,13 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
         }
         answer.release();
         ctx.writeAndFlush(out, ctx.voidPromise());
+        drainBacklog();
+    }
+
+    private void drainBacklog() {
         ByteBuf next;
-        while (inflight < maxInflight && !closed && (next = backlog.poll()) != null) {
+        while (inflight < maxInflight && !closed && (throttle == null || !throttle.waiting())
+                && (next = backlog.poll()) != null) {
             process(next);
         }
         updateReading();

@@ -1,5 +1,8 @@
 package dev.dotgate.server;
 
+import dev.dotgate.limits.ClientLimits;
+import dev.dotgate.limits.ClientState;
+import dev.dotgate.limits.ResponseRateLimiter;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
@@ -15,9 +18,15 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Plain DNS over UDP on one socket. Answers that exceed the client's payload size (512 without EDNS) go back
- * truncated with TC=1. When {@code maxInflight} queries wait, the socket stops reading (the kernel queues, then
- * drops and counts) until a quarter of them are answered.
+ * Plain DNS over UDP on one socket. Answers that exceed the client's payload size (512 without EDNS), or
+ * {@code limits.udp_answer_size} (1232) whatever the client advertises, go back truncated with TC=1. When
+ * {@code maxInflight} queries wait, the socket stops reading (the kernel queues, then drops and counts) until a
+ * quarter of them are answered.
+ *
+ * <p>Each query passes the client limits first ({@link ClientLimits#admitDatagram}: the client's in-flight
+ * share, its query rate, the buffered-bytes budget; one table lookup): over any, it is dropped, not answered.
+ * The client's state rides on the exchange to the answer, which response rate limiting may drop or send as an
+ * empty TC=1 reply.
  */
 final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder {
     /** Largest UDP query read whole; with epoll, up to 16 datagrams of this size arrive per recvmmsg call. */
@@ -31,6 +40,8 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     private final java.util.List<Channel> allSockets;
     private final ProxyProtocol proxy;
     private final boolean proxyOn;
+    private final ClientLimits limits;
+    private final int answerSize;
     private Channel channel;
     /** True while this socket's event loop is inside a read batch; answers made meanwhile are flushed at its end. */
     private boolean reading;
@@ -41,7 +52,10 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
      * back resumes reading on all of them, so a socket paused by another's load cannot stay paused.
      */
     UdpHandler(QueryIntake intake, Stats stats, AtomicInteger inflight, int maxInflight,
-            java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets, ProxyProtocol proxy) {
+            java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets, ProxyProtocol proxy,
+            ClientLimits limits) {
+        this.limits = limits;
+        this.answerSize = limits.udpAnswerSize();
         this.proxy = proxy;
         this.proxyOn = proxy.enabled();
         this.stopped = stopped;
@@ -77,6 +91,12 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
                 return;
             }
         }
+        ClientState limit = limits.admitDatagram(client); // null: exempt
+        if (limit == ClientState.REFUSED) {
+            packet.release(); // over the client's share or rate, or the gateway over its buffered bytes: counted
+            done();
+            return;
+        }
         if (content.capacity() > MAX_QUERY) {
             // A slice of a recvmmsg batch buffer: copied to its own small buffer, so a query waiting on a slow
             // upstream does not keep the whole batch buffer alive.
@@ -86,7 +106,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
         }
         // Answers go back to the sender (the load balancer), without a PROXY header, as dnsdist expects.
         Responder responder = client == sender ? this : (exchange, answer) -> respond(exchange, answer, sender);
-        var outcome = intake.accept(content, Transport.UDP, client, ctx.executor(), responder, ctx.alloc());
+        var outcome = intake.accept(content, Transport.UDP, client, ctx.executor(), responder, ctx.alloc(), limit);
         if (outcome == QueryIntake.Outcome.REJECTED) {
             done();
         }
@@ -101,7 +121,20 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     private void respond(Exchange exchange, ByteBuf answer, InetSocketAddress to) {
         done();
         ByteBuf out = answer;
-        if (answer.readableBytes() > exchange.info().udpSize()) {
+        if (exchange.attachment() instanceof ClientState limit) {
+            ResponseRateLimiter.Verdict v = limits.judgeUdpAnswer(limit, answer, exchange.info().questionEnd(),
+                    exchange.client());
+            if (v == ResponseRateLimiter.Verdict.DROP) {
+                answer.release();
+                return;
+            }
+            if (v == ResponseRateLimiter.Verdict.SLIP) {
+                out = Replies.truncated(answer.alloc(), answer, exchange.info());
+                answer.release();
+                answer = out;
+            }
+        }
+        if (out.readableBytes() > Math.min(exchange.info().udpSize(), answerSize)) {
             out = Replies.truncated(answer.alloc(), answer, exchange.info());
             answer.release();
             stats.truncated.increment();

@@ -64,6 +64,7 @@ public final class Metrics implements AutoCloseable {
     static final String CLIENT_CONNECTIONS = "dotgate.client.connections";
     static final String EVENTS_WRITTEN = "dotgate.events.written";
     static final String EVENTS_DROPPED = "dotgate.events.dropped";
+    static final String RATE_LIMITED = "dotgate.rate.limited";
 
     /**
      * Names this class gives labelled meters. A {@link Stats} counter whose name would be one of these (queries,
@@ -73,7 +74,7 @@ public final class Metrics implements AutoCloseable {
     static final Set<String> OWN_NAMES = Set.of(QUERIES, QUERY_DURATION, QUERIES_INFLIGHT, CACHE_LOOKUPS,
             CACHE_PREFETCHES, UPSTREAM_ANSWERS, UPSTREAM_DURATION, UPSTREAM_ERRORS, UPSTREAM_TIMEOUTS,
             UPSTREAM_CONNECTS, UPSTREAM_CONNECT_FAILURES, UPSTREAM_CONNECTIONS, DOT_HANDSHAKES,
-            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED);
+            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED, RATE_LIMITED);
 
     /** Histogram bucket bounds of the latency histograms, in seconds: 50 µs to 5 s. */
     public static final List<Double> LATENCY_BUCKETS_SECONDS = List.of(0.00005, 0.0001, 0.00025, 0.0005, 0.001,
@@ -126,7 +127,13 @@ public final class Metrics implements AutoCloseable {
             Map.entry("upstreamMalformed", "Upstream messages that could not be read as DNS answers"),
             Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"),
             Map.entry("upstreamCaseMismatch", "UDP upstream answers dropped as spoofed: the question did not echo "
-                    + "the random letter case sent (0x20)"));
+                    + "the random letter case sent (0x20)"),
+            Map.entry("connectionsRefusedAcl", "TCP, DoT and DoH connections closed at accept: client outside the "
+                    + "listener's access list"),
+            Map.entry("rrlSlipped", "UDP answers over the response rate limit sent truncated (TC=1) instead of "
+                    + "dropped"),
+            Map.entry("clientTableOverflow", "Queries and connections of new clients while the client table was "
+                    + "full (they shared one overflow state)"));
 
     static {
         for (int i = 0; i < 16; i++) {
@@ -368,6 +375,19 @@ public final class Metrics implements AutoCloseable {
                     .description(STATS_HELP.getOrDefault(field.getName(), "Stats." + field.getName()))
                     .register(registry);
             held.add(adder);
+        }
+        for (var reason : dev.dotgate.limits.LimitCounters.Reason.values()) {
+            for (Transport t : TRANSPORTS) {
+                LongAdder adder = stats.rateLimited.counter(reason, t);
+                FunctionCounter.builder(RATE_LIMITED, adder, LongAdder::sum)
+                        .description("Queries and connections held back by the client limits, by reason "
+                                + "(query_rate, inflight, connections, rrl, buffered_bytes) and transport: UDP "
+                                + "queries or answers dropped, connections closed at accept, stream connections "
+                                + "paused")
+                        .tags("reason", reason.label(), "transport", label(t))
+                        .register(registry);
+                held.add(adder);
+            }
         }
         Gauge.builder(QUERIES_INFLIGHT, stats, Stats::inflight)
                 .description("Queries accepted and not yet completed")

@@ -41,6 +41,9 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
+    /** The client's limits (null: exempt): over its rate or share, requests wait in their slots. */
+    private dev.dotgate.server.StreamThrottle throttle;
+    private final Runnable wake = this::drain;
     private boolean closed;
     /** Requests sent down the query path and not answered yet. */
     private int active;
@@ -88,6 +91,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
+        this.throttle = dev.dotgate.server.StreamThrottle.of(ctx.channel());
     }
 
     @Override
@@ -102,7 +106,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         }
         Slot slot = new Slot(HttpUtil.isKeepAlive(request));
         slots.add(slot);
-        if (active < maxInflight) {
+        if (active < maxInflight && (throttle == null || throttle.admit(ctx, wake))) {
             try {
                 handle(slot, request);
             } finally {
@@ -124,7 +128,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
                     break;
                 }
             }
-            if (next == null) {
+            if (next == null || (throttle != null && !throttle.admit(ctx, wake))) {
                 return;
             }
             FullHttpRequest request = next.waiting;
@@ -169,8 +173,8 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             message = req.message();
         }
         active++;
-        if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc())
-                == QueryIntake.Outcome.REJECTED) {
+        if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc(),
+                throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
             active--;
             error(slot, HttpResponseStatus.BAD_REQUEST, "not a DNS query", false);
         }

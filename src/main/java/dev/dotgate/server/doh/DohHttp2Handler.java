@@ -57,6 +57,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     };
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
+    /** The client's limits (null: exempt); over its rate or share, queries wait in {@link #held}. */
+    private dev.dotgate.server.StreamThrottle throttle;
+    /** Stream, message, stream, message...: at most the codec's concurrent streams. Messages owned here. */
+    private final java.util.ArrayDeque<Object> held = new java.util.ArrayDeque<>();
+    private final Runnable releaseHeld = this::releaseHeld;
     private int inflight;
     /** When the last request arrived or the last answer left: PINGs and SETTINGS do not keep a connection open. */
     private long lastActivity = System.nanoTime();
@@ -74,6 +79,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
+        this.throttle = dev.dotgate.server.StreamThrottle.of(ctx.channel());
         ctx.executor().schedule(this::idleCheck, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -218,10 +224,26 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     /** Takes ownership of {@code message}. */
     private void submit(Http2FrameStream stream, ByteBuf message) {
+        if (throttle != null && (!held.isEmpty() || !throttle.admit(ctx, releaseHeld))) {
+            held.add(stream); // over the client's rate or in-flight share: waits for releaseHeld
+            held.add(message);
+            return;
+        }
+        send(stream, message);
+    }
+
+    private void releaseHeld() {
+        while (!held.isEmpty() && ctx.channel().isActive() && throttle.admit(ctx, releaseHeld)) {
+            send((Http2FrameStream) held.poll(), (ByteBuf) held.poll());
+        }
+    }
+
+    /** Takes ownership of {@code message}. */
+    private void send(Http2FrameStream stream, ByteBuf message) {
         inflight++;
         Responder responder = (exchange, answer) -> respond(stream, exchange, answer);
-        if (intake.accept(message, Transport.DOH, client, ctx.executor(), responder, ctx.alloc())
-                == QueryIntake.Outcome.REJECTED) {
+        if (intake.accept(message, Transport.DOH, client, ctx.executor(), responder, ctx.alloc(),
+                throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
             inflight--;
             error(stream, 400, "not a DNS query");
         }
@@ -306,6 +328,10 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         bodies.values().forEach(b -> b.buf().release());
         bodies.clear();
+        while (!held.isEmpty()) {
+            held.poll();
+            ((ByteBuf) held.poll()).release();
+        }
         ctx.fireChannelInactive();
     }
 
