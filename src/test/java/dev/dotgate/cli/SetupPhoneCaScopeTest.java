@@ -29,6 +29,9 @@ class SetupPhoneCaScopeTest {
                 .contains("its X.509 name constraints limit it to names dotgate.test, localhost")
                 .contains("192.168.0.0/16").contains("though no other site")
                 .doesNotContain("for every site");
+        // and the device shows it when installing the CA payload
+        assertThat(Files.readString(data.resolve(dev.dotgate.onboard.MobileConfig.FILE_NAME)))
+                .contains("its name constraints keep it to the gateway's names and private network addresses");
     }
 
     @Test
