@@ -45,7 +45,8 @@ public final class DataDirs {
     /**
      * Makes sure {@code dir} exists and only its owner can enter it. A missing one is created 0700 (its missing
      * parents with the usual mode); an existing one that lets group or others in is narrowed to owner-only, with a
-     * warning, unless it is a shared directory (sticky bit, like /tmp) or a file system root, which only draw the
+     * warning when it already holds keys (else an info line: something made it just before, like the list cache),
+     * unless it is a shared directory (sticky bit, like /tmp) or a file system root, which only draw the
      * warning. Without POSIX permissions (Windows) the directory is only created: the user's profile directory
      * already keeps others out.
      */
@@ -89,11 +90,25 @@ public final class DataDirs {
         narrowed.removeAll(others);
         try {
             Files.setPosixFilePermissions(abs, narrowed);
-            log.warn("the data directory {} was open to group or others ({}); made it owner-only ({}): it holds the"
-                    + " local CA's private key", abs, was, PosixFilePermissions.toString(narrowed));
+            String message = "the data directory {} was open to group or others ({}); made it owner-only ({}): it "
+                    + "holds the local CA's private key";
+            if (holdsKeys(abs)) { // as an earlier dotgate left it
+                log.warn(message, abs, was, PosixFilePermissions.toString(narrowed));
+            } else { // made moments ago for something else (the list cache), before the keys
+                log.info(message, abs, was, PosixFilePermissions.toString(narrowed));
+            }
         } catch (IOException e) {
             log.warn("the data directory {} is open to group or others ({}) and cannot be made owner-only ({}); it"
                     + " holds the local CA's private key: chmod 700 it", abs, was, e.getMessage());
+        }
+    }
+
+    /** Whether {@code dir} already holds private keys ({@code *-key.pem}). */
+    private static boolean holdsKeys(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith("-key.pem"));
+        } catch (IOException e) {
+            return true;
         }
     }
 

@@ -70,17 +70,24 @@ public final class CaScope {
         if (ext == null) {
             return null;
         }
-        NameConstraints nc = NameConstraints.getInstance(ASN1OctetString.getInstance(ext).getOctets());
         List<String> names = new ArrayList<>();
         List<byte[]> nets = new ArrayList<>();
-        GeneralSubtree[] permitted = nc.getPermittedSubtrees();
-        for (GeneralSubtree t : permitted == null ? new GeneralSubtree[0] : permitted) {
-            GeneralName g = t.getBase();
-            if (g.getTagNo() == GeneralName.dNSName) {
-                names.add(DERIA5String.getInstance(g.getName()).getString().toLowerCase(Locale.ROOT));
-            } else if (g.getTagNo() == GeneralName.iPAddress) {
-                nets.add(ASN1OctetString.getInstance(g.getName()).getOctets());
+        try {
+            NameConstraints nc = NameConstraints.getInstance(ASN1OctetString.getInstance(ext).getOctets());
+            GeneralSubtree[] permitted = nc.getPermittedSubtrees();
+            for (GeneralSubtree t : permitted == null ? new GeneralSubtree[0] : permitted) {
+                GeneralName g = t.getBase();
+                if (g.getTagNo() == GeneralName.dNSName) {
+                    names.add(DERIA5String.getInstance(g.getName()).getString().toLowerCase(Locale.ROOT));
+                } else if (g.getTagNo() == GeneralName.iPAddress) {
+                    byte[] net = ASN1OctetString.getInstance(g.getName()).getOctets();
+                    if (net.length == 8 || net.length == 32) {
+                        nets.add(net);
+                    }
+                }
             }
+        } catch (RuntimeException e) { // unreadable constraints: treated as permitting nothing, so the CA is replaced
+            return new CaScope(List.of(), List.of());
         }
         return new CaScope(names, nets);
     }
