@@ -5,6 +5,10 @@ import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.Names;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
@@ -15,8 +19,14 @@ import java.util.Arrays;
  * upstream configured with {@code ecs=forward} tailors its answer to that subnet, so the answer is shared only with
  * queries naming the same subnet; stripped subnets cost only some sharing). Immutable; one byte array per key,
  * nothing decoded to text.
+ *
+ * <p>Clients choose the names, so they could choose names that collide: {@link #hashCode} is SipHash-1-3 of the key
+ * bytes under a key drawn once per process from {@link SecureRandom}, which they cannot predict (an unseeded
+ * {@code Arrays.hashCode} let anyone make thousands of names share one hash bucket and turn every lookup into a list
+ * scan). Keys are also {@link Comparable} (unsigned bytes, lexicographic), so should a bucket still fill up, the
+ * {@code ConcurrentHashMap} inside Caffeine and the flight table turn it into a tree.
  */
-public final class CacheKey {
+public final class CacheKey implements Comparable<CacheKey> {
 
     private static final int EDNS = 1;
     private static final int DNSSEC_OK = 2;
@@ -25,6 +35,18 @@ public final class CacheKey {
     /** qtype (2), qclass (2), flags (1) after the name. */
     private static final int TAIL = 5;
 
+    private static final VarHandle LITTLE_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** This process's SipHash key. */
+    private static final long SEED0;
+    private static final long SEED1;
+
+    static {
+        SecureRandom random = new SecureRandom();
+        SEED0 = random.nextLong();
+        SEED1 = random.nextLong();
+    }
+
     private final byte[] bytes; // name, TAIL, then the client subnet option's data if any
     private final int nameLength;
     private final int hash;
@@ -32,7 +54,7 @@ public final class CacheKey {
     private CacheKey(byte[] bytes, int nameLength) {
         this.bytes = bytes;
         this.nameLength = nameLength;
-        this.hash = Arrays.hashCode(bytes);
+        this.hash = seededHash(bytes);
     }
 
     /**
@@ -110,6 +132,58 @@ public final class CacheKey {
             return Names.MALFORMED;
         }
         return nameEnd + 4;
+    }
+
+    /** SipHash-1-3 of {@code b} under this process's seed, folded to 32 bits. */
+    static int seededHash(byte[] b) {
+        long h = sipHash(SEED0, SEED1, b, 1, 3);
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * SipHash-c-d (Aumasson and Bernstein) of {@code b} under the 128-bit key {@code k0}, {@code k1} (both read
+     * little-endian, as in the reference). One pass over the bytes, eight at a time; no allocation.
+     */
+    static long sipHash(long k0, long k1, byte[] b, int compressionRounds, int finalRounds) {
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        int n = b.length;
+        int whole = n & ~7;
+        long m;
+        for (int i = 0; i <= whole; i += 8) {
+            if (i < whole) {
+                m = (long) LITTLE_ENDIAN_LONG.get(b, i);
+            } else { // the last 0 to 7 bytes and the length's low byte on top
+                m = (long) n << 56;
+                for (int k = i; k < n; k++) {
+                    m |= (b[k] & 0xFFL) << ((k - i) << 3);
+                }
+            }
+            v3 ^= m;
+            for (int r = 0; r < compressionRounds; r++) {
+                v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+                v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+                v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+                v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+            }
+            v0 ^= m;
+        }
+        v2 ^= 0xFF;
+        for (int r = 0; r < finalRounds; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    /** Unsigned bytes, lexicographic; consistent with {@link #equals}. */
+    @Override
+    public int compareTo(CacheKey other) {
+        return Arrays.compareUnsigned(bytes, other.bytes);
     }
 
     @Override

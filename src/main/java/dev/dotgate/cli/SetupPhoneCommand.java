@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
  * writes it to the data directory, and serves it over HTTP at a random path for a limited time, with its URL, a QR
  * code and install steps on the terminal.
  */
-@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA) "
-        + "for a limited time; print its URL, a QR code and the install steps.")
+@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA, "
+        + "which may only vouch for the gateway's names and private addresses) for a limited time; print its URL, a QR"
+        + " code and the install steps.")
 final class SetupPhoneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -159,7 +160,8 @@ final class SetupPhoneCommand implements Callable<Integer> {
         MobileConfig p = phone.profile();
         out.println("Profile for iOS and macOS: " + p.protocolName() + " to " + p.endpoint() + " at "
                 + String.join(", ", p.serverAddresses().stream().map(io.netty.util.NetUtil::toAddressString).toList())
-                + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile() : ""));
+                + (phone.caFile() != null ? ", trusting the local CA " + phone.caFile()
+                        + " (name-constrained to the gateway's names and private addresses)" : ""));
         out.println("Written to " + file);
         if (p.ca() != null) {
             out.println("CA SHA-256 fingerprint (compare it on the device before trusting the CA): "

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.doh.DohSettings;
+import dev.dotgate.tls.CaScope;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
@@ -86,7 +87,9 @@ public record MobileConfig(String serverName, Transport transport, int port, Lis
             Map<String, Object> root = payload("com.apple.security.root", identifier() + ".ca",
                     "dotgate local CA", uuid("ca", hex(der)));
             root.put("PayloadDescription", "The certificate authority of the dotgate gateway " + serverName
-                    + "; it issued the gateway's " + protocolName() + " certificate.");
+                    + "; it issued the gateway's " + protocolName() + " certificate"
+                    + (CaScope.of(ca) != null ? ", and its name constraints keep it to the gateway's names and "
+                            + "private network addresses." : "."));
             root.put("PayloadCertificateFileName", CA_FILE_NAME);
             root.put("PayloadContent", der);
             payloads.add(root);

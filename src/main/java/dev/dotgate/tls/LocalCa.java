@@ -31,9 +31,9 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Issues the gateway's own certificates: a self-signed CA (10 years) and leaves it signs (90 days) for the
- * server's names and addresses. EC P-256 keys, SHA-256 signatures; extensions as strict clients (GnuTLS,
- * iOS) require them.
+ * Issues the gateway's own certificates: a self-signed CA (10 years), limited by name constraints to the gateway's
+ * names and private addresses ({@link CaScope}), and leaves it signs (90 days) for the server's names and addresses.
+ * EC P-256 keys, SHA-256 signatures; extensions as strict clients (GnuTLS, iOS) require them.
  */
 public final class LocalCa {
     static final Duration CA_LIFETIME = Duration.ofDays(3650);
@@ -49,7 +49,25 @@ public final class LocalCa {
         return g.generateKeyPair();
     }
 
+    /**
+     * A CA that may only vouch for {@code scope} (a critical NameConstraints extension). The gateway's own CA is
+     * always made this way.
+     */
+    public static X509Certificate newCa(KeyPair keys, String commonName, CaScope scope)
+            throws GeneralSecurityException, IOException {
+        return newCa(keys, commonName, scope.extension());
+    }
+
+    /**
+     * A CA without name constraints, that can vouch for any name: for tests that need one for arbitrary names (as a
+     * user's own CA would be), never for the gateway's identity.
+     */
     public static X509Certificate newCa(KeyPair keys, String commonName) throws GeneralSecurityException, IOException {
+        return newCa(keys, commonName, (Extension) null);
+    }
+
+    private static X509Certificate newCa(KeyPair keys, String commonName, Extension constraints)
+            throws GeneralSecurityException, IOException {
         X500Name subject = new X500Name("CN=" + commonName);
         Instant now = Instant.now();
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
@@ -58,6 +76,9 @@ public final class LocalCa {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+        if (constraints != null) {
+            b.addExtension(constraints);
+        }
         return sign(b, keys.getPrivate());
     }
 

@@ -3,17 +3,22 @@ package dev.dotgate.tls;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
-import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
@@ -28,6 +33,14 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** Reads and writes certificates and keys as PEM, through Bouncy Castle. */
 public final class Pem {
+    /** rw-------: private keys. */
+    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    /** rw-r--r--: certificates (still behind the owner-only data directory). */
+    static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
     private Pem() {
     }
 
@@ -102,22 +115,63 @@ public final class Pem {
         return info;
     }
 
-    /** Writes {@code text} atomically; with {@code secret}, readable by the owner only (where POSIX allows). */
+    /**
+     * Writes {@code text} atomically: into a new temporary file beside {@code file}, flushed to disk, then renamed
+     * over it. With {@code secret} the temporary file is created owner-only (0600) by the same system call that
+     * creates it, so the key is never readable by anyone else, not even for an instant; otherwise 0644. Both modes
+     * are further narrowed by the umask. On a file system without POSIX permissions the file gets the directory's
+     * default access (on Windows the user's own profile directory).
+     */
     public static void write(Path file, String text, boolean secret) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp);
-        if (secret) {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system: the data directory's own permissions protect the key
+        Path tmp = newTempFile(file, secret ? OWNER_ONLY : PUBLIC);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer b = StandardCharsets.US_ASCII.encode(text);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
             }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.US_ASCII, StandardOpenOption.WRITE)) {
-            w.write(text);
+    }
+
+    /**
+     * A new empty file beside {@code file} with a random name, created with {@code mode} (where the file system has
+     * POSIX permissions) atomically: {@code open(O_CREAT | O_EXCL, mode)}, no chmod afterwards.
+     */
+    static Path newTempFile(Path file, Set<PosixFilePermission> mode) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        String prefix = "." + file.getFileName() + ".";
+        if (posix(dir)) {
+            return Files.createTempFile(dir, prefix, ".tmp", PosixFilePermissions.asFileAttribute(mode));
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return Files.createTempFile(dir, prefix, ".tmp");
+    }
+
+    /**
+     * Takes group and other permissions off an existing key file (one written by an earlier version, or copied in
+     * with a lax mode). Returns the mode it had when it was changed, null when it was already owner-only or the file
+     * system has no POSIX permissions.
+     */
+    public static String makeOwnerOnly(Path file) throws IOException {
+        if (!posix(file.toAbsolutePath().getParent())) {
+            return null;
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        if (mode.stream().noneMatch(GROUP_OR_OTHERS::contains)) {
+            return null;
+        }
+        Set<PosixFilePermission> narrowed = EnumSet.copyOf(mode);
+        narrowed.removeAll(GROUP_OR_OTHERS);
+        Files.setPosixFilePermissions(file, narrowed);
+        return PosixFilePermissions.toString(mode);
+    }
+
+    private static boolean posix(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }

@@ -1,5 +1,6 @@
 package dev.dotgate.tls;
 
+import dev.dotgate.config.DataDirs;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@link IdentityFiles}, kept current by {@link CertificateReloader}), or issued by
  * a local CA kept in the data directory: {@code ca.pem} and {@code ca-key.pem} (created once), {@code server.pem}
  * ([leaf, CA]) and {@code server-key.pem}, reissued when missing, due to expire within 30 days, or no longer
- * naming every current name and address. Key files are readable by the owner only.
+ * naming every current name and address the CA may vouch for ({@link CaScope}; see {@link LocalCaFiles} for when
+ * the CA itself is replaced). The data directory and the key files are owner-only ({@link DataDirs#prepare},
+ * {@link Pem#write}).
  *
  * @param chain leaf first
  * @param caFile the CA file clients should trust, or null for user-supplied certificates
@@ -41,41 +44,44 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
 
     /** Loads the generated identity from {@code dataDir}, issuing what is missing or stale. */
     public static ServerIdentity generated(Path dataDir, String serverName) throws IOException, GeneralSecurityException {
-        Files.createDirectories(dataDir);
-        Path caFile = dataDir.resolve("ca.pem");
-        Path caKeyFile = dataDir.resolve("ca-key.pem");
+        DataDirs.prepare(dataDir);
+        Path caFile = dataDir.resolve(LocalCaFiles.CA);
         Path leafFile = dataDir.resolve("server.pem");
         Path leafKeyFile = dataDir.resolve("server-key.pem");
-
-        X509Certificate ca;
-        PrivateKey caKey;
-        if (Files.exists(caFile) && Files.exists(caKeyFile)) {
-            ca = Pem.readCertificates(caFile).get(0);
-            caKey = Pem.readPrivateKey(caKeyFile);
-        } else {
-            KeyPair keys = LocalCa.newKeyPair();
-            ca = LocalCa.newCa(keys, "dotgate local CA " + serverName);
-            caKey = keys.getPrivate();
-            Pem.write(caKeyFile, Pem.toPem(caKey), true);
-            Pem.write(caFile, Pem.toPem(ca), false);
-            log.info("created a local CA in {}; clients that should trust this gateway import that file", caFile);
+        for (Path keyFile : List.of(dataDir.resolve(LocalCaFiles.CA_KEY), leafKeyFile)) {
+            String was = Files.exists(keyFile) ? Pem.makeOwnerOnly(keyFile) : null;
+            if (was != null) {
+                log.warn("{} was open to group or others ({}); made it owner-only", keyFile, was);
+            }
         }
 
-        List<String> dnsNames = dnsNames(serverName);
-        List<InetAddress> addresses = addresses();
+        List<String> wantedNames = dnsNames(serverName);
+        List<InetAddress> wantedAddresses = addresses();
+        LocalCaFiles ca = LocalCaFiles.load(dataDir, serverName, wantedNames, wantedAddresses);
+        List<String> dnsNames = wantedNames.stream().filter(ca.scope()::permits).toList();
+        List<InetAddress> addresses = wantedAddresses.stream().filter(ca.scope()::permits).toList();
         if (Files.exists(leafFile) && Files.exists(leafKeyFile)) {
             List<X509Certificate> chain = Pem.readCertificates(leafFile);
-            if (current(chain.get(0), ca, dnsNames, addresses)) {
+            if (current(chain.get(0), ca.cert(), dnsNames, addresses)) {
                 return new ServerIdentity(chain, Pem.readPrivateKey(leafKeyFile), caFile);
             }
         }
         KeyPair leafKeys = LocalCa.newKeyPair();
-        X509Certificate leaf = LocalCa.newLeaf(leafKeys.getPublic(), ca, caKey, dnsNames, addresses);
+        X509Certificate leaf = LocalCa.newLeaf(leafKeys.getPublic(), ca.cert(), ca.key(), dnsNames, addresses);
         Pem.write(leafKeyFile, Pem.toPem(leafKeys.getPrivate()), true);
-        Pem.write(leafFile, Pem.toPem(leaf, ca), false);
+        Pem.write(leafFile, Pem.toPem(leaf, ca.cert()), false);
         log.info("issued a server certificate for {} {} valid until {}", dnsNames, addresses.stream()
                 .map(io.netty.util.NetUtil::toAddressString).toList(), leaf.getNotAfter().toInstant());
-        return new ServerIdentity(List.of(leaf, ca), leafKeys.getPrivate(), caFile);
+        List<String> left = new ArrayList<>(wantedNames);
+        left.removeAll(dnsNames);
+        wantedAddresses.stream().filter(a -> !addresses.contains(a)).map(io.netty.util.NetUtil::toAddressString)
+                .forEach(left::add);
+        if (!left.isEmpty()) {
+            log.info("left {} out of the server certificate: the local CA may only vouch for {} (clients that reach "
+                    + "the gateway by those names or addresses cannot verify it; by the server name they can)",
+                    left, ca.scope().describe());
+        }
+        return new ServerIdentity(List.of(leaf, ca.cert()), leafKeys.getPrivate(), caFile);
     }
 
     /** Whether a generated identity is due for renewal. */
