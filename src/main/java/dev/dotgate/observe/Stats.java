@@ -34,6 +34,12 @@ public final class Stats {
     public final LongAdder upstreamLate = new LongAdder();
     public final LongAdder upstreamMalformed = new LongAdder();
     public final LongAdder upstreamTruncatedRetriedTcp = new LongAdder();
+    /** HTTP/2 DoH streams reset (CANCEL) because their request did not complete within the frame timeout. */
+    public final LongAdder dohStreamsTimedOut = new LongAdder();
+    /** HTTP/2 DoH streams refused (REFUSED_STREAM): the connection's request bodies already fill its budget. */
+    public final LongAdder dohStreamsRefused = new LongAdder();
+    /** DoH requests answered with an HTTP error status, by status (dotgate_doh_bad_requests_total{status}). */
+    public final HttpStatusCounts dohBadRequests = new HttpStatusCounts();
 
     /** Queries accepted and not yet answered. */
     public long inflight() {
@@ -63,6 +69,9 @@ public final class Stats {
                 sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
             }
         });
+        if (dohBadRequests.total() != 0) {
+            sb.append(sb.length() == 0 ? "" : " ").append("dohBadRequests=").append(dohBadRequests.total());
+        }
         return sb.length() == 0 ? "no queries" : sb.toString();
     }
 }

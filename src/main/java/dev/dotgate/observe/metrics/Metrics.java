@@ -62,6 +62,7 @@ public final class Metrics implements AutoCloseable {
     static final String DOH_HANDSHAKES = "dotgate.doh.handshakes";
     static final String DOH_HANDSHAKE_FAILURES = "dotgate.doh.handshake.failures";
     static final String CLIENT_CONNECTIONS = "dotgate.client.connections";
+    static final String DOH_BAD_REQUESTS = "dotgate.doh.bad.requests";
     static final String EVENTS_WRITTEN = "dotgate.events.written";
     static final String EVENTS_DROPPED = "dotgate.events.dropped";
 
@@ -73,7 +74,7 @@ public final class Metrics implements AutoCloseable {
     static final Set<String> OWN_NAMES = Set.of(QUERIES, QUERY_DURATION, QUERIES_INFLIGHT, CACHE_LOOKUPS,
             CACHE_PREFETCHES, UPSTREAM_ANSWERS, UPSTREAM_DURATION, UPSTREAM_ERRORS, UPSTREAM_TIMEOUTS,
             UPSTREAM_CONNECTS, UPSTREAM_CONNECT_FAILURES, UPSTREAM_CONNECTIONS, DOT_HANDSHAKES,
-            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED);
+            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED, DOH_BAD_REQUESTS);
 
     /** Histogram bucket bounds of the latency histograms, in seconds: 50 µs to 5 s. */
     public static final List<Double> LATENCY_BUCKETS_SECONDS = List.of(0.00005, 0.0001, 0.00025, 0.0005, 0.001,
@@ -118,7 +119,11 @@ public final class Metrics implements AutoCloseable {
             Map.entry("upstreamUnmatched", "Upstream answers that matched no query in flight"),
             Map.entry("upstreamLate", "Upstream answers that arrived after their query had completed"),
             Map.entry("upstreamMalformed", "Upstream messages that could not be read as DNS answers"),
-            Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"));
+            Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"),
+            Map.entry("dohStreamsTimedOut", "HTTP/2 DoH streams reset (CANCEL): the request was not complete within "
+                    + "limits.frame_timeout"),
+            Map.entry("dohStreamsRefused", "HTTP/2 DoH streams refused (REFUSED_STREAM): the request bodies being "
+                    + "received on the connection already fill its budget"));
 
     static {
         for (int i = 0; i < 16; i++) {
@@ -357,6 +362,15 @@ public final class Metrics implements AutoCloseable {
             }
             FunctionCounter.builder(statsName(field.getName()), adder, LongAdder::sum)
                     .description(STATS_HELP.getOrDefault(field.getName(), "Stats." + field.getName()))
+                    .register(registry);
+            held.add(adder);
+        }
+        for (int status : dev.dotgate.observe.HttpStatusCounts.STATUSES) {
+            LongAdder adder = stats.dohBadRequests.counter(status);
+            FunctionCounter.builder(DOH_BAD_REQUESTS, adder, LongAdder::sum)
+                    .description("DoH requests answered with an HTTP error status (malformed, too large, wrong "
+                            + "method or type), by status")
+                    .tag("status", Integer.toString(status))
                     .register(registry);
             held.add(adder);
         }

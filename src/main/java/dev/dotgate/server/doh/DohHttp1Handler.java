@@ -6,6 +6,7 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.Backpressure;
 import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -33,8 +35,14 @@ import java.util.ArrayDeque;
  * gets a slot in arrival order, and answers go out in that order as HTTP/1.1 requires, however they resolve. At
  * most {@code maxInflight} are resolved at once; requests read beyond that wait in their slots, and while slots
  * are that many reading pauses.
+ *
+ * <p>A request that is wrong but readable (bad %-escape, bad base64url, too short or too long a message, wrong
+ * method or type) is answered with its 4xx in its turn and the connection goes on. One Netty could not read whole
+ * (a request line or headers over the limit, 414/431; a body over the largest query, 413; broken HTTP, 400) is
+ * answered in its turn too, and then the connection is closed: the rest of the byte stream cannot be framed.
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
+    static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private final QueryIntake intake;
     private final int maxInflight;
     private final DohSettings settings;
@@ -140,28 +148,33 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     /** Borrows {@code request}. */
     private void handle(Slot slot, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus status = cause instanceof DohAggregator.TooLargeRequest
-                    ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
-                    : cause instanceof TooLongHttpHeaderException
-                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                            : cause instanceof TooLongHttpLineException
-                                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
-            error(slot, status, "cannot read the request: " + cause.getMessage(), true);
+            // Netty's decoder has lost the request framing (or the aggregator dropped the body): answer, then close.
+            error(slot, decodeFailure(request.decoderResult().cause()), true);
             return;
         }
         HttpHeaders h = request.headers();
-        long contentLength = HttpUtil.getContentLength(request, -1L);
+        long contentLength;
+        try {
+            contentLength = HttpUtil.getContentLength(request, -1L);
+        } catch (NumberFormatException e) {
+            error(slot, DohError.BAD_CONTENT_LENGTH, false);
+            return;
+        }
         DohRequest req = DohRequest.of(request.method().name(), request.uri(), h.get(HttpHeaderNames.CONTENT_TYPE),
-                contentLength);
+                contentLength, settings.maxQuerySize());
         if (!req.ok()) {
-            error(slot, HttpResponseStatus.valueOf(req.status()), req.reason(), false);
+            error(slot, req.error(), false);
             return;
         }
         ByteBuf message;
         if (req.postBody()) {
-            if (!request.content().isReadable()) {
-                error(slot, HttpResponseStatus.BAD_REQUEST, "POST without a body", false);
+            int length = request.content().readableBytes(); // at most max_query_size: DohAggregator
+            if (length == 0) {
+                error(slot, DohError.NO_BODY, false);
+                return;
+            }
+            if (length < Dns.HEADER_LENGTH) {
+                error(slot, DohError.TOO_SHORT, false);
                 return;
             }
             message = request.content().retain();
@@ -172,14 +185,31 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc())
                 == QueryIntake.Outcome.REJECTED) {
             active--;
-            error(slot, HttpResponseStatus.BAD_REQUEST, "not a DNS query", false);
+            error(slot, DohError.NOT_A_QUERY, false);
         }
     }
 
-    private void error(Slot slot, HttpResponseStatus status, String reason, boolean close) {
-        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), reason + "\n");
+    /** The error for a request Netty's codec or {@link DohAggregator} could not read whole. */
+    private static DohError decodeFailure(Throwable cause) {
+        if (cause instanceof DohAggregator.TooLargeRequest) {
+            return DohError.BODY_TOO_LARGE;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return DohError.HEADERS_TOO_LARGE;
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return DohError.URI_TOO_LONG;
+        }
+        return DohError.MALFORMED_REQUEST;
+    }
+
+    /** Answers {@code error} in {@code slot}'s turn, with a short text; counted and reported. */
+    private void error(Slot slot, DohError error, boolean close) {
+        settings.refused(error, client);
+        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
+        HttpResponseStatus status = HttpResponseStatus.valueOf(error.status());
         slot.response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         if (status.code() == 405) {
             slot.response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
         }
