@@ -38,6 +38,8 @@ public final class Stats {
     public final LongAdder dohStreamsTimedOut = new LongAdder();
     /** HTTP/2 DoH streams refused (REFUSED_STREAM): the connection's request bodies already fill its budget. */
     public final LongAdder dohStreamsRefused = new LongAdder();
+    /** HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), e.g. a body over its Content-Length. */
+    public final LongAdder dohStreamErrors = new LongAdder();
     /** DoH requests answered with an HTTP error status, by status (dotgate_doh_bad_requests_total{status}). */
     public final HttpStatusCounts dohBadRequests = new HttpStatusCounts();
 

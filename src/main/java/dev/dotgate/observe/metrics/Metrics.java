@@ -122,6 +122,8 @@ public final class Metrics implements AutoCloseable {
             Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"),
             Map.entry("dohStreamsTimedOut", "HTTP/2 DoH streams reset (CANCEL): the request was not complete within "
                     + "limits.frame_timeout"),
+            Map.entry("dohStreamErrors", "HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), "
+                    + "e.g. a body longer than its Content-Length"),
             Map.entry("dohStreamsRefused", "HTTP/2 DoH streams refused (REFUSED_STREAM): the request bodies being "
                     + "received on the connection already fill its budget"));
 

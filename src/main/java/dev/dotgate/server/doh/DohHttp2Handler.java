@@ -27,7 +27,6 @@ import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -361,18 +360,12 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof Http2FrameStreamException e) {
-            // An error on one stream (RFC 9113 section 5.4.2): that stream is reset, the others go on. A request
-            // not answered yet (a body in progress, headers the codec refused) is told why first.
-            Http2FrameStream stream = e.stream();
-            OpenRequests.Open open = requests.get(stream.id());
-            // Not seen at all yet (the codec refused its headers, e.g. a bad Content-Length), or a body in progress.
-            boolean unanswered = open != null ? open.receiving()
-                    : stream.state() == Http2Stream.State.OPEN || stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE;
-            requests.remove(stream.id());
-            if (e.error() == Http2Error.PROTOCOL_ERROR && unanswered) {
-                error(stream, DohError.MALFORMED_REQUEST); // flushed: out before the reset, which would cancel it
-            }
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(stream));
+            // An error on one stream (RFC 9113 section 5.4.2), e.g. a body longer than its Content-Length: that
+            // stream is reset, as the RFC asks of a malformed message, and the others go on.
+            requests.remove(e.stream().id());
+            settings.stats().dohStreamErrors.increment();
+            intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "stream_error");
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
             return;
         }
         ctx.close(); // protocol errors (the codec has sent GOAWAY), TLS failures, resets
