@@ -40,15 +40,16 @@ final class DohFrameCodec extends Http2FrameCodec {
     }
 
     /**
-     * The codec for one connection: a stream window of the largest query (a body is never given more room than
-     * that before it is complete), at most {@code max_queries_per_connection} streams, header lists up to
-     * {@link DohSettings#maxHeaderList()}.
+     * The codec for one connection: a stream window of the largest query plus one byte (a body is never given
+     * more room before it is complete, and one byte too many shows at once, for a 413, instead of stalling the
+     * stream), at most {@code max_queries_per_connection} streams, header lists up to
+     * {@link DohSettings#maxHeaderList()}. The connection window stays at its initial 65,535 bytes.
      */
     static Http2FrameCodec create(DohSettings settings) {
         return new Builder(settings)
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(settings.maxInflight())
-                        .initialWindowSize(settings.maxQuerySize())
+                        .initialWindowSize(settings.maxQuerySize() + 1)
                         .maxHeaderListSize(settings.maxHeaderList()))
                 .build();
     }

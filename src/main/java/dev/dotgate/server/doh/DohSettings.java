@@ -13,8 +13,8 @@ import java.net.InetSocketAddress;
  * @param stats              where refused requests and reset streams are counted
  * @param maxInflight        queries in flight per connection: HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS, and on
  *                           HTTP/1.1 the requests read ahead of their answers
- * @param maxQuerySize       largest DNS message a request may carry (POST body, decoded GET parameter), bytes;
- *                           also HTTP/2's SETTINGS_INITIAL_WINDOW_SIZE
+ * @param maxQuerySize       largest DNS message a request may carry (POST body, decoded GET parameter), bytes
+ *                           (plus one: HTTP/2's SETTINGS_INITIAL_WINDOW_SIZE)
  * @param writeTimeoutMillis a client that does not take our answers for this long is closed
  * @param idleTimeoutMillis  a connection with no request and nothing in flight for this long is closed (on HTTP/2
  *                           PING frames do not count)
