@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class HttpStatusCounts {
     /** The statuses counted, in the order of {@link #get}. */
-    public static final int[] STATUSES = {400, 404, 405, 408, 413, 414, 415, 431};
+    public static final int[] STATUSES = {400, 404, 405, 413, 414, 415, 431};
     private final LongAdder[] counts = new LongAdder[STATUSES.length];
 
     public HttpStatusCounts() {

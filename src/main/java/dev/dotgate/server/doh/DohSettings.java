@@ -18,9 +18,8 @@ import java.net.InetSocketAddress;
  * @param writeTimeoutMillis a client that does not take our answers for this long is closed
  * @param idleTimeoutMillis  a connection with no request and nothing in flight for this long is closed (on HTTP/2
  *                           PING frames do not count)
- * @param frameTimeoutMillis a request begun (HTTP/2 HEADERS without END_STREAM, the first bytes of an HTTP/1.1
- *                           request) must be complete within this, else its stream is reset (CANCEL) or 408 is
- *                           answered
+ * @param frameTimeoutMillis an HTTP/2 stream begun (HEADERS without END_STREAM) must be ended by the client
+ *                           within this, else it is reset (CANCEL)
  */
 public record DohSettings(QueryIntake intake, Stats stats, int maxInflight, int maxQuerySize,
         long writeTimeoutMillis, long idleTimeoutMillis, long frameTimeoutMillis) {
