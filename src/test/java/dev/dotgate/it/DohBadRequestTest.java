@@ -162,6 +162,20 @@ class DohBadRequestTest {
     }
 
     @Test
+    void h2loadMixingBadAndGoodRequestsOnFewConnectionsGetsEveryAnswer() throws Exception {
+        // nghttp2's load generator: 2 connections, 20 streams at once each, cycling through 4 good and 4 bad URIs.
+        String base = "https://127.0.0.1:" + gw.dohPort();
+        Path uris = java.nio.file.Files.write(tmp.resolve("uris.txt"), List.of(
+                base + good("h2load1.bench.test"), base + "/dns-query?dns=%%%",
+                base + good("h2load2.bench.test"), base + "/dns-query?dns=!!!!",
+                base + good("h2load3.bench.test"), base + "/dns-query?dns=AAAA",
+                base + good("h2load4.bench.test"), base + "/dns-query?dns=" + "A".repeat(6000)));
+        Proc.Result r = Proc.run(60, "h2load", "-n", "400", "-c", "2", "-m", "20", "-i", uris.toString());
+        assertThat(r.out()).as(r.out()).contains("400 done").contains("0 errored").contains("0 timeout")
+                .containsPattern("status codes: 200 2xx, 0 3xx, 200 4xx, 0 5xx");
+    }
+
+    @Test
     void http1RequestsNettyCannotReadWholeAreAnsweredThenTheConnectionCloses() {
         // A request line over the limit (here 8 KiB) and headers over 8 KiB lose the HTTP/1.1 framing: answered,
         // then closed; curl's next URL needs a new connection and is served.
