@@ -187,4 +187,38 @@ class DohBadRequestTest {
                 "https://dotgate.test:" + gw.dohPort() + good("header.bench.test"));
         assertThat(r.out()).contains("431");
     }
+
+    @Test
+    void http1AnOversizedBodyIsAnswered413ThenReadToItsEndBeforeTheClose() throws Exception {
+        try (javax.net.ssl.SSLSocket s = DnsClient.tls(gw.dohPort(), gw.caFile(), "http/1.1")) {
+            s.setSoTimeout(5000);
+            var out = s.getOutputStream();
+            out.write(("POST /dns-query HTTP/1.1\r\nHost: dotgate.test\r\nContent-Type: application/dns-message\r\n"
+                    + "Content-Length: 70000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(new byte[10_000]);
+            out.flush();
+            // The answer comes before the body is complete...
+            var in = new java.io.DataInputStream(s.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
+            var length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+            assertThat(length.find()).isTrue();
+            byte[] text = new byte[Integer.parseInt(length.group(1))];
+            in.readFully(text);
+            assertThat(new String(text, java.nio.charset.StandardCharsets.UTF_8)).contains("4096");
+            // ...and the rest of the body is still read (dropped): no reset under the client's writes.
+            for (int i = 0; i < 6; i++) {
+                out.write(new byte[10_000]);
+                out.flush();
+                Thread.sleep(20);
+            }
+            long t0 = System.nanoTime();
+            assertThat(in.read()).as("closed once the body is complete").isEqualTo(-1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("not left to the frame timeout")
+                    .isLessThan(3000);
+        }
+    }
 }

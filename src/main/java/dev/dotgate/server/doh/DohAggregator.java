@@ -7,8 +7,11 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
 
 /**
  * Netty's aggregator, bounded at the largest query ({@code limits.max_query_size}), except that a request over
@@ -17,11 +20,30 @@ import io.netty.handler.codec.http.HttpRequest;
  * its turn. A declared Content-Length over the bound is caught before any of the body is buffered.
  */
 final class DohAggregator extends HttpObjectAggregator {
+    /** Fired (a user event) once the rest of a body over the limit has been read and dropped. */
+    static final Object BODY_DROPPED = new Object() {
+        @Override
+        public String toString() {
+            return "BODY_DROPPED";
+        }
+    };
     /** Shared: carries no stack trace and no per-request detail. */
     private static final TooLargeRequest TOO_LARGE = new TooLargeRequest();
 
     DohAggregator(int maxQuerySize) {
         super(maxQuerySize);
+    }
+
+    /** Whether the rest of an oversized request's body is being dropped. */
+    private boolean dropping;
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+        super.decode(ctx, msg, out);
+        if (dropping && msg instanceof LastHttpContent) {
+            dropping = false;
+            ctx.fireUserEventTriggered(BODY_DROPPED);
+        }
     }
 
     @Override
@@ -31,6 +53,7 @@ final class DohAggregator extends HttpObjectAggregator {
                     request.uri());
             failed.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             failed.setDecoderResult(DecoderResult.failure(TOO_LARGE));
+            dropping = true;
             ctx.fireChannelRead(failed); // the rest of its body is dropped by the aggregator
         } else {
             ctx.close();

@@ -10,7 +10,6 @@ import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -29,6 +28,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/1.1 DoH connection, after Netty's codec and {@link DohAggregator}. Requests may be pipelined; each
@@ -50,6 +50,8 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private boolean closed;
+    /** A body over the limit is being read and dropped by {@link DohAggregator}. */
+    private boolean dropping;
     /** Requests sent down the query path and not answered yet. */
     private int active;
 
@@ -148,8 +150,10 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     /** Borrows {@code request}. */
     private void handle(Slot slot, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            // Netty's decoder has lost the request framing (or the aggregator dropped the body): answer, then close.
-            error(slot, decodeFailure(request.decoderResult().cause()), true);
+            // Netty's decoder has lost the request framing (or the aggregator drops the body): answer, then close.
+            Throwable cause = request.decoderResult().cause();
+            dropping |= cause instanceof DohAggregator.TooLargeRequest;
+            error(slot, decodeFailure(cause), true);
             return;
         }
         HttpHeaders h = request.headers();
@@ -233,7 +237,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 closed = true;
                 releaseSlots();
-                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(r).addListener(f -> closeOnceBodyDropped());
                 return;
             }
             ctx.write(r, ctx.voidPromise());
@@ -246,8 +250,23 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
+    /**
+     * Closes after the last answer, unless a body over the limit is still arriving: closing with unread bytes
+     * would reset the connection (RST), and the client could lose the answer it has not read yet. Reading and
+     * dropping go on until that body is complete, the client closes, or the frame timeout.
+     */
+    private void closeOnceBodyDropped() {
+        if (!dropping) {
+            ctx.close();
+            return;
+        }
+        updateReading();
+        ctx.executor().schedule(() -> ctx.close(), settings.frameTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void updateReading() {
-        Backpressure.reading(ctx, !closed && slots.size() < maxInflight && ctx.channel().isWritable());
+        boolean read = closed ? dropping : slots.size() < maxInflight && ctx.channel().isWritable();
+        Backpressure.reading(ctx, read);
     }
 
     @Override
@@ -261,6 +280,13 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             if (slots.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        if (evt == DohAggregator.BODY_DROPPED) {
+            dropping = false;
+            if (closed) { // the last answer is out: nothing more to wait for
                 ctx.close();
             }
             return;
