@@ -40,7 +40,8 @@ import org.xbill.DNS.Type;
 
 /**
  * One HTTP/2 connection to a gateway's DoH listener, driven frame by frame with Netty's own HTTP/2 client (no
- * validation of what it sends, so it can send what real clients would not). Frames received are sorted by stream.
+ * validation of what it sends, and no heed to the gateway's header list limit, so it can send what real clients
+ * would not). Frames received are sorted by stream.
  * Its buffers come from an unpooled allocator of its own, so the gateway's pooled memory can be measured apart.
  */
 final class H2Client implements AutoCloseable {
@@ -74,7 +75,7 @@ final class H2Client implements AutoCloseable {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))
                 .build();
-        codec = Http2FrameCodecBuilder.forClient().validateHeaders(false)
+        codec = Http2FrameCodecBuilder.forClient().validateHeaders(false).encoderIgnoreMaxHeaderListSize(true)
                 .initialSettings(Http2Settings.defaultSettings()).build();
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.ALLOCATOR, new UnpooledByteBufAllocator(false))
