@@ -16,7 +16,7 @@ import java.util.Locale;
  * @param error       null when the request is acceptable, else why not (its HTTP status and text)
  * @param message     the DNS message of a GET, owned by the caller; null otherwise
  * @param postBody    whether the message comes as the body (POST)
- * @param bodyLength  the body length a POST declared (Content-Length), or -1
+ * @param bodyLength  the body length a POST declared (Content-Length, -1 if none); a GET's message length
  */
 record DohRequest(DohError error, ByteBuf message, boolean postBody, long bodyLength) {
     static final String PATH = DohSettings.PATH;
