@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
  * allocation-free.
  */
 public final class HttpStatusCounts {
-    /** The statuses counted, in the order of {@link #get}. */
+    /** The statuses counted, each its own counter (and label in the metrics). */
     public static final int[] STATUSES = {400, 404, 405, 413, 414, 415, 431};
     private final LongAdder[] counts = new LongAdder[STATUSES.length];
 

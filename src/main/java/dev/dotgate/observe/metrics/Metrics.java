@@ -1,5 +1,6 @@
 package dev.dotgate.observe.metrics;
 
+import dev.dotgate.observe.HttpStatusCounts;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
@@ -367,7 +368,7 @@ public final class Metrics implements AutoCloseable {
                     .register(registry);
             held.add(adder);
         }
-        for (int status : dev.dotgate.observe.HttpStatusCounts.STATUSES) {
+        for (int status : HttpStatusCounts.STATUSES) {
             LongAdder adder = stats.dohBadRequests.counter(status);
             FunctionCounter.builder(DOH_BAD_REQUESTS, adder, LongAdder::sum)
                     .description("DoH requests answered with an HTTP error status (malformed, too large, wrong "

@@ -1,5 +1,7 @@
 package dev.dotgate.server.doh;
 
+import io.netty.util.AsciiString;
+
 /**
  * Why a DoH request is refused: the HTTP status it is answered with, the short label its event and log carry,
  * and the text of the {@code text/plain} body. Shared by HTTP/1.1 and HTTP/2.
@@ -22,6 +24,9 @@ enum DohError {
     URI_TOO_LONG(414, "uri_too_long", "the request target is too long: a DNS message is at most %d bytes"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "POST needs Content-Type: " + DohRequest.MEDIA_TYPE),
     HEADERS_TOO_LARGE(431, "headers_too_large", "the request headers are too large");
+
+    /** The content type of every error body. */
+    static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
 
     private final int status;
     private final String label;

@@ -119,7 +119,7 @@ final class DohFrameCodec extends Http2FrameCodec {
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
         Http2Headers headers = new DefaultHttp2Headers(false, 3)
                 .status(Integer.toString(error.status()))
-                .set(HttpHeaderNames.CONTENT_TYPE, DohHttp1Handler.TEXT_PLAIN)
+                .set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         encoder().writeHeaders(ctx, stream.id(), headers, 0, false, ctx.newPromise());
         encoder().writeData(ctx, stream.id(), body, 0, true, ctx.newPromise());

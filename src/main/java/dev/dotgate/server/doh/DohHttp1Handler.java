@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -42,7 +41,6 @@ import java.util.concurrent.TimeUnit;
  * answered in its turn too, and then the connection is closed: the rest of the byte stream cannot be framed.
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
-    static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private final QueryIntake intake;
     private final int maxInflight;
     private final DohSettings settings;
@@ -213,7 +211,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
         HttpResponseStatus status = HttpResponseStatus.valueOf(error.status());
         slot.response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
+        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN);
         if (status.code() == 405) {
             slot.response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
         }

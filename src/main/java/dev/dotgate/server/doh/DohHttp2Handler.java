@@ -327,7 +327,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
         Http2Headers headers = new DefaultHttp2Headers(false, 4)
                 .status(Integer.toString(error.status()))
-                .set(HttpHeaderNames.CONTENT_TYPE, DohHttp1Handler.TEXT_PLAIN)
+                .set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         if (error == DohError.METHOD_NOT_ALLOWED) {
             headers.set(HttpHeaderNames.ALLOW, "GET, POST");
