@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class HttpStatusCounts {
     /** The statuses counted, each its own counter (and label in the metrics). */
-    public static final int[] STATUSES = {400, 404, 405, 413, 414, 415, 431};
+    public static final int[] STATUSES = {400, 404, 405, 408, 413, 414, 415, 431};
     private final LongAdder[] counts = new LongAdder[STATUSES.length];
 
     public HttpStatusCounts() {

@@ -197,4 +197,44 @@ class DohBodyBoundsTest {
             assertThat(c.response(c.send(H2Client.get("after413.bench.test"), true), 5).status()).isEqualTo("200");
         }
     }
+
+    @Test
+    void http1ARequestTrickledByteByByteGets408AtTheFrameTimeout() throws Exception {
+        try (javax.net.ssl.SSLSocket s = DnsClient.tls(gw.dohPort(), gw.caFile(), "http/1.1")) {
+            var out = s.getOutputStream();
+            var in = s.getInputStream();
+            java.util.concurrent.CompletableFuture<String> reply = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                        } catch (java.io.IOException e) {
+                            return "read failed: " + e;
+                        }
+                    });
+            long t0 = System.nanoTime();
+            out.write("GET /dns-query?dns=".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            boolean kdigDone = false;
+            // One byte every 200 ms: never idle, never complete. Stops when answered, or after 10 s.
+            while (!reply.isDone() && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
+                try {
+                    out.write('A');
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                if (!kdigDone) {
+                    assertKdigServed("trickle.bench.test"); // a real client meanwhile
+                    kdigDone = true;
+                }
+                Thread.sleep(200);
+            }
+            String answer = reply.get(5, TimeUnit.SECONDS);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("connection: close")
+                    .contains("not complete in time");
+            assertThat(ms).as("answered and closed at the frame timeout (3 s)").isBetween(2500L, 6000L);
+        }
+        assertKdigServed("after-trickle.bench.test");
+    }
 }

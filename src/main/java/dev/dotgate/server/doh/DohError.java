@@ -19,6 +19,8 @@ enum DohError {
     MALFORMED_REQUEST(400, "malformed_request", "malformed request"),
     NOT_FOUND(404, "not_found", "not found: DNS queries go to " + DohSettings.PATH),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "use GET or POST"),
+    /** HTTP/1.1: a request begun and not complete within the frame timeout. */
+    REQUEST_TIMEOUT(408, "request_timeout", "the request was not complete in time"),
     BODY_TOO_LARGE(413, "body_too_large", "a DNS message is at most %d bytes"),
     /** A GET whose dns parameter holds more than the largest query, or a request line over the limit. */
     URI_TOO_LONG(414, "uri_too_long", "the request target is too long: a DNS message is at most %d bytes"),

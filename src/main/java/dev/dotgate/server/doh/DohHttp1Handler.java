@@ -38,13 +38,15 @@ import java.util.concurrent.TimeUnit;
  * <p>A request that is wrong but readable (bad %-escape, bad base64url, too short or too long a message, wrong
  * method or type) is answered with its 4xx in its turn and the connection goes on. One Netty could not read whole
  * (a request line or headers over the limit, 414/431; a body over the largest query, 413; broken HTTP, 400) is
- * answered in its turn too, and then the connection is closed: the rest of the byte stream cannot be framed.
+ * answered in its turn too, and then the connection is closed: the rest of the byte stream cannot be framed. So
+ * is a request still incomplete at the frame timeout after its first bytes arrived (408).
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private final QueryIntake intake;
     private final int maxInflight;
     private final DohSettings settings;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final RequestClock clock;
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     private boolean closed;
@@ -53,10 +55,11 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     /** Requests sent down the query path and not answered yet. */
     private int active;
 
-    DohHttp1Handler(DohSettings settings) {
+    DohHttp1Handler(DohSettings settings, RequestClock clock) {
         this.intake = settings.intake();
         this.maxInflight = settings.maxInflight();
         this.settings = settings;
+        this.clock = clock;
     }
 
     /** One request's place in the answer order. */
@@ -96,6 +99,35 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
+        ctx.executor().schedule(this::requestTimeoutCheck, settings.frameTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Answers 408 in its turn, and closes, when a request has been arriving for the frame timeout and is still
+     * not complete. Time while we were not reading (too many requests ahead, a full socket) does not count.
+     */
+    private void requestTimeoutCheck() {
+        if (closed || !ctx.channel().isActive()) {
+            return;
+        }
+        long timeout = TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
+        long now = System.nanoTime();
+        long started = clock.startedNanos();
+        long next = timeout;
+        if (started != RequestClock.IDLE) {
+            if (!ctx.channel().config().isAutoRead()) {
+                clock.restart(now);
+            } else if (now - started >= timeout) {
+                Slot slot = new Slot(false);
+                slots.add(slot);
+                error(slot, DohError.REQUEST_TIMEOUT, true);
+                return;
+            } else {
+                next = started + timeout - now;
+            }
+        }
+        ctx.executor().schedule(this::requestTimeoutCheck, Math.max(next, TimeUnit.MILLISECONDS.toNanos(1)),
+                TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -104,6 +136,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        clock.stop();
         if (closed) {
             request.release();
             return;

@@ -29,12 +29,14 @@ public final class DohProtocols extends ApplicationProtocolNegotiationHandler {
             p.addLast(DohFrameCodec.create(settings));
             p.addLast(new DohHttp2Handler(settings));
         } else if (ApplicationProtocolNames.HTTP_1_1.equals(protocol)) {
+            RequestClock clock = new RequestClock();
+            p.addLast(clock);
             p.addLast(new HttpServerCodec(new HttpDecoderConfig()
                     .setMaxInitialLineLength(settings.maxRequestLine())
                     .setMaxHeaderSize(settings.maxHeaderList())
                     .setMaxChunkSize(MAX_CHUNK)));
             p.addLast(new DohAggregator(settings.maxQuerySize()));
-            p.addLast(new DohHttp1Handler(settings));
+            p.addLast(new DohHttp1Handler(settings, clock));
         } else {
             ctx.close(); // the TLS context offers only h2 and http/1.1
         }

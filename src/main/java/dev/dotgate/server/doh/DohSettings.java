@@ -18,8 +18,8 @@ import java.net.InetSocketAddress;
  * @param writeTimeoutMillis a client that does not take our answers for this long is closed
  * @param idleTimeoutMillis  a connection with no request and nothing in flight for this long is closed (on HTTP/2
  *                           PING frames do not count)
- * @param frameTimeoutMillis an HTTP/2 stream begun (HEADERS without END_STREAM) must be ended by the client
- *                           within this, else it is reset (CANCEL)
+ * @param frameTimeoutMillis a request begun must be complete within this: else an HTTP/2 stream (HEADERS
+ *                           without END_STREAM) is reset (CANCEL), an HTTP/1.1 request answered 408
  */
 public record DohSettings(QueryIntake intake, Stats stats, int maxInflight, int maxQuerySize,
         long writeTimeoutMillis, long idleTimeoutMillis, long frameTimeoutMillis) {
