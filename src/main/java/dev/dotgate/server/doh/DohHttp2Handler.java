@@ -243,9 +243,17 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Resets (CANCEL) every stream begun more than the frame timeout ago and not ended by the client. */
+    /**
+     * Resets (CANCEL) every stream begun more than the frame timeout ago and not ended by the client. Time while
+     * we were not reading (a full socket) does not count.
+     */
     private void sweep() {
         sweepScheduled = false;
+        if (!ctx.channel().config().isAutoRead()) {
+            requests.restartAll(System.nanoTime());
+            scheduleSweep();
+            return;
+        }
         long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
         boolean reset = false;
         for (OpenRequests.Open late : requests.expire(deadline)) {

@@ -26,7 +26,8 @@ final class OpenRequests {
     /** One stream begun and not ended by the client. */
     static final class Open {
         final Http2FrameStream stream;
-        final long startedNanos;
+        /** When the stream began (or when reading last resumed), for the frame timeout. */
+        private long startedNanos;
         /** The body so far; null once the stream is answered and its DATA is dropped. */
         private ByteBuf body;
         private int reserved;
@@ -143,6 +144,13 @@ final class OpenRequests {
             remove(o.stream.id());
         }
         return late;
+    }
+
+    /** Counts every open stream's frame timeout from {@code nowNanos}: we were not reading, the client not late. */
+    void restartAll(long nowNanos) {
+        for (Open o : open.values()) {
+            o.startedNanos = nowNanos;
+        }
     }
 
     /** When the oldest open stream began; only when not {@link #isEmpty()}. */
