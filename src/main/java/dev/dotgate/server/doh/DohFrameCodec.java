@@ -27,8 +27,9 @@ import io.netty.handler.codec.http2.Http2Stream;
  * <li>headers Netty's validation rejects (RFC 9113 section 8.1.1: an upper-case or connection-specific field, a
  * misplaced or unknown pseudo-header): 400 with a text body.</li>
  * </ul>
- * The connection goes on either way. A header block over 1.25 times the limit is still a connection error
- * (Netty's GOAWAY): it must be buffered whole to keep the HPACK state, and no client sends one by mistake.
+ * The connection goes on either way. A header block whose encoded (HPACK) size is over 1.25 times the limit is
+ * still a connection error (Netty's GOAWAY): it must be buffered whole to keep the HPACK state, and no client
+ * sends one by mistake.
  */
 final class DohFrameCodec extends Http2FrameCodec {
     private final DohSettings settings;
