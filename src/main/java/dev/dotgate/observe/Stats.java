@@ -50,6 +50,14 @@ public final class Stats {
     public final LongAdder clientTableOverflow = new LongAdder();
     /** What the client limits held back, by reason and transport (dotgate_rate_limited_total). */
     public final dev.dotgate.limits.LimitCounters rateLimited = new dev.dotgate.limits.LimitCounters();
+    /** HTTP/2 DoH streams reset (CANCEL) because their request did not complete within the frame timeout. */
+    public final LongAdder dohStreamsTimedOut = new LongAdder();
+    /** HTTP/2 DoH streams refused (REFUSED_STREAM): the connection's request bodies already fill its budget. */
+    public final LongAdder dohStreamsRefused = new LongAdder();
+    /** HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), e.g. a body over its Content-Length. */
+    public final LongAdder dohStreamErrors = new LongAdder();
+    /** DoH requests answered with an HTTP error status, by status (dotgate_doh_bad_requests_total{status}). */
+    public final HttpStatusCounts dohBadRequests = new HttpStatusCounts();
 
     /** Queries accepted and not yet answered. */
     public long inflight() {
@@ -85,6 +93,9 @@ public final class Stats {
                 sb.append(sb.length() == 0 ? "" : " ").append("rateLimited.").append(reason.label()).append('=')
                         .append(n);
             }
+        }
+        if (dohBadRequests.total() != 0) {
+            sb.append(sb.length() == 0 ? "" : " ").append("dohBadRequests=").append(dohBadRequests.total());
         }
         return sb.length() == 0 ? "no queries" : sb.toString();
     }

@@ -81,8 +81,8 @@ public final class Listeners {
         this.stats = stats;
         this.dotContext = dotContext;
         this.dohContext = dohContext;
-        this.doh = new DohSettings(intake, options.maxInflightPerConnection(), options.writeTimeout().toMillis(),
-                options.idleTimeout().toMillis());
+        this.doh = new DohSettings(intake, stats, options.maxInflightPerConnection(), limits.maxQuerySize(),
+                options.writeTimeout().toMillis(), options.idleTimeout().toMillis(), limits.frameTimeout().toMillis());
         this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
         this.clientLimits = new ClientLimits(limits, stats.rateLimited, stats.clientTableOverflow, stats.rrlSlipped,
                 intake.observer());

@@ -44,7 +44,7 @@ import org.xbill.DNS.Type;
 /**
  * HTTP/2 behaviour no command-line client can provoke, driven by Netty's own HTTP/2 client frame by frame: a POST
  * body that never arrives, an error on one stream, a client that never opens its flow-control window, and a client
- * that only sends PINGs. Write timeout 1 s, idle timeout 2 s.
+ * that only sends PINGs. Write timeout 1 s, idle timeout 2 s, frame timeout (a stream begun must end) 1 s.
  */
 class DohHttp2EdgeTest {
     @TempDir
@@ -61,6 +61,8 @@ class DohHttp2EdgeTest {
                 doh = ["127.0.0.1:0"]
                 write_timeout = "1s"
                 idle_timeout = "2s"
+                [limits]
+                frame_timeout = "1s"
                 """, unbound.caFile(), "2s", c -> c, unbound.uri());
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }

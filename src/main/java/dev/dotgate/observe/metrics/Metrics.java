@@ -1,5 +1,6 @@
 package dev.dotgate.observe.metrics;
 
+import dev.dotgate.observe.HttpStatusCounts;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
@@ -62,6 +63,7 @@ public final class Metrics implements AutoCloseable {
     static final String DOH_HANDSHAKES = "dotgate.doh.handshakes";
     static final String DOH_HANDSHAKE_FAILURES = "dotgate.doh.handshake.failures";
     static final String CLIENT_CONNECTIONS = "dotgate.client.connections";
+    static final String DOH_BAD_REQUESTS = "dotgate.doh.bad.requests";
     static final String EVENTS_WRITTEN = "dotgate.events.written";
     static final String EVENTS_DROPPED = "dotgate.events.dropped";
     static final String RATE_LIMITED = "dotgate.rate.limited";
@@ -74,7 +76,7 @@ public final class Metrics implements AutoCloseable {
     static final Set<String> OWN_NAMES = Set.of(QUERIES, QUERY_DURATION, QUERIES_INFLIGHT, CACHE_LOOKUPS,
             CACHE_PREFETCHES, UPSTREAM_ANSWERS, UPSTREAM_DURATION, UPSTREAM_ERRORS, UPSTREAM_TIMEOUTS,
             UPSTREAM_CONNECTS, UPSTREAM_CONNECT_FAILURES, UPSTREAM_CONNECTIONS, DOT_HANDSHAKES,
-            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED, RATE_LIMITED);
+            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED, RATE_LIMITED, DOH_BAD_REQUESTS);
 
     /** Histogram bucket bounds of the latency histograms, in seconds: 50 µs to 5 s. */
     public static final List<Double> LATENCY_BUCKETS_SECONDS = List.of(0.00005, 0.0001, 0.00025, 0.0005, 0.001,
@@ -133,7 +135,13 @@ public final class Metrics implements AutoCloseable {
             Map.entry("rrlSlipped", "UDP answers over the response rate limit sent truncated (TC=1) instead of "
                     + "dropped"),
             Map.entry("clientTableOverflow", "Queries and connections of new clients while the client table was "
-                    + "full (they shared one overflow state)"));
+                    + "full (they shared one overflow state)"),
+            Map.entry("dohStreamsTimedOut", "HTTP/2 DoH streams reset (CANCEL): the request was not complete within "
+                    + "limits.frame_timeout"),
+            Map.entry("dohStreamErrors", "HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), "
+                    + "e.g. a body longer than its Content-Length"),
+            Map.entry("dohStreamsRefused", "HTTP/2 DoH streams refused (REFUSED_STREAM): the request bodies being "
+                    + "received on the connection already fill its budget"));
 
     static {
         for (int i = 0; i < 16; i++) {
@@ -388,6 +396,15 @@ public final class Metrics implements AutoCloseable {
                         .register(registry);
                 held.add(adder);
             }
+        }
+        for (int status : HttpStatusCounts.STATUSES) {
+            LongAdder adder = stats.dohBadRequests.counter(status);
+            FunctionCounter.builder(DOH_BAD_REQUESTS, adder, LongAdder::sum)
+                    .description("DoH requests answered with an HTTP error status (malformed, too large, wrong "
+                            + "method or type), by status")
+                    .tag("status", Integer.toString(status))
+                    .register(registry);
+            held.add(adder);
         }
         Gauge.builder(QUERIES_INFLIGHT, stats, Stats::inflight)
                 .description("Queries accepted and not yet completed")

@@ -7,17 +7,43 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
 
 /**
- * Netty's aggregator, bounded at 65,535 bytes, except that a request over it is not answered here (Netty writes
- * its own 413 at once, which would overtake answers to earlier pipelined requests). It is passed on as a failed
- * request that asks to close, and {@link DohHttp1Handler} answers 413 in its turn.
+ * Netty's aggregator, bounded at the largest query ({@code limits.max_query_size}), except that a request over
+ * it is not answered here (Netty writes its own 413 at once, which would overtake answers to earlier pipelined
+ * requests). It is passed on as a failed request that asks to close, and {@link DohHttp1Handler} answers 413 in
+ * its turn. A declared Content-Length over the bound is caught before any of the body is buffered.
  */
 final class DohAggregator extends HttpObjectAggregator {
-    DohAggregator() {
-        super(DohRequest.MAX_MESSAGE);
+    /** Fired (a user event) once the rest of a body over the limit has been read and dropped. */
+    static final Object BODY_DROPPED = new Object() {
+        @Override
+        public String toString() {
+            return "BODY_DROPPED";
+        }
+    };
+    /** Shared: carries no stack trace and no per-request detail. */
+    private static final TooLargeRequest TOO_LARGE = new TooLargeRequest();
+
+    DohAggregator(int maxQuerySize) {
+        super(maxQuerySize);
+    }
+
+    /** Whether the rest of an oversized request's body is being dropped. */
+    private boolean dropping;
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+        super.decode(ctx, msg, out);
+        if (dropping && msg instanceof LastHttpContent) {
+            dropping = false;
+            ctx.fireUserEventTriggered(BODY_DROPPED);
+        }
     }
 
     @Override
@@ -26,19 +52,20 @@ final class DohAggregator extends HttpObjectAggregator {
             DefaultFullHttpRequest failed = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
                     request.uri());
             failed.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            failed.setDecoderResult(DecoderResult.failure(new TooLargeRequest()));
+            failed.setDecoderResult(DecoderResult.failure(TOO_LARGE));
+            dropping = true;
             ctx.fireChannelRead(failed); // the rest of its body is dropped by the aggregator
         } else {
             ctx.close();
         }
     }
 
-    /** A body over 65,535 bytes. */
+    /** A body over the largest query. */
     static final class TooLargeRequest extends TooLongFrameException {
         private static final long serialVersionUID = 1L;
 
         TooLargeRequest() {
-            super("a DNS message is at most " + DohRequest.MAX_MESSAGE + " bytes");
+            super("request body too large", null);
         }
     }
 }

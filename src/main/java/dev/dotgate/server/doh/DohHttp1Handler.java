@@ -6,10 +6,10 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.Backpressure;
 import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -27,31 +27,42 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/1.1 DoH connection, after Netty's codec and {@link DohAggregator}. Requests may be pipelined; each
  * gets a slot in arrival order, and answers go out in that order as HTTP/1.1 requires, however they resolve. At
  * most {@code maxInflight} are resolved at once; requests read beyond that wait in their slots, and while slots
  * are that many reading pauses.
+ *
+ * <p>A request that is wrong but readable (bad %-escape, bad base64url, too short or too long a message, wrong
+ * method or type) is answered with its 4xx in its turn and the connection goes on. One Netty could not read whole
+ * (a request line or headers over the limit, 414/431; a body over the largest query, 413; broken HTTP, 400) is
+ * answered in its turn too, and then the connection is closed: the rest of the byte stream cannot be framed. So
+ * is a request still incomplete at the frame timeout after its first bytes arrived (408).
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private final QueryIntake intake;
     private final int maxInflight;
     private final DohSettings settings;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final RequestClock clock;
     private ChannelHandlerContext ctx;
     private InetSocketAddress client;
     /** The client's limits (null: exempt): over its rate or share, requests wait in their slots. */
     private dev.dotgate.server.StreamThrottle throttle;
     private final Runnable wake = this::drain;
     private boolean closed;
+    /** A body over the limit is being read and dropped by {@link DohAggregator}. */
+    private boolean dropping;
     /** Requests sent down the query path and not answered yet. */
     private int active;
 
-    DohHttp1Handler(DohSettings settings) {
+    DohHttp1Handler(DohSettings settings, RequestClock clock) {
         this.intake = settings.intake();
         this.maxInflight = settings.maxInflight();
         this.settings = settings;
+        this.clock = clock;
     }
 
     /** One request's place in the answer order. */
@@ -92,6 +103,35 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
         this.throttle = dev.dotgate.server.StreamThrottle.of(ctx.channel());
+        ctx.executor().schedule(this::requestTimeoutCheck, settings.frameTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Answers 408 in its turn, and closes, when a request has been arriving for the frame timeout and is still
+     * not complete. Time while we were not reading (too many requests ahead, a full socket) does not count.
+     */
+    private void requestTimeoutCheck() {
+        if (closed || !ctx.channel().isActive()) {
+            return;
+        }
+        long timeout = TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
+        long now = System.nanoTime();
+        long started = clock.startedNanos();
+        long next = timeout;
+        if (started != RequestClock.IDLE) {
+            if (!ctx.channel().config().isAutoRead()) {
+                clock.restart(now);
+            } else if (now - started >= timeout) {
+                Slot slot = new Slot(false);
+                slots.add(slot);
+                error(slot, DohError.REQUEST_TIMEOUT, true);
+                return;
+            } else {
+                next = started + timeout - now;
+            }
+        }
+        ctx.executor().schedule(this::requestTimeoutCheck, Math.max(next, TimeUnit.MILLISECONDS.toNanos(1)),
+                TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -100,6 +140,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        clock.stop();
         if (closed) {
             request.release();
             return;
@@ -144,28 +185,35 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     /** Borrows {@code request}. */
     private void handle(Slot slot, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
+            // Netty's decoder has lost the request framing (or the aggregator drops the body): answer, then close.
             Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus status = cause instanceof DohAggregator.TooLargeRequest
-                    ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
-                    : cause instanceof TooLongHttpHeaderException
-                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                            : cause instanceof TooLongHttpLineException
-                                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
-            error(slot, status, "cannot read the request: " + cause.getMessage(), true);
+            dropping |= cause instanceof DohAggregator.TooLargeRequest;
+            error(slot, decodeFailure(cause), true);
             return;
         }
         HttpHeaders h = request.headers();
-        long contentLength = HttpUtil.getContentLength(request, -1L);
+        long contentLength;
+        try {
+            contentLength = HttpUtil.getContentLength(request, -1L);
+        } catch (NumberFormatException e) {
+            error(slot, DohError.BAD_CONTENT_LENGTH, false);
+            return;
+        }
         DohRequest req = DohRequest.of(request.method().name(), request.uri(), h.get(HttpHeaderNames.CONTENT_TYPE),
-                contentLength);
+                contentLength, settings.maxQuerySize());
         if (!req.ok()) {
-            error(slot, HttpResponseStatus.valueOf(req.status()), req.reason(), false);
+            error(slot, req.error(), false);
             return;
         }
         ByteBuf message;
         if (req.postBody()) {
-            if (!request.content().isReadable()) {
-                error(slot, HttpResponseStatus.BAD_REQUEST, "POST without a body", false);
+            int length = request.content().readableBytes(); // at most max_query_size: DohAggregator
+            if (length == 0) {
+                error(slot, DohError.NO_BODY, false);
+                return;
+            }
+            if (length < Dns.HEADER_LENGTH) {
+                error(slot, DohError.TOO_SHORT, false);
                 return;
             }
             message = request.content().retain();
@@ -176,14 +224,31 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc(),
                 throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
             active--;
-            error(slot, HttpResponseStatus.BAD_REQUEST, "not a DNS query", false);
+            error(slot, DohError.NOT_A_QUERY, false);
         }
     }
 
-    private void error(Slot slot, HttpResponseStatus status, String reason, boolean close) {
-        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), reason + "\n");
+    /** The error for a request Netty's codec or {@link DohAggregator} could not read whole. */
+    private static DohError decodeFailure(Throwable cause) {
+        if (cause instanceof DohAggregator.TooLargeRequest) {
+            return DohError.BODY_TOO_LARGE;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return DohError.HEADERS_TOO_LARGE;
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return DohError.URI_TOO_LONG;
+        }
+        return DohError.MALFORMED_REQUEST;
+    }
+
+    /** Answers {@code error} in {@code slot}'s turn, with a short text; counted and reported. */
+    private void error(Slot slot, DohError error, boolean close) {
+        settings.refused(error, client);
+        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
+        HttpResponseStatus status = HttpResponseStatus.valueOf(error.status());
         slot.response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN);
         if (status.code() == 405) {
             slot.response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
         }
@@ -207,7 +272,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 closed = true;
                 releaseSlots();
-                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(r).addListener(f -> closeOnceBodyDropped());
                 return;
             }
             ctx.write(r, ctx.voidPromise());
@@ -220,8 +285,23 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
+    /**
+     * Closes after the last answer, unless a body over the limit is still arriving: closing with unread bytes
+     * would reset the connection (RST), and the client could lose the answer it has not read yet. Reading and
+     * dropping go on until that body is complete, the client closes, or the frame timeout.
+     */
+    private void closeOnceBodyDropped() {
+        if (!dropping) {
+            ctx.close();
+            return;
+        }
+        updateReading();
+        ctx.executor().schedule(() -> ctx.close(), settings.frameTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void updateReading() {
-        Backpressure.reading(ctx, !closed && slots.size() < maxInflight && ctx.channel().isWritable());
+        boolean read = closed ? dropping : slots.size() < maxInflight && ctx.channel().isWritable();
+        Backpressure.reading(ctx, read);
     }
 
     @Override
@@ -235,6 +315,13 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             if (slots.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        if (evt == DohAggregator.BODY_DROPPED) {
+            dropping = false;
+            if (closed) { // the last answer is out: nothing more to wait for
                 ctx.close();
             }
             return;

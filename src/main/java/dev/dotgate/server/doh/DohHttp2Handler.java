@@ -1,11 +1,13 @@
 package dev.dotgate.server.doh;
 
+import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.Backpressure;
 import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -28,29 +30,36 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One HTTP/2 DoH connection, on the frames of Netty's {@code Http2FrameCodec}: each stream is one query. A GET
- * is resolved when its headers arrive, a POST once its body is complete (at most 65,535 bytes, within the write
- * timeout of its headers, else the stream is reset). Streams are answered as they resolve, in any order. The
- * codec bounds concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS); an error on one stream resets that stream
- * only. A client that takes none of our answers (flow control or a full socket) for the write timeout is closed,
- * and so is one that sends no request for the idle timeout with nothing in flight, PINGs or not.
+ * One HTTP/2 DoH connection, on the frames of {@link DohFrameCodec}: each stream is one query. A GET is resolved
+ * when its headers arrive, a POST once its body is complete. Streams are answered as they resolve, in any order.
+ *
+ * <p>Bounds. The codec allows {@code max_queries_per_connection} concurrent streams and gives each a window of
+ * the largest query ({@code limits.max_query_size}). A POST declaring more, or sending more, is answered 413. A
+ * body being received reserves its declared length out of the connection's budget ({@link
+ * DohSettings#bodyBudget()}); a stream that would go over it is refused (RST_STREAM REFUSED_STREAM, safe to
+ * retry). A body's bytes are given back to the client as flow-control window only once the whole query has been
+ * handed to the query path, or dropped: what a client can make us hold is bounded by the budget, not by how fast
+ * it sends. A stream begun and not ended within {@code limits.frame_timeout} is reset (CANCEL).
+ *
+ * <p>Errors. A bad request gets its 4xx with a short text on its own stream and the other streams go on; so does
+ * a stream error (RFC 9113 section 5.4.2), which resets that stream only. A client that takes none of our answers
+ * (flow control or a full socket) for the write timeout is closed, and so is one that sends no request for the
+ * idle timeout with nothing in flight, PINGs or not.
  */
 final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     private static final AsciiString STATUS_OK = AsciiString.cached("200");
     private final QueryIntake intake;
     private final DohSettings settings;
-    private final IntObjectMap<Body> bodies = new IntObjectHashMap<>();
+    private final OpenRequests requests;
     /** Answers handed to the codec whose DATA has not gone out yet, and how many went out so far. */
     private int unsent;
     private long sent;
     private boolean stallCheckScheduled;
-    private boolean bodySweepScheduled;
+    private boolean sweepScheduled;
     private final ChannelFutureListener onSent = f -> {
         unsent--;
         sent++;
@@ -66,13 +75,10 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     /** When the last request arrived or the last answer left: PINGs and SETTINGS do not keep a connection open. */
     private long lastActivity = System.nanoTime();
 
-    /** A POST body being received. */
-    private record Body(ByteBuf buf, Http2FrameStream stream, long startedNanos) {
-    }
-
     DohHttp2Handler(DohSettings settings) {
         this.intake = settings.intake();
         this.settings = settings;
+        this.requests = new OpenRequests(settings.bodyBudget());
     }
 
     @Override
@@ -90,11 +96,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         }
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMillis());
         long quiet = System.nanoTime() - lastActivity;
-        if (inflight == 0 && bodies.isEmpty() && quiet >= idleNanos) {
+        if (inflight == 0 && requests.isEmpty() && quiet >= idleNanos) {
             ctx.close(); // the codec sends GOAWAY first
             return;
         }
-        long next = inflight == 0 && bodies.isEmpty() ? idleNanos - quiet : idleNanos;
+        long next = inflight == 0 && requests.isEmpty() ? idleNanos - quiet : idleNanos;
         ctx.executor().schedule(this::idleCheck, Math.max(next, TimeUnit.MILLISECONDS.toNanos(10)),
                 TimeUnit.NANOSECONDS);
     }
@@ -106,7 +112,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Http2DataFrame data) {
             onData(data);
         } else if (msg instanceof Http2ResetFrame reset) {
-            dropBody(reset.stream().id());
+            requests.remove(reset.stream().id()); // the codec gives its unconsumed bytes back as it closes it
         } else {
             ReferenceCountUtil.release(msg); // settings, pings, GOAWAY: the codec has acted on them
         }
@@ -114,112 +120,162 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     private void onHeaders(Http2HeadersFrame frame) {
         Http2FrameStream stream = frame.stream();
-        Http2Headers h = frame.headers();
-        lastActivity = System.nanoTime();
-        if (h.method() == null) { // trailers: they end a POST body; after an early answer they are ignored
-            if (frame.isEndStream() && bodies.containsKey(stream.id())) {
-                finishBody(stream);
+        long now = System.nanoTime();
+        lastActivity = now;
+        OpenRequests.Open open = requests.get(stream.id());
+        if (open != null) { // trailers: they end a POST body; after an early answer they are ignored
+            if (frame.isEndStream()) {
+                if (open.receiving()) {
+                    finishBody(open);
+                } else {
+                    requests.remove(stream.id());
+                }
             }
             return;
         }
+        Http2Headers h = frame.headers();
         CharSequence length = h.get(HttpHeaderNames.CONTENT_LENGTH);
         long contentLength = -1;
         if (length != null) {
             try {
                 contentLength = Long.parseLong(length.toString().trim());
-            } catch (NumberFormatException e) {
-                error(stream, 400, "Content-Length is not a number");
+            } catch (NumberFormatException e) { // the codec has checked it already; kept in case
+                earlyError(frame, DohError.BAD_CONTENT_LENGTH, now);
                 return;
             }
         }
         CharSequence path = h.path();
         DohRequest req = DohRequest.of(h.method(), path == null ? null : path.toString(),
-                h.get(HttpHeaderNames.CONTENT_TYPE), contentLength);
+                h.get(HttpHeaderNames.CONTENT_TYPE), contentLength, settings.maxQuerySize());
         if (!req.ok()) {
-            error(stream, req.status(), req.reason());
+            earlyError(frame, req.error(), now);
         } else if (!req.postBody()) {
+            if (!frame.isEndStream()) {
+                requests.dropRest(stream, now); // a GET has no body: whatever DATA comes is dropped
+                scheduleSweep();
+            }
             submit(stream, req.message());
         } else if (frame.isEndStream()) {
-            error(stream, 400, "POST without a body");
+            error(stream, DohError.NO_BODY);
         } else {
-            // Grown as bytes arrive: a declared length alone reserves little.
-            int initial = (int) Math.min(contentLength > 0 ? contentLength : 512, 512);
-            bodies.put(stream.id(), new Body(ctx.alloc().buffer(initial, DohRequest.MAX_MESSAGE), stream,
-                    System.nanoTime()));
+            int reservation = req.bodyLength() >= 0 ? (int) req.bodyLength() : settings.maxQuerySize();
+            if (requests.receive(stream, reservation, ctx.alloc(), now) == null) {
+                // Over the connection's budget for bodies in progress: not processed, so the client may retry.
+                settings.stats().dohStreamsRefused.increment();
+                ctx.write(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(stream));
+            } else {
+                scheduleSweep();
+            }
         }
     }
 
+    /** Answers {@code error} to a request whose headers are all we read; DATA still coming is dropped. */
+    private void earlyError(Http2HeadersFrame frame, DohError error, long now) {
+        error(frame.stream(), error);
+        if (!frame.isEndStream()) {
+            requests.dropRest(frame.stream(), now);
+            scheduleSweep();
+        }
+    }
+
+    /** Takes ownership of {@code frame}. */
     private void onData(Http2DataFrame frame) {
         Http2FrameStream stream = frame.stream();
         try {
             int flowControlled = frame.initialFlowControlledBytes();
-            if (flowControlled > 0) {
-                // Give the bytes back at once: a body is bounded below, so the window never needs to hold us.
-                ctx.write(new DefaultHttp2WindowUpdateFrame(flowControlled).stream(stream), ctx.voidPromise());
-            }
-            Body body = bodies.get(stream.id());
-            if (body == null) {
-                return; // a stream already answered: the rest of its body is dropped
-            }
-            if (frame.content().readableBytes() > body.buf().maxWritableBytes()) {
-                dropBody(stream.id());
-                error(stream, 413, "a DNS message is at most " + DohRequest.MAX_MESSAGE + " bytes");
+            OpenRequests.Open open = requests.get(stream.id());
+            if (open == null || !open.receiving()) {
+                // A stream already answered: the rest of its body is dropped, and its room given back at once.
+                giveBack(stream, flowControlled);
+                if (open != null && frame.isEndStream()) {
+                    requests.remove(stream.id());
+                }
                 return;
             }
-            body.buf().writeBytes(frame.content());
+            open.unconsumed += flowControlled;
+            ByteBuf content = frame.content();
+            if (content.readableBytes() > open.body().maxWritableBytes()) {
+                giveBack(stream, requests.stopReceiving(open));
+                error(stream, DohError.BODY_TOO_LARGE);
+                if (frame.isEndStream()) {
+                    requests.remove(stream.id());
+                }
+                return;
+            }
+            open.body().writeBytes(content);
             if (frame.isEndStream()) {
-                finishBody(stream);
+                finishBody(open);
             }
         } finally {
             frame.release();
         }
     }
 
-    private void finishBody(Http2FrameStream stream) {
-        ByteBuf body = bodies.remove(stream.id()).buf();
+    /** The client has ended a POST: its body goes down the query path, then its bytes are given back. */
+    private void finishBody(OpenRequests.Open open) {
+        Http2FrameStream stream = open.stream;
+        int unconsumed = open.unconsumed;
+        ByteBuf body = requests.finish(open);
         if (!body.isReadable()) {
             body.release();
-            error(stream, 400, "POST without a body");
+            error(stream, DohError.NO_BODY);
+        } else if (body.readableBytes() < Dns.HEADER_LENGTH) {
+            body.release();
+            error(stream, DohError.TOO_SHORT);
         } else {
             submit(stream, body);
         }
+        giveBack(stream, unconsumed);
     }
 
-    private void dropBody(int streamId) {
-        Body body = bodies.remove(streamId);
-        if (body != null) {
-            body.buf().release();
+    /**
+     * Returns {@code bytes} of flow-control window for {@code stream} (and the connection) to the client. The codec
+     * consumes them; for a stream already closed it has done so itself.
+     */
+    private void giveBack(Http2FrameStream stream, int bytes) {
+        if (bytes > 0) {
+            ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), ctx.voidPromise());
         }
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!bodies.isEmpty() && !bodySweepScheduled) {
-            // A body still incomplete after a whole read: give it the write timeout to arrive.
-            bodySweepScheduled = true;
-            ctx.executor().schedule(this::sweepBodies, settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+    /** Runs {@link #sweep} at the frame timeout of the oldest open stream, once. */
+    private void scheduleSweep() {
+        if (!sweepScheduled && !requests.isEmpty()) {
+            sweepScheduled = true;
+            long due = requests.oldestStart() + TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis())
+                    - System.nanoTime();
+            ctx.executor().schedule(this::sweep, Math.max(due, TimeUnit.MILLISECONDS.toNanos(1)),
+                    TimeUnit.NANOSECONDS);
         }
-        ctx.fireChannelReadComplete();
     }
 
-    private void sweepBodies() {
-        bodySweepScheduled = false;
-        long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.writeTimeoutMillis());
-        bodies.values().removeIf(b -> {
-            boolean late = b.startedNanos() - deadline <= 0;
-            if (late) {
-                b.buf().release();
-                if (ctx.channel().isActive()) {
-                    ctx.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(b.stream()));
-                }
+    /**
+     * Resets (CANCEL) every stream begun more than the frame timeout ago and not ended by the client. Time while
+     * we were not reading (a full socket) does not count.
+     */
+    private void sweep() {
+        sweepScheduled = false;
+        if (!ctx.channel().config().isAutoRead()) {
+            requests.restartAll(System.nanoTime());
+            scheduleSweep();
+            return;
+        }
+        long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
+        boolean reset = false;
+        for (OpenRequests.Open late : requests.expire(deadline)) {
+            settings.stats().dohStreamsTimedOut.increment();
+            if (late.receiving()) {
+                intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "body_timeout");
             }
-            return late;
-        });
-        ctx.flush();
-        if (!bodies.isEmpty()) {
-            bodySweepScheduled = true;
-            ctx.executor().schedule(this::sweepBodies, settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+            if (ctx.channel().isActive()) {
+                ctx.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(late.stream));
+                reset = true;
+            }
         }
+        if (reset) {
+            ctx.flush();
+        }
+        scheduleSweep();
     }
 
     /** Takes ownership of {@code message}. */
@@ -245,7 +301,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         if (intake.accept(message, Transport.DOH, client, ctx.executor(), responder, ctx.alloc(),
                 throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
             inflight--;
-            error(stream, 400, "not a DNS query");
+            error(stream, DohError.NOT_A_QUERY);
         }
     }
 
@@ -292,17 +348,18 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Answers {@code status} with a short text. A body the client is still sending is taken and dropped (its
-     * window returned) rather than stopped with the RST_STREAM(NO_ERROR) RFC 9113 allows: curl 7.88 reports that
-     * as an empty reply.
+     * Answers {@code error}'s status with a short text, counted and reported. A body the client is still sending
+     * is taken and dropped (its window returned) until it ends or the frame timeout, rather than stopped with the
+     * RST_STREAM(NO_ERROR) RFC 9113 allows: curl 7.88 reports that as an empty reply.
      */
-    private void error(Http2FrameStream stream, int status, String reason) {
-        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), reason + "\n");
+    private void error(Http2FrameStream stream, DohError error) {
+        settings.refused(error, client);
+        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
         Http2Headers headers = new DefaultHttp2Headers(false, 4)
-                .status(Integer.toString(status))
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .status(Integer.toString(error.status()))
+                .set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        if (status == 405) {
+        if (error == DohError.METHOD_NOT_ALLOWED) {
             headers.set(HttpHeaderNames.ALLOW, "GET, POST");
         }
         ctx.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
@@ -326,8 +383,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        bodies.values().forEach(b -> b.buf().release());
-        bodies.clear();
+        requests.releaseAll();
         while (!held.isEmpty()) {
             held.poll();
             ((ByteBuf) held.poll()).release();
@@ -338,8 +394,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof Http2FrameStreamException e) {
-            // An error on one stream (RFC 9113 section 5.4.2): that stream is reset, the others go on.
-            dropBody(e.stream().id());
+            // An error on one stream (RFC 9113 section 5.4.2), e.g. a body longer than its Content-Length: that
+            // stream is reset, as the RFC asks of a malformed message, and the others go on.
+            requests.remove(e.stream().id());
+            settings.stats().dohStreamErrors.increment();
+            intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "stream_error");
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
             return;
         }
