@@ -29,7 +29,7 @@ import org.xbill.DNS.Type;
  * gateway buffer a few KB apiece (up to 4,000 of them, until the gateway refuses them; the allocator's chunks
  * that earlier tests left free in this JVM absorb the first ones). With limits.max_buffered_bytes 1.5 MiB above what the process uses at the
  * start, the gateway stops accepting connections (and drops new UDP queries) once over it, so its direct memory
- * stays within the budget plus 1 MiB, while a client connected before goes on being served; once the
+ * stays within the budget plus 2 MiB (one sampling period and one allocator chunk), while a client connected before goes on being served; once the
  * connections are gone, new clients are served again.
  */
 @ExtendWith(LeakCheck.class)
@@ -99,7 +99,9 @@ class BufferedBytesBudgetTest {
                 Thread.sleep(200);
                 long refused = gw.gateway.stats().rateLimited.count(Reason.BUFFERED_BYTES, Transport.TCP);
                 assertThat(refused).as("connections refused of %d", held.size()).isPositive();
-                assertThat(peak.get()).as("direct memory in use, budget %d", budget).isLessThan(budget + (1L << 20));
+                // The budget is sampled every 20 ms and the allocator grows by whole chunks, so it can be passed by what
+                // arrives within one sample and the chunk it lands in: 2 MiB of slack, against 14 MB without a budget.
+                assertThat(peak.get()).as("direct memory in use, budget %d", budget).isLessThan(budget + (2L << 20));
 
                 // Meanwhile: the client connected before is served; a new UDP query is dropped, counted.
                 DnsClient.writeFramed(out, DnsClient.query("v.lim.test", Type.A, 3).toWire());
@@ -117,7 +119,7 @@ class BufferedBytesBudgetTest {
             }
             // The connections gone, their bytes are freed and new clients are let in again.
             Message m = null;
-            for (int i = 0; i < 50 && m == null; i++) {
+            for (int i = 0; i < 100 && m == null; i++) {
                 Thread.sleep(100);
                 m = LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", 10 + i, 200);
             }
