@@ -3,14 +3,30 @@ package dev.dotgate.limits;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.security.SecureRandom;
 
 /**
  * One client for the per-client limits: an address cut to its prefix ({@code limits.client_prefix_v4}, /32 by
  * default; {@code limits.client_prefix_v6}, /64), as two longs. An IPv4 address is kept in its IPv4-mapped IPv6
  * form ({@code ::ffff:a.b.c.d}), so the two families never collide. Immutable; a small object with no array.
+ *
+ * <p>Keys chosen by an attacker (any /64 of its IPv6 range, any spoofed UDP source) must not pile into one hash
+ * bucket of the client table: the hash mixes in a seed drawn once per process from {@link SecureRandom}, so which
+ * keys collide cannot be worked out from the code; and keys are {@link Comparable} (unsigned, high bits then
+ * low), so a bucket that does fill up becomes a balanced tree in {@code ConcurrentHashMap}, not a list.
+ * Neither allocates.
  */
-public final class ClientKey {
+public final class ClientKey implements Comparable<ClientKey> {
     private static final long V4_MAPPED = 0xFFFF_0000_0000L;
+    /** Per process, unknown to clients. */
+    private static final long SEED;
+    private static final long SEED2;
+
+    static {
+        SecureRandom random = new SecureRandom();
+        SEED = random.nextLong();
+        SEED2 = random.nextLong();
+    }
 
     private final long hi;
     private final long lo;
@@ -81,10 +97,23 @@ public final class ClientKey {
 
     @Override
     public int hashCode() {
-        long h = hi * 0x9E3779B97F4A7C15L ^ lo;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
+        long h = mix(hi ^ SEED);
+        h = mix(h ^ lo ^ SEED2);
         return (int) (h ^ (h >>> 32));
+    }
+
+    /** The SplitMix64 finalizer: every input bit reaches every output bit. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Unsigned, high 64 bits then low: consistent with {@link #equals}. */
+    @Override
+    public int compareTo(ClientKey o) {
+        int c = Long.compareUnsigned(hi, o.hi);
+        return c != 0 ? c : Long.compareUnsigned(lo, o.lo);
     }
 
     @Override
