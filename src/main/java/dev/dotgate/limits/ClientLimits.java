@@ -46,9 +46,11 @@ import java.util.function.LongSupplier;
 public final class ClientLimits {
     /** How often the buffered-bytes budget is sampled, in milliseconds. */
     public static final long TICK_MILLIS = 20;
-    /** Most clients kept in the table; beyond, new clients share one state. */
+    /** Most clients kept in the table; beyond, new clients are not tabled ({@link ClientTable}). */
     public static final int MAX_CLIENTS = 100_000;
     static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** While the table is full, idle clients are swept this often (not every {@link #SWEEP_NANOS}). */
+    static final long FULL_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A stream connection held back by its in-flight cap looks again after this long. */
     static final long INFLIGHT_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
@@ -88,18 +90,24 @@ public final class ClientLimits {
     }
 
     /**
-     * The state of {@code client}, or null when it is exempt. One range check, then one table lookup; no
-     * allocation but the small key (and for IPv6 the address bytes).
+     * The state of {@code client} for a UDP query, or null when it is exempt. One range check, then one table
+     * lookup; no allocation but the small key (and for IPv6 the address bytes). When the table is full and the
+     * client new, one of the table's shared overflow states ({@link ClientTable}).
      */
     public ClientState state(InetSocketAddress client) {
+        ClientKey key = key(client);
+        return key == null ? null : table.get(key, System.nanoTime());
+    }
+
+    /** The key of {@code client}, or null when it is exempt. */
+    private ClientKey key(InetSocketAddress client) {
         InetAddress a = client.getAddress();
-        ClientKey key;
         if (a instanceof Inet4Address a4) {
             int v4 = ClientKey.v4(a4);
             if (exempt.containsV4(v4)) {
                 return null;
             }
-            key = ClientKey.ofV4(v4, options.clientPrefixV4());
+            return ClientKey.ofV4(v4, options.clientPrefixV4());
         } else if (a instanceof Inet6Address a6) {
             byte[] b = a6.getAddress();
             long hi = ClientKey.high(b);
@@ -107,23 +115,24 @@ public final class ClientLimits {
             if (exempt.containsV6(hi, lo)) {
                 return null;
             }
-            key = ClientKey.ofV6(hi, lo, options.clientPrefixV6());
-        } else {
-            return null; // unresolved: not a client address at all
+            return ClientKey.ofV6(hi, lo, options.clientPrefixV6());
         }
-        return table.get(key, System.nanoTime());
+        return null; // unresolved: not a client address at all
     }
 
     /**
      * A stream connection from {@code client} is being accepted: its state (kept on the channel, given back to
      * {@link #closeConnection} when it closes), null when exempt, or {@link ClientState#REFUSED} when it must be
-     * closed now (over its connections, or over the buffered-bytes budget; counted and reported).
+     * closed now (over its connections, or over the buffered-bytes budget; counted and reported). When the
+     * table is full and the client new, the connection gets a state of its own, shared with no one
+     * ({@link ClientTable#forStream}): a flood of spoofed UDP sources cannot lock stream clients out.
      */
     public ClientState openConnection(InetSocketAddress client, Transport transport) {
         if (budget.over()) {
             return refuse(Reason.BUFFERED_BYTES, transport, client);
         }
-        ClientState s = state(client);
+        ClientKey key = key(client);
+        ClientState s = key == null ? null : table.forStream(key, System.nanoTime());
         if (s != null && !s.openConnection(options.maxConnectionsPerClient())) {
             return refuse(Reason.CONNECTIONS, transport, client);
         }
@@ -226,9 +235,17 @@ public final class ClientLimits {
     }
 
     private void tick() {
+        tick(System.nanoTime());
+    }
+
+    /**
+     * Samples the budget; sweeps idle clients every {@link #SWEEP_NANOS}, or every {@link #FULL_SWEEP_NANOS}
+     * while the table is full, so that new clients find room again soon after a flood of spoofed sources.
+     */
+    void tick(long now) {
         budget.sample();
-        long now = System.nanoTime();
-        if (now - lastSweep >= SWEEP_NANOS) {
+        long since = now - lastSweep;
+        if (since >= SWEEP_NANOS || (since >= FULL_SWEEP_NANOS && table.full())) {
             lastSweep = now;
             sweep(now);
         }

@@ -26,7 +26,7 @@ public final class ClientState {
         this.bucket = new TokenBucket(now);
     }
 
-    /** The client prefix; null for the shared overflow state. */
+    /** The client prefix; null for a state in no table (the table was full: {@code ClientTable}). */
     public ClientKey key() {
         return key;
     }

@@ -46,7 +46,10 @@ public final class Stats {
     public final LongAdder connectionsRefusedAcl = new LongAdder();
     /** UDP answers over the response rate sent as a truncated (TC=1) reply instead of being dropped. */
     public final LongAdder rrlSlipped = new LongAdder();
-    /** Lookups of a new client while the client table was full: the client shared the overflow state. */
+    /**
+     * Lookups of a new client while the client table was full: a UDP client shared one of the overflow states, a
+     * stream connection got a state of its own.
+     */
     public final LongAdder clientTableOverflow = new LongAdder();
     /** What the client limits held back, by reason and transport (dotgate_rate_limited_total). */
     public final dev.dotgate.limits.LimitCounters rateLimited = new dev.dotgate.limits.LimitCounters();

@@ -105,14 +105,16 @@ class ClientLimitsTest {
     }
 
     @Test
-    void aFullTableSharesOneOverflowStateAndTheSweepFreesIdleClients() {
+    void aFullTableOverflowsAndTheSweepFreesIdleClients() {
         ClientLimits l = limits(List.of(), 10, 10, 1000, 1000, 0, 0, 2);
         ClientState a = l.openConnection(at("192.0.2.1"), Transport.TCP);
         ClientState b = l.admitDatagram(at("192.0.2.2"));
         ClientState c = l.admitDatagram(at("192.0.2.3"));
         ClientState d = l.admitDatagram(at("192.0.2.4"));
-        assertThat(c).isSameAs(d).isNotSameAs(a).isNotSameAs(b);
+        assertThat(c).isNotSameAs(a).isNotSameAs(b);
+        assertThat(d).isNotSameAs(a).isNotSameAs(b);
         assertThat(c.key()).isNull();
+        assertThat(d.key()).isNull();
         assertThat(overflowed.sum()).isEqualTo(2);
         assertThat(l.clients()).isEqualTo(2);
         // a holds a connection; b's bucket has refilled long after
@@ -121,6 +123,64 @@ class ClientLimitsTest {
         assertThat(l.admitDatagram(at("192.0.2.3"))).isNotSameAs(c).isNotNull();
         l.closeConnection(a);
         assertThat(l.sweep(later)).isEqualTo(2); // a, and 192.0.2.3 whose bucket is full again by then
+        assertThat(l.clients()).isZero();
+    }
+
+    @Test
+    void streamClientsOfAFullTableGetAStateOfTheirOwn() {
+        ClientLimits l = limits(List.of(), 1, 10, 1, 1, 0, 0, 2);
+        l.admitDatagram(at("192.0.2.1"));
+        l.admitDatagram(at("192.0.2.2")); // the table is full
+        List<ClientState> states = new ArrayList<>();
+        for (int i = 10; i < 20; i++) {
+            states.add(l.openConnection(at("192.0.2." + i), Transport.DOT));
+            states.add(l.openConnection(at("192.0.2." + i), Transport.DOH)); // per connection while overflowing
+        }
+        assertThat(states).doesNotContain(ClientState.REFUSED).doesNotHaveDuplicates();
+        assertThat(counters.total(Reason.CONNECTIONS)).isZero();
+        assertThat(l.clients()).isEqualTo(2);
+        for (ClientState s : states) {
+            assertThat(s.key()).isNull();
+            l.closeConnection(s);
+            assertThat(s.connections()).isZero();
+        }
+        assertThat(overflowed.sum()).isEqualTo(20);
+    }
+
+    @Test
+    void aSpoofedFloodOfAFullTableSharesItsBucketWithFewNewUdpClients() {
+        ClientLimits l = limits(List.of(), 10, 10, 1, 1, 0, 0, 2);
+        l.admitDatagram(at("192.0.2.1"));
+        l.admitDatagram(at("192.0.2.2")); // the table is full
+        for (int i = 0; i < 50; i++) {
+            l.admitDatagram(at("198.51.100.7")); // one flooding source: its overflow bucket is empty now
+        }
+        int admitted = 0;
+        for (int i = 0; i < 100; i++) {
+            ClientState s = l.admitDatagram(at("203.0.113." + i));
+            if (s != ClientState.REFUSED) {
+                admitted++;
+            }
+        }
+        // 100 clients over 1024 overflow states: a handful share one with the flood or with each other.
+        assertThat(admitted).as("new UDP clients admitted of 100").isGreaterThanOrEqualTo(80);
+    }
+
+    @Test
+    void aFullTableIsSweptEverySecondNotEveryTen() {
+        ClientLimits l = limits(List.of(), 10, 10, 1000, 1000, 0, 0, 2);
+        long t0 = System.nanoTime();
+        l.admitDatagram(at("192.0.2.1"));
+        l.tick(t0 + 2_000_000_000L);
+        assertThat(l.clients()).as("not full: left to the 10-second sweep").isOne();
+        l.admitDatagram(at("192.0.2.2"));
+        l.tick(t0 + 2_000_000_000L);
+        assertThat(l.clients()).as("full: idle clients swept at once").isZero();
+        l.admitDatagram(at("192.0.2.1"));
+        l.admitDatagram(at("192.0.2.2"));
+        l.tick(t0 + 2_500_000_000L);
+        assertThat(l.clients()).as("at most once a second").isEqualTo(2);
+        l.tick(t0 + 3_100_000_000L);
         assertThat(l.clients()).isZero();
     }
 

@@ -135,7 +135,7 @@ public final class Metrics implements AutoCloseable {
             Map.entry("rrlSlipped", "UDP answers over the response rate limit sent truncated (TC=1) instead of "
                     + "dropped"),
             Map.entry("clientTableOverflow", "Queries and connections of new clients while the client table was "
-                    + "full (they shared one overflow state)"),
+                    + "full (UDP ones shared one of 1024 overflow states, stream connections got their own)"),
             Map.entry("dohStreamsTimedOut", "HTTP/2 DoH streams reset (CANCEL): the request was not complete within "
                     + "limits.frame_timeout"),
             Map.entry("dohStreamErrors", "HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), "
