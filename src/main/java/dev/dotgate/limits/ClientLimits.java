@@ -170,15 +170,19 @@ public final class ClientLimits {
 
     /**
      * Whether a stream connection of {@code state} may send its next query now: 0 when it may (a token is
-     * taken), else how many nanoseconds to wait before asking again (the connection pauses meanwhile; counted).
+     * taken), else how many nanoseconds to wait before asking again (the connection pauses meanwhile). Counted
+     * when the connection starts to wait, not when it asks again while still waiting ({@code retry}: a
+     * connection held by its in-flight share asks every {@link #INFLIGHT_RECHECK_NANOS}).
      */
-    public long streamWait(ClientState state, Transport transport) {
+    public long streamWait(ClientState state, Transport transport, boolean retry) {
         if (state.inflight() >= options.maxInflightPerClient()) {
-            counters.add(Reason.INFLIGHT, transport);
+            if (!retry) {
+                counters.add(Reason.INFLIGHT, transport);
+            }
             return INFLIGHT_RECHECK_NANOS;
         }
         long wait = state.bucket.take(rate, System.nanoTime());
-        if (wait > 0) {
+        if (wait > 0 && !retry) {
             counters.add(Reason.QUERY_RATE, transport);
         }
         return wait;

@@ -24,6 +24,8 @@ public final class StreamThrottle {
     private final Transport transport;
     private final Runnable onWake = this::wake;
     private boolean waiting;
+    /** Woken and not admitted since: the connection still waits, so a refusal now is not counted again. */
+    private boolean retrying;
     private Runnable wake;
 
     StreamThrottle(ClientLimits limits, ClientState state, Transport transport) {
@@ -50,14 +52,16 @@ public final class StreamThrottle {
     /**
      * Whether the connection may hand in its next query now (a token is taken). When not, {@code wake} (the
      * handler's drain, allocated once) runs on the channel's event loop once it may try again, and until then
-     * this answers false at once. Counted each time the connection starts to wait.
+     * this answers false at once. Counted each time the connection starts to wait, not on each retry while it
+     * still waits.
      */
     public boolean admit(ChannelHandlerContext ctx, Runnable wake) {
         if (waiting) {
             return false;
         }
-        long nanos = limits.streamWait(state, transport);
+        long nanos = limits.streamWait(state, transport, retrying);
         if (nanos == 0) {
+            retrying = false;
             return true;
         }
         waiting = true;
@@ -73,6 +77,8 @@ public final class StreamThrottle {
 
     private void wake() {
         waiting = false;
+        retrying = true;
         wake.run();
+        retrying = false; // whatever the drain did, a later wait is a new one
     }
 }

@@ -86,7 +86,7 @@ class ClientLimitsTest {
         assertThat(l.admitDatagram(at("192.0.2.1"))).isSameAs(s); // burst of 3 spent
         assertThat(l.admitDatagram(at("192.0.2.1"))).isSameAs(ClientState.REFUSED);
         assertThat(counters.count(Reason.QUERY_RATE, Transport.UDP)).isOne();
-        assertThat(l.streamWait(s, Transport.TCP)).isPositive();
+        assertThat(l.streamWait(s, Transport.TCP, false)).isPositive();
         assertThat(counters.count(Reason.QUERY_RATE, Transport.TCP)).isOne();
         assertThat(reported).containsExactly("rate_limited inflight 192.0.2.1", "rate_limited query_rate 192.0.2.1");
     }
