@@ -140,6 +140,7 @@ class DohBodyBoundsTest {
     @Test
     void bodiesInProgressStayWithinTheConnectionBudgetAndTheirWindowIsHeldUntilTheyEnd() throws Exception {
         long refused = stats().dohStreamsRefused.sum();
+        double malformed = malformedDrops();
         try (H2Client c = new H2Client(group, gw.dohPort(), gw.caFile())) {
             assertThat(c.response(c.send(H2Client.get("first.bench.test"), true), 5).status()).isEqualTo("200");
             assertThat(c.streamInitialWindow()).as("SETTINGS_INITIAL_WINDOW_SIZE").isEqualTo(4097);
@@ -176,6 +177,15 @@ class DohBodyBoundsTest {
             assertThat(c.channel.isActive()).isTrue();
         }
         assertThat(stats().dohStreamsRefused.sum() - refused).isEqualTo(4);
+        // The 15 bodies cut off by the frame timeout are each reported dropped (malformed, "body_timeout").
+        assertThat(malformedDrops() - malformed).as("dropped DoH queries, decision malformed").isEqualTo(15);
+    }
+
+    /** Queries reported dropped (no answer, so no rcode) over DoH with the decision malformed. */
+    private static double malformedDrops() {
+        io.micrometer.core.instrument.Counter c = gw.gateway.metrics().registry().find("dotgate.queries")
+                .tags("transport", "doh", "decision", "malformed", "rcode", "none").counter();
+        return c == null ? 0 : c.count();
     }
 
     @Test

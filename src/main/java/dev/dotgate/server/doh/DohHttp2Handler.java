@@ -262,9 +262,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         }
         long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
         boolean reset = false;
-        for (OpenRequests.Open late : requests.expire(deadline)) {
+        for (OpenRequests.Open late : requests.expired(deadline)) {
+            boolean receiving = late.receiving(); // before remove, which releases the body
+            requests.remove(late.stream.id());
             settings.stats().dohStreamsTimedOut.increment();
-            if (late.receiving()) {
+            if (receiving) {
                 intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "body_timeout");
             }
             if (ctx.channel().isActive()) {

@@ -132,16 +132,16 @@ final class OpenRequests {
         }
     }
 
-    /** The streams begun at or before {@code deadlineNanos}, removed; their bodies are released. */
-    List<Open> expire(long deadlineNanos) {
+    /**
+     * The streams begun at or before {@code deadlineNanos}, still open: the caller reads what it needs (whether
+     * a body was being received) and then {@link #remove}s each.
+     */
+    List<Open> expired(long deadlineNanos) {
         List<Open> late = new ArrayList<>();
         for (Open o : open.values()) {
             if (o.startedNanos - deadlineNanos <= 0) {
                 late.add(o);
             }
-        }
-        for (Open o : late) {
-            remove(o.stream.id());
         }
         return late;
     }
