@@ -96,11 +96,12 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         }
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMillis());
         long quiet = System.nanoTime() - lastActivity;
-        if (inflight == 0 && requests.isEmpty() && quiet >= idleNanos) {
+        boolean nothingOpen = inflight == 0 && requests.isEmpty() && held.isEmpty();
+        if (nothingOpen && quiet >= idleNanos) {
             ctx.close(); // the codec sends GOAWAY first
             return;
         }
-        long next = inflight == 0 && requests.isEmpty() ? idleNanos - quiet : idleNanos;
+        long next = nothingOpen ? idleNanos - quiet : idleNanos;
         ctx.executor().schedule(this::idleCheck, Math.max(next, TimeUnit.MILLISECONDS.toNanos(10)),
                 TimeUnit.NANOSECONDS);
     }
@@ -113,6 +114,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             onData(data);
         } else if (msg instanceof Http2ResetFrame reset) {
             requests.remove(reset.stream().id()); // the codec gives its unconsumed bytes back as it closes it
+            dropHeld(reset.stream().id());
         } else {
             ReferenceCountUtil.release(msg); // settings, pings, GOAWAY: the codec has acted on them
         }
@@ -290,6 +292,26 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         send(stream, message);
     }
 
+    /**
+     * Forgets the query of stream {@code streamId} if it waits in {@link #held} (the client reset the stream, or
+     * it had a stream error), releasing its message: a dead stream is not resolved, and {@link #held} stays
+     * within the streams open. A linear scan, bounded by the concurrent streams; only on a reset.
+     */
+    private void dropHeld(int streamId) {
+        java.util.Iterator<Object> it = held.iterator();
+        while (it.hasNext()) {
+            Http2FrameStream stream = (Http2FrameStream) it.next();
+            if (stream.id() == streamId) {
+                it.remove();
+                ByteBuf message = (ByteBuf) it.next();
+                it.remove();
+                message.release();
+                return;
+            }
+            it.next(); // its message
+        }
+    }
+
     private void releaseHeld() {
         while (!held.isEmpty() && ctx.channel().isActive() && throttle.admit(ctx, releaseHeld)) {
             send((Http2FrameStream) held.poll(), (ByteBuf) held.poll());
@@ -399,6 +421,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             // An error on one stream (RFC 9113 section 5.4.2), e.g. a body longer than its Content-Length: that
             // stream is reset, as the RFC asks of a malformed message, and the others go on.
             requests.remove(e.stream().id());
+            dropHeld(e.stream().id());
             settings.stats().dohStreamErrors.increment();
             intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "stream_error");
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
