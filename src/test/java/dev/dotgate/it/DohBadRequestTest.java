@@ -223,4 +223,64 @@ class DohBadRequestTest {
                     .isLessThan(3000);
         }
     }
+
+    /**
+     * curl over HTTP/1.1 with Expect: 100-continue and a 10,000-byte body: the gateway's own 413 (counted, with
+     * its text), not an uncounted body-less one written by Netty.
+     */
+    @Test
+    void http1ExpectContinueWithAnOversizedBodyGetsTheCounted413() throws Exception {
+        double before = badRequests(413);
+        Path body = java.nio.file.Files.write(tmp.resolve("big.bin"), new byte[10_000]);
+        Proc.Result r = Proc.run(30, "curl", "-sS", "--max-time", "10", "--http1.1", "--cacert",
+                gw.caFile().toString(), "--resolve", "dotgate.test:" + gw.dohPort() + ":127.0.0.1",
+                "-H", "Expect: 100-continue", "-H", "Content-Type: application/dns-message",
+                "--data-binary", "@" + body, "-w", "\n%{http_code}\n", "https://dotgate.test:" + gw.dohPort()
+                        + "/dns-query");
+        assertThat(r.out()).as(r.out()).contains("4096").endsWith("413\n");
+        assertThat(badRequests(413) - before).isEqualTo(1);
+    }
+
+    /**
+     * Pipelined HTTP/1.1: a GET, then a POST with Expect: 100-continue (valid, then oversized). No 100 Continue
+     * and no 413 overtakes the GET's answer: the answers come in the order of the requests.
+     */
+    @Test
+    void http1ExpectContinueNeverOvertakesEarlierAnswers() throws Exception {
+        byte[] query = DnsClient.query("expect.bench.test", org.xbill.DNS.Type.A, 0).toWire();
+        String get = "GET " + good("pipelined.bench.test") + " HTTP/1.1\r\nHost: dotgate.test\r\n\r\n";
+        String post = "POST /dns-query HTTP/1.1\r\nHost: dotgate.test\r\nContent-Type: application/dns-message\r\n"
+                + "Expect: 100-continue\r\nContent-Length: ";
+        try (javax.net.ssl.SSLSocket s = DnsClient.tls(gw.dohPort(), gw.caFile(), "http/1.1")) {
+            s.setSoTimeout(5000);
+            var out = s.getOutputStream();
+            var all = new java.io.ByteArrayOutputStream();
+            all.writeBytes(get.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            all.writeBytes((post + query.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            all.writeBytes(query);
+            all.writeBytes(get.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            all.writeBytes((post + "10000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(all.toByteArray());
+            out.flush();
+            var in = new java.io.DataInputStream(s.getInputStream());
+            List<String> statuses = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                statuses.add(readResponseStatus(in));
+            }
+            assertThat(statuses).containsExactly("200", "200", "200", "413");
+        }
+    }
+
+    /** Reads one HTTP/1.1 response (head and Content-Length body); returns its status code. */
+    private static String readResponseStatus(java.io.DataInputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.readUnsignedByte());
+        }
+        var length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        if (length.find()) {
+            in.readFully(new byte[Integer.parseInt(length.group(1))]);
+        }
+        return head.substring(9, 12);
+    }
 }

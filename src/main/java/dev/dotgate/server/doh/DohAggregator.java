@@ -1,6 +1,7 @@
 package dev.dotgate.server.doh;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -18,6 +19,11 @@ import java.util.List;
  * it is not answered here (Netty writes its own 413 at once, which would overtake answers to earlier pipelined
  * requests). It is passed on as a failed request that asks to close, and {@link DohHttp1Handler} answers 413 in
  * its turn. A declared Content-Length over the bound is caught before any of the body is buffered.
+ *
+ * <p>{@code Expect: 100-continue} is never answered 100 (RFC 9110 section 10.1.1 lets a server skip it; the
+ * client sends its body after a short wait): Netty would write its 100, or its own body-less and uncounted 413
+ * for a declared length over the bound, at once, ahead of the answers to earlier pipelined requests. So an
+ * oversized one takes the in-turn 413 above, and a valid one is read and answered like any other.
  */
 final class DohAggregator extends HttpObjectAggregator {
     /** Fired (a user event) once the rest of a body over the limit has been read and dropped. */
@@ -58,6 +64,12 @@ final class DohAggregator extends HttpObjectAggregator {
         } else {
             ctx.close();
         }
+    }
+
+    /** No interim response at all: see the class comment. */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        return null;
     }
 
     /** A body over the largest query. */
