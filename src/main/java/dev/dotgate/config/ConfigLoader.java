@@ -412,7 +412,7 @@ public final class ConfigLoader {
                 (int) range("limits.max_query_size", maxQuerySize, 512, 65_535),
                 (int) range("limits.max_client_hello", maxClientHello, 1024, 65_536),
                 positive("limits.frame_timeout", frameTimeout),
-                range("limits.max_buffered_bytes", maxBufferedBytes, 1L << 20, 1L << 40),
+                range("limits.max_buffered_bytes", maxBufferedBytes, LimitsOptions.MIN_BUFFERED_BYTES, 1L << 40),
                 (int) range("limits.udp_answer_size", udpAnswerSize, 512, 65_535),
                 (int) range("limits.upstream_udp_size", upstreamUdpSize, 512, 65_535),
                 (int) range("limits.rrl_rate", rrlRate, 0, 10_000_000),

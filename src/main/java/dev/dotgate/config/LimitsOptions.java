@@ -21,7 +21,8 @@ import java.util.List;
  * @param maxClientHello          largest TLS ClientHello buffered before the handshake, in bytes
  * @param frameTimeout            a started query frame (TCP/DoT length prefix, HTTP/2 stream) must be complete
  *                                within this
- * @param maxBufferedBytes        direct memory in use beyond which new connections and new UDP queries are refused
+ * @param maxBufferedBytes        direct memory held by the I/O allocator beyond which new connections and new UDP
+ *                                queries are refused; at least {@link #MIN_BUFFERED_BYTES}
  * @param udpAnswerSize           largest UDP answer sent, whatever the client advertises; larger ones get TC=1
  * @param upstreamUdpSize         EDNS payload size advertised to UDP upstreams, at most
  * @param rrlRate                 identical UDP responses per second per client (response rate limiting); 0 off
@@ -32,6 +33,14 @@ public record LimitsOptions(int clientPrefixV4, int clientPrefixV6, List<String>
         int maxConnectionsPerClient, int maxInflightPerClient, int queryRate, int queryBurst,
         int maxQuerySize, int maxClientHello, Duration frameTimeout, long maxBufferedBytes,
         int udpAnswerSize, int upstreamUdpSize, int rrlRate, int rrlSlip) {
+
+    /**
+     * The smallest buffered-bytes budget. The allocator's figure includes chunks it keeps for reuse once freed
+     * (with Netty 4.2's adaptive allocator at most four reuse chunks and one current chunk per magazine stripe, up
+     * to 8 MiB each: about 64 MiB), so a budget below that plus what an idle gateway holds could stay exceeded
+     * after an attack ends and refuse new clients for good.
+     */
+    public static final long MIN_BUFFERED_BYTES = 128L << 20;
 
     /** Loopback clients are exempt from per-client limits unless the config says otherwise. */
     public static final List<String> LOOPBACK = List.of("127.0.0.0/8", "::1/128");

@@ -4,6 +4,7 @@ import static dev.dotgate.it.LimitsSupport.ATTACKER;
 import static dev.dotgate.it.LimitsSupport.VICTIM;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,12 +26,13 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
 /**
- * The global budget of buffered bytes: connections that each leave a 3.5 KB query frame unfinished make the
- * gateway buffer a few KB apiece (up to 4,000 of them, until the gateway refuses them; the allocator's chunks
- * that earlier tests left free in this JVM absorb the first ones). With limits.max_buffered_bytes 1.5 MiB above what the process uses at the
- * start, the gateway stops accepting connections (and drops new UDP queries) once over it, so its direct memory
- * stays within the budget plus 2 MiB (one sampling period and one allocator chunk), while a client connected before goes on being served; once the
- * connections are gone, new clients are served again.
+ * The global budget of buffered bytes: connections that each leave a 60 KB query frame unfinished (with
+ * limits.max_query_size at its maximum) make the gateway buffer about that much apiece, up to 4,000 of them, until
+ * the gateway refuses them. With limits.max_buffered_bytes at its minimum above what the process uses at the start,
+ * the gateway stops accepting connections (and drops new UDP queries) once over it, so its direct memory stays
+ * within the budget plus 16 MiB (one sampling period and one allocator chunk), while a client connected before
+ * goes on being served; once the connections are gone (the allocator keeps a few freed chunks for reuse, less
+ * than the minimum budget), new clients are served again.
  */
 @ExtendWith(LeakCheck.class)
 class BufferedBytesBudgetTest {
@@ -50,11 +52,12 @@ class BufferedBytesBudgetTest {
             LimitsSupport.udpAsk(VICTIM, probe.udp(), "v.lim.test", 1, 2000);
             started = used();
         }
-        long budget = Math.max(1L << 20, started + (3L << 19));
+        long budget = started + LimitsOptions.MIN_BUFFERED_BYTES;
         String toml = """
                 [listen]
                 max_connections = 5000
                 [limits]
+                max_query_size = 65535
                 max_buffered_bytes = %d
                 [policy]
                 local = ["v.lim.test A 192.0.2.7"]
@@ -84,9 +87,9 @@ class BufferedBytesBudgetTest {
                 assertThat(DnsClient.readFramed(in).getRcode()).isEqualTo(Rcode.NOERROR);
 
                 sampler.start();
-                byte[] partial = new byte[2 + 3500];
-                partial[0] = (byte) (4000 >> 8);
-                partial[1] = (byte) 4000;
+                byte[] partial = new byte[2 + 60_000];
+                partial[0] = (byte) (65_000 >> 8);
+                partial[1] = (byte) 65_000;
                 for (int i = 0; i < 4000 && gw.gateway.stats().rateLimited.total(Reason.BUFFERED_BYTES) < 50; i++) {
                     Socket s = LimitsSupport.tcpFrom(ATTACKER, gw.tcpPort());
                     held.add(s);
@@ -99,9 +102,10 @@ class BufferedBytesBudgetTest {
                 Thread.sleep(200);
                 long refused = gw.gateway.stats().rateLimited.count(Reason.BUFFERED_BYTES, Transport.TCP);
                 assertThat(refused).as("connections refused of %d", held.size()).isPositive();
-                // The budget is sampled every 20 ms and the allocator grows by whole chunks, so it can be passed by what
-                // arrives within one sample and the chunk it lands in: 2 MiB of slack, against 14 MB without a budget.
-                assertThat(peak.get()).as("direct memory in use, budget %d", budget).isLessThan(budget + (2L << 20));
+                // The budget is sampled every 20 ms and the allocator grows by whole chunks (up to 8 MiB), so it can be
+                // passed by what arrives within one sample and the chunk it lands in: 16 MiB of slack, against
+                // 240 MB without a budget.
+                assertThat(peak.get()).as("direct memory in use, budget %d", budget).isLessThan(budget + (16L << 20));
 
                 // Meanwhile: the client connected before is served; a new UDP query is dropped, counted.
                 DnsClient.writeFramed(out, DnsClient.query("v.lim.test", Type.A, 3).toWire());
