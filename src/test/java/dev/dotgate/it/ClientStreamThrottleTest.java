@@ -8,18 +8,12 @@ import dev.dotgate.resolve.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.Base64;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,17 +104,9 @@ class ClientStreamThrottleTest {
 
     /** A DoT connection from {@code source}, verifying the gateway against {@code ca}. */
     static SSLSocket dotFrom(String source, int port, Path ca) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(ca)) {
-            ks.setCertificateEntry("ca", (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
         Socket plain = LimitsSupport.tcpFrom(source, port);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        SSLSocket s = (SSLSocket) DnsClient.trusting(ca).getSocketFactory().createSocket(plain, "127.0.0.1", port,
+                true);
         SSLParameters p = s.getSSLParameters();
         p.setApplicationProtocols(new String[] {"dot"});
         s.setSSLParameters(p);

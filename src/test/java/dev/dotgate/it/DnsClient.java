@@ -62,6 +62,18 @@ public final class DnsClient {
 
     /** A JDK TLS socket verifying the server against {@code ca}, offering ALPN {@code alpn}. */
     public static SSLSocket tls(int port, Path ca, String alpn) throws Exception {
+        SSLSocket s = (SSLSocket) trusting(ca).getSocketFactory().createSocket("127.0.0.1", port);
+        SSLParameters p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setApplicationProtocols(new String[] {alpn});
+        s.setSSLParameters(p);
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return s;
+    }
+
+    /** A TLS context that trusts only the CA certificate in {@code ca}. */
+    public static SSLContext trusting(Path ca) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(ca)) {
@@ -71,14 +83,7 @@ public final class DnsClient {
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
-        SSLParameters p = s.getSSLParameters();
-        p.setEndpointIdentificationAlgorithm("HTTPS");
-        p.setApplicationProtocols(new String[] {alpn});
-        s.setSSLParameters(p);
-        s.setSoTimeout(10_000);
-        s.startHandshake();
-        return s;
+        return ctx;
     }
 
     public static void writeFramed(DataOutputStream out, byte[] msg) throws IOException {
