@@ -60,6 +60,7 @@ public final class ClientLimits {
     private final TokenBucket.Rate rate;
     private final ResponseRateLimiter rrl;
     private final MemoryBudget budget;
+    private final long connectionReserve;
     private final LimitCounters counters;
     private final LongAdder rrlSlipped;
     private final QueryObserver observer;
@@ -83,6 +84,7 @@ public final class ClientLimits {
         this.rate = TokenBucket.Rate.of(options.queryRate(), options.queryBurst());
         this.rrl = new ResponseRateLimiter(options.rrlRate(), options.rrlSlip());
         this.budget = new MemoryBudget(options.maxBufferedBytes(), usedBytes);
+        this.connectionReserve = connectionReserve(options);
         this.counters = counters;
         this.rrlSlipped = rrlSlipped;
         this.observer = observer;
@@ -128,7 +130,7 @@ public final class ClientLimits {
      * ({@link ClientTable#forStream}): a flood of spoofed UDP sources cannot lock stream clients out.
      */
     public ClientState openConnection(InetSocketAddress client, Transport transport) {
-        if (budget.over()) {
+        if (!budget.admitConnection(connectionReserve)) {
             return refuse(Reason.BUFFERED_BYTES, transport, client);
         }
         ClientKey key = key(client);
@@ -253,6 +255,14 @@ public final class ClientLimits {
             lastSweep = now;
             sweep(now);
         }
+    }
+
+    /**
+     * What one stream connection may buffer before its first answer, reserved against the budget when it is let
+     * in: a ClientHello or one query frame, and one TLS record (16 KiB plus its header and tag) being decrypted.
+     */
+    static long connectionReserve(LimitsOptions options) {
+        return Math.max(options.maxClientHello(), options.maxQuerySize() + 2) + 16_384 + 256;
     }
 
     /** Removes idle clients from the table; returns how many. */
