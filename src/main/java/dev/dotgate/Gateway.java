@@ -199,7 +199,7 @@ public final class Gateway implements AutoCloseable {
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
-                    ? old.cache() : new AnswerCache(cfg.cache());
+                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()));
             caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
             next = caching;
         } else {

@@ -25,9 +25,14 @@ public final class DataDirs {
     private DataDirs() {
     }
 
+    /**
+     * The data directory by platform convention. The home directory is {@code $HOME} when set (the JDK's
+     * {@code user.home} comes from the password database, which for a service user may be {@code /nonexistent}).
+     */
     public static Path platformDefault() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String home = System.getProperty("user.home");
+        String env = System.getenv("HOME");
+        String home = env != null && !env.isBlank() ? env : System.getProperty("user.home");
         if (os.contains("win")) {
             String local = System.getenv("LOCALAPPDATA");
             return Path.of(local != null ? local : home, "dotgate");
@@ -40,6 +45,38 @@ public final class DataDirs {
         }
         String xdg = System.getenv("XDG_DATA_HOME");
         return xdg != null && !xdg.isBlank() ? Path.of(xdg, "dotgate") : Path.of(home, ".local", "share", "dotgate");
+    }
+
+    /**
+     * Checks that {@code dir} exists as a directory or can be created: the nearest existing ancestor must be a
+     * directory this user may write. The error says which path, why, and what to do.
+     */
+    static void checkCreatable(String key, Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        if (Files.exists(abs)) {
+            throw ConfigException.of(key, abs, "is a file, not a directory: set " + key + " (--data-dir) to a "
+                    + "directory");
+        }
+        Path parent = abs.getParent();
+        while (parent != null && !Files.exists(parent)) {
+            parent = parent.getParent();
+        }
+        if (parent == null) {
+            return;
+        }
+        if (!Files.isDirectory(parent)) {
+            throw ConfigException.of(key, abs, "cannot be created: " + parent + " is a file, not a directory; set "
+                    + key + " (--data-dir) to a directory you can write");
+        }
+        if (!Files.isWritable(parent)) {
+            throw ConfigException.of(key, abs, "cannot be created: " + parent + " is not writable by user "
+                    + System.getProperty("user.name") + "; create it for that user (sudo install -d -o "
+                    + System.getProperty("user.name") + " -m 700 " + abs + ") or set " + key
+                    + " (--data-dir) to a directory you can write");
+        }
     }
 
     /**

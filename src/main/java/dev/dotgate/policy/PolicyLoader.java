@@ -1,16 +1,48 @@
 package dev.dotgate.policy;
 
+import dev.dotgate.config.ConfigException;
+import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.PolicyOptions;
 import dev.dotgate.policy.local.LocalRecordException;
 import dev.dotgate.policy.local.LocalRecords;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /** Builds a {@link Policy} from its settings: reads the allowlist, fetches and loads the lists, parses records. */
 public final class PolicyLoader {
     private PolicyLoader() {
+    }
+
+    /**
+     * Checks what the policy builds from the configuration without loading any list: the access lists, the
+     * exempt and trusted ranges and the local records. A {@link dev.dotgate.config.ConfigLoader.Check}: a bad
+     * entry is a {@link ConfigException} naming its key and value.
+     */
+    public static void check(GatewayConfig config) {
+        PolicyOptions options = config.policy();
+        try {
+            AccessList.ranges("proxy_protocol.trusted", config.listen().proxyTrusted());
+            AccessList.ranges("limits.exempt", config.limits().exempt());
+            LocalRecords.parse(options.local());
+        } catch (LocalRecordException e) {
+            throw new ConfigException("policy.local" + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        try {
+            AccessList.of("acl.plain", options.plainAllow(), options.plainDeny());
+            AccessList.of("acl.dot", options.dotAllow(), options.dotDeny());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    /** The block mode named by {@code policy.block_mode} (checked by {@link PolicyOptions}). */
+    static BlockMode blockMode(PolicyOptions options) {
+        return BlockMode.valueOf(options.blockMode().toUpperCase(Locale.ROOT));
     }
 
     /**
@@ -24,7 +56,7 @@ public final class PolicyLoader {
             Allowlist allow = options.allowlist() == null ? null : Allowlist.load(options.allowlist());
             Blocklists lists = options.blocklists().isEmpty() ? null : loadLists(options, dataDir);
             LocalRecords local = options.local().isEmpty() ? null : LocalRecords.parse(options.local());
-            return new Policy(plain, dot, allow, lists, options.blockMode(), options.blockTtl(), local);
+            return new Policy(plain, dot, allow, lists, blockMode(options), options.blockTtl(), local);
         } catch (ListException e) {
             throw new IOException(e.getMessage(), e);
         } catch (LocalRecordException e) {

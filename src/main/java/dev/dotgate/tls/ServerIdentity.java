@@ -139,19 +139,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
     }
 
     private static String hostName() {
-        try {
-            Path etc = Path.of("/etc/hostname");
-            if (Files.isReadable(etc)) {
-                String h = Files.readString(etc, StandardCharsets.US_ASCII).trim();
-                if (!h.isEmpty()) {
-                    return h;
-                }
-            }
-        } catch (IOException ignored) {
-            // fall through to the environment
-        }
-        String env = System.getenv("HOSTNAME");
-        return env == null || env.isBlank() ? null : env.trim();
+        return dev.dotgate.config.HostNames.local();
     }
 
     /** Loopback (127.0.0.1, ::1) and every other address of this machine but link-local ones. */
