@@ -91,10 +91,10 @@ public final class DataDirs {
         Path abs = dir.toAbsolutePath();
         boolean posix = abs.getFileSystem().supportedFileAttributeViews().contains("posix");
         if (!Files.isDirectory(abs)) {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
             try {
+                if (abs.getParent() != null) {
+                    Files.createDirectories(abs.getParent());
+                }
                 if (posix) {
                     Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
                 } else {
@@ -103,9 +103,11 @@ public final class DataDirs {
                 return;
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(abs)) {
-                    throw e;
+                    throw cannotCreate(abs, e);
                 }
                 // made meanwhile by someone else: check it like any existing one
+            } catch (IOException e) {
+                throw cannotCreate(abs, e);
             }
         }
         if (!posix) {
@@ -138,6 +140,15 @@ public final class DataDirs {
             log.warn("the data directory {} is open to group or others ({}) and cannot be made owner-only ({}); it"
                     + " holds the local CA's private key: chmod 700 it", abs, was, e.getMessage());
         }
+    }
+
+    /** Which path, why, and the fix: the JDK's message is only the path. */
+    private static IOException cannotCreate(Path dir, IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied on " + e.getMessage()
+                : e instanceof FileAlreadyExistsException ? e.getMessage() + " is a file, not a directory"
+                : e.getMessage();
+        return new IOException("cannot create the data directory " + dir + ": " + why + "; create it for user "
+                + System.getProperty("user.name") + " or set data_dir (--data-dir) to a directory you can write", e);
     }
 
     /** Whether {@code dir} already holds private keys ({@code *-key.pem}). */

@@ -53,7 +53,12 @@ public final class Settings {
             if (!setting.shown().isEmpty()) {
                 return setting.shown();
             }
-            return setting.dflt().isEmpty() ? "none" : "`" + setting.dflt() + "`";
+            String d = setting.dflt();
+            if (d.isEmpty()) {
+                return "none";
+            }
+            boolean plainString = d.length() > 1 && d.startsWith("\"") && d.indexOf('"', 1) == d.length() - 1;
+            return "`" + (plainString ? d.substring(1, d.length() - 1) : d) + "`";
         }
 
         /** This setting's value in {@code config}. */
