@@ -315,7 +315,8 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             ListRefresher[] self = new ListRefresher[1];
-            self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), lists -> {
+            Policy current = policy;
+            self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), current.blocklists(), lists -> {
                 synchronized (this) {
                     // A refresh that was already running when a reload replaced this refresher must not put
                     // the old lists back.
