@@ -132,11 +132,13 @@ public final class ConfigLoader {
         return d;
     }
 
-    /** The error with each key that a flag gave replaced by the flag. */
+    /** The error with each key that a flag gave, where it names the value at fault, replaced by the flag. */
     private static ConfigException named(ConfigException e, Map<String, String> flags) {
         String message = e.getMessage();
         for (Map.Entry<String, String> f : flags.entrySet()) {
-            Matcher m = Pattern.compile("(?<![\\w.\\[-])" + Pattern.quote(f.getKey()) + "(?![\\w])").matcher(message);
+            // The key the message is about (at its start) and keys it names as the other party ("of KEY:").
+            Matcher m = Pattern.compile("(?<![\\w.\\[-])" + Pattern.quote(f.getKey()) + "(?=[:\\[])")
+                    .matcher(message);
             message = m.replaceAll(Matcher.quoteReplacement(f.getValue()));
         }
         return message.equals(e.getMessage()) ? e : new ConfigException(message);
