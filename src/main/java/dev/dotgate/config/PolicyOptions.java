@@ -30,7 +30,7 @@ public record PolicyOptions(
         Path allowlist,
         @Setting(key = "policy.blocklists", flag = "--blocklist", label = "FILE_OR_URL", dflt = "[]",
                 shown = "none", check = Setting.Check.SOURCES, doc = "block lists: file paths or http(s) URLs; hosts, "
-                        + "domain-per-line and adblock `\\|\\|name^` lines (an exception when written `@@\\|\\|name^`)")
+                        + "domain-per-line and adblock `\\|\\|name^` lines (`@@` in front makes one an exception)")
         List<String> blocklists,
         @Setting(key = "policy.exceptions", dflt = "[]", shown = "none", check = Setting.Check.SOURCES,
                 doc = "lists of names never blocked (and the names below them), same forms")
