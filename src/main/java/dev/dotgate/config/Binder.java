@@ -7,14 +7,10 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,7 +89,7 @@ final class Binder {
         }
         if (t == boolean.class) {
             if (!node.isBoolean()) {
-                throw ConfigException.of(key, text(node), "must be true or false");
+                throw ConfigException.of(key, Values.text(node), "must be true or false");
             }
             return node.asBoolean();
         }
@@ -104,7 +100,7 @@ final class Binder {
             } else if (node.isTextual() && flags.containsKey(key) && node.asText().matches("-?\\d{1,18}")) {
                 v = Long.parseLong(node.asText());
             } else {
-                throw ConfigException.of(key, text(node), "must be a whole number");
+                throw ConfigException.of(key, Values.text(node), "must be a whole number");
             }
             if (v < s.min() || v > s.max()) {
                 throw ConfigException.of(key, v, "is outside " + s.min() + "-" + s.max());
@@ -114,17 +110,17 @@ final class Binder {
         if (t == double.class) {
             return node.asDouble();
         }
-        String text = string(key, node);
+        String text = Values.string(key, node);
         if (t == String.class) {
-            return s.check() == Setting.Check.SINK ? sink(key, text, fromFile) : text;
+            return s.check() == Setting.Check.SINK ? Values.sink(key, text, fromFile, base) : text;
         }
         if (t == Duration.class) {
-            return duration(key, text, s.check());
+            return Values.duration(key, text, s.check());
         }
         if (t == Path.class) {
-            Path p = path(text, fromFile);
+            Path p = Values.path(text, fromFile, base);
             if (s.check() == Setting.Check.FILE) {
-                readable(key, p);
+                Values.readable(key, p);
             }
             return p;
         }
@@ -141,13 +137,13 @@ final class Binder {
             return tables(element, key, node);
         }
         List<Object> out = new ArrayList<>();
-        for (String v : strings(key, node)) {
+        for (String v : Values.strings(key, node)) {
             if (element == InetSocketAddress.class) {
                 out.add(HostPort.parse(key, v, 0, false));
             } else if (element == UpstreamSpec.class) {
                 out.add(UpstreamSpec.parse(key, v));
             } else if (s.check() == Setting.Check.SOURCES) {
-                out.add(source(key, v, fromFile));
+                out.add(Values.source(key, v, fromFile, base));
             } else {
                 out.add(v);
             }
@@ -192,111 +188,6 @@ final class Binder {
             keys.add(rc.getAnnotation(Setting.class).key());
         }
         return String.join(" and ", keys);
-    }
-
-    private static List<String> strings(String key, JsonNode node) {
-        if (node == null) {
-            return List.of();
-        }
-        if (node.isTextual()) {
-            return List.of(node.asText());
-        }
-        if (!node.isArray()) {
-            throw ConfigException.of(key, node.toString(), "must be a list of strings, e.g. [\"127.0.0.1:53\"]");
-        }
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : node) {
-            if (!e.isTextual()) {
-                throw ConfigException.of(key, e.toString(), "must be a string in quotes");
-            }
-            out.add(e.asText());
-        }
-        return out;
-    }
-
-    private static String string(String key, JsonNode node) {
-        if (!node.isTextual()) {
-            throw ConfigException.of(key, node.toString(), "must be a string in quotes");
-        }
-        return node.asText();
-    }
-
-    private static String text(JsonNode node) {
-        return node.isTextual() ? node.asText() : node.toString();
-    }
-
-    private static Duration duration(String key, String value, Setting.Check check) {
-        Duration d = Durations.parse(key, value);
-        if (check == Setting.Check.POSITIVE && d.isZero()) {
-            throw ConfigException.of(key, value, "must be longer than zero");
-        }
-        if (check == Setting.Check.TTL) {
-            if (d.toMillis() % 1000 != 0) {
-                throw ConfigException.of(key, value, "must be whole seconds (TTLs are counted in seconds)");
-            }
-            if (d.compareTo(Duration.ofDays(365)) > 0) {
-                throw ConfigException.of(key, value, "is longer than a year");
-            }
-        }
-        return d;
-    }
-
-    /** A path as written; from the config file, relative to the file's directory. */
-    private Path path(String value, boolean fromFile) {
-        Path p = Path.of(value);
-        return fromFile && base != null && !p.isAbsolute() ? base.resolve(p).normalize() : p;
-    }
-
-    private static void readable(String key, Path p) {
-        String shown = p.toAbsolutePath().normalize().toString();
-        if (Files.isDirectory(p)) {
-            throw ConfigException.of(key, shown, "is a directory, not a file");
-        }
-        if (!Files.isReadable(p)) {
-            throw ConfigException.of(key, shown, "is not a readable file");
-        }
-    }
-
-    /** A list location: an http(s) URL, or a readable file. */
-    private String source(String key, String value, boolean fromFile) {
-        String lower = value.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("http://") || lower.startsWith("https://")) {
-            try {
-                if (new URI(value).getHost() == null) {
-                    throw ConfigException.of(key, value, "is not a URL with a host");
-                }
-            } catch (URISyntaxException e) {
-                throw ConfigException.of(key, value, "is not a valid URL: " + e.getReason());
-            }
-            return value;
-        }
-        if (lower.contains("://")) {
-            throw ConfigException.of(key, value, "must be a file path or an http:// or https:// URL");
-        }
-        Path p = path(value, fromFile);
-        readable(key, p);
-        return p.toString();
-    }
-
-    /** {@code off}, {@code stdout}, or a file whose directory exists. */
-    private String sink(String key, String value, boolean fromFile) {
-        if (value.isBlank()) {
-            throw ConfigException.of(key, value, "is empty (use off, stdout or a file path)");
-        }
-        if (value.equals("off") || value.equals("stdout")) {
-            return value;
-        }
-        Path p = path(value, fromFile);
-        Path abs = p.toAbsolutePath().normalize();
-        if (Files.isDirectory(abs)) {
-            throw ConfigException.of(key, abs, "is a directory: name a file to append the events to");
-        }
-        Path dir = abs.getParent();
-        if (dir != null && !Files.isDirectory(dir)) {
-            throw ConfigException.of(key, abs, "is in a directory that does not exist (" + dir + "): create it "
-                    + "(mkdir -p " + dir + ") or name a file in another one");
-        }
-        return p.toString();
     }
 
     /** The node at dotted {@code key} below {@code scope}, or null. */
