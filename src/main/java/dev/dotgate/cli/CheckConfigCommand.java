@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code dotgate check-config FILE}. */
-@Command(name = "check-config", mixinStandardHelpOptions = true, description = "Validate a config file and print the effective settings.")
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Validate a config file and print the effective settings.")
 final class CheckConfigCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -15,7 +15,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, check-config, setup-phone or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, check-config, setup-phone or version (dotgate help COMMAND tells more)");
     }
 
     /** Runs the command line and returns the exit code (0 ok, 1 runtime failure, 2 usage or config error). */

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /** {@code dotgate run}: start the gateway and serve until SIGTERM or SIGINT. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway.")
+@Command(name = "run", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Run the gateway.")
 final class RunCommand implements Callable<Integer> {
     static final Duration GRACE = Duration.ofSeconds(3);
 

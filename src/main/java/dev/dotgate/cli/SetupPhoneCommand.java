@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
  * writes it to the data directory, and serves it over HTTP at a random path for a limited time, with its URL, a QR
  * code and install steps on the terminal.
  */
-@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA, "
+@Command(name = "setup-phone", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA, "
         + "which may only vouch for the gateway's names and private addresses) for a limited time; print its URL, a QR"
         + " code and the install steps.")
 final class SetupPhoneCommand implements Callable<Integer> {
