@@ -75,8 +75,13 @@ public final class Settings {
     private static final Map<String, Entry> BY_KEY = new LinkedHashMap<>();
 
     static {
+        List<Entry> declared = new ArrayList<>();
+        collect(GatewayConfig.class, List.of(), "", declared);
+        // Top-level keys first, as a TOML file has them (a key after a table header belongs to the table).
         List<Entry> all = new ArrayList<>();
-        collect(GatewayConfig.class, List.of(), "", all);
+        declared.stream().filter(e -> e.key().indexOf('.') < 0 && !e.inArray()
+                && !isTable(e.elementType())).forEach(all::add);
+        declared.stream().filter(e -> !all.contains(e)).forEach(all::add);
         ALL = Collections.unmodifiableList(all);
         for (Entry e : all) {
             BY_KEY.put(e.key(), e);
@@ -113,7 +118,10 @@ public final class Settings {
                 && type.getRecordComponents()[0].isAnnotationPresent(Setting.class);
     }
 
-    /** Every setting in declaration order, the keys of {@code [[forward]]} after {@code forward}. */
+    /**
+     * Every setting in declaration order, the top-level keys first and the keys of {@code [[forward]]} after
+     * {@code forward}.
+     */
     public static List<Entry> all() {
         return ALL;
     }
