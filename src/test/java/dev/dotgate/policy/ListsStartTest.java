@@ -110,15 +110,14 @@ class ListsStartTest {
         System.setProperty("dotgate.listsWaitMillis", "200");
         int port = freePort();
         PolicyOptions options = options("wait", "http://127.0.0.1:" + port + "/list.txt");
-        Thread later = new Thread(() -> {
+        // The list starts to answer 300 ms in: during the waits (200, 400, ... ms), not at the first try.
+        java.util.concurrent.CompletableFuture<Void> later = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
-                Thread.sleep(300);
                 serve(port, "remote.example\n");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-        });
-        later.start();
+        }, java.util.concurrent.CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
         Policy policy = PolicyLoader.load(options, dir.resolve("data"));
         later.join();
         assertThat(policy.blocklists().missing()).isEmpty();
