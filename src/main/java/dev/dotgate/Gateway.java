@@ -4,6 +4,7 @@ import dev.dotgate.cache.AnswerCache;
 import dev.dotgate.cache.CachingResolver;
 import dev.dotgate.config.ForwardZone;
 import dev.dotgate.config.GatewayConfig;
+import dev.dotgate.config.Settings;
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
@@ -47,7 +48,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +64,8 @@ public final class Gateway implements AutoCloseable {
     private static final long CERT_POLL_MILLIS = 2000;
 
     private volatile GatewayConfig config;
+    /** The configuration started with: what runs for every setting that takes a restart. */
+    private final GatewayConfig started;
     private final Stats stats = new Stats();
     private final Metrics metrics = new Metrics();
     private final EventLoopGroup group;
@@ -109,6 +111,7 @@ public final class Gateway implements AutoCloseable {
 
     public Gateway(GatewayConfig config) {
         this.config = config;
+        this.started = config;
         this.threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         this.group = Transports.newGroup(threads, "dotgate");
     }
@@ -199,7 +202,7 @@ public final class Gateway implements AutoCloseable {
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
-                    ? old.cache() : new AnswerCache(cfg.cache());
+                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()));
             caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
             next = caching;
         } else {
@@ -312,7 +315,8 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             ListRefresher[] self = new ListRefresher[1];
-            self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), lists -> {
+            Policy current = policy;
+            self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), current.blocklists(), lists -> {
                 synchronized (this) {
                     // A refresh that was already running when a reload replaced this refresher must not put
                     // the old lists back.
@@ -337,8 +341,10 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig previous = config;
         reloadCertificates();
         Policy newPolicy = withDiscovery(PolicyLoader.load(next.policy(), next.dataDir()), next);
-        for (String[] change : restartOnly(previous, next)) {
-            log.warn("reload: {} changed to {}; it takes a restart to apply", change[0], change[1]);
+        List<String> restart = Settings.changed(started, next, true); // against what runs, not the last file
+        if (!restart.isEmpty()) {
+            log.warn("reload: {} changed; {} a restart to apply (running with the values started with)",
+                    String.join(", ", restart), restart.size() == 1 ? "it takes" : "they take");
         }
         if (!next.observe().events().equals(previous.observe().events())
                 || next.observe().eventsQueue() != previous.observe().eventsQueue()) {
@@ -397,32 +403,6 @@ public final class Gateway implements AutoCloseable {
         }
         return p.withLocal(dev.dotgate.policy.local.LocalRecords.parse(cfg.policy().local(),
                 dev.dotgate.discovery.DesignatedResolver.records(config.serverName(), dot, doh)));
-    }
-
-    private static List<String[]> restartOnly(GatewayConfig a, GatewayConfig b) {
-        List<String[]> out = new ArrayList<>();
-        if (!a.listen().equals(b.listen())) {
-            out.add(new String[] {"[listen]", b.listen().toString()});
-        }
-        if (!a.limits().equals(b.limits())) {
-            out.add(new String[] {"[limits]", b.limits().toString()}); // read by the listeners at start
-        }
-        if (a.threads() != b.threads()) {
-            out.add(new String[] {"threads", String.valueOf(b.threads())});
-        }
-        if (!a.dataDir().equals(b.dataDir())) {
-            out.add(new String[] {"data_dir", b.dataDir().toString()});
-        }
-        if (!a.serverName().equals(b.serverName())) {
-            out.add(new String[] {"server_name", b.serverName()});
-        }
-        if (!Objects.equals(a.observe().metricsListen(), b.observe().metricsListen())) {
-            out.add(new String[] {"metrics.listen", String.valueOf(b.observe().metricsListen())});
-        }
-        if (!Objects.equals(a.upstream().ca(), b.upstream().ca())) {
-            out.add(new String[] {"upstream.ca", String.valueOf(b.upstream().ca())});
-        }
-        return out;
     }
 
     public GatewayConfig config() {

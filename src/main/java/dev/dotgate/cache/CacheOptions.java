@@ -1,5 +1,6 @@
 package dev.dotgate.cache;
 
+import dev.dotgate.config.CacheSettings;
 import java.time.Duration;
 
 /**
@@ -42,6 +43,15 @@ public record CacheOptions(boolean enabled, int maxEntries, Duration minTtl, Dur
         if (d == null || d.isNegative() || d.getSeconds() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + " must be between 0 and 2^31-1 seconds: " + d);
         }
+    }
+
+    /**
+     * The options for the configured {@code settings}; prefetching off when the config turns it off.
+     */
+    public static CacheOptions of(CacheSettings settings) {
+        return new CacheOptions(settings.enabled(), settings.maxEntries(), settings.minTtl(), settings.maxTtl(),
+                settings.negativeMaxTtl(), settings.staleWindow(), settings.staleTtl(),
+                settings.prefetch() ? settings.prefetchThreshold() : 0, settings.prefetchMinHits());
     }
 
     /**

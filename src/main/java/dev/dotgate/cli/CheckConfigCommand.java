@@ -3,6 +3,7 @@ package dev.dotgate.cli;
 import dev.dotgate.config.ConfigException;
 import dev.dotgate.config.ConfigLoader;
 import dev.dotgate.config.GatewayConfig;
+import dev.dotgate.policy.PolicyLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code dotgate check-config FILE}. */
-@Command(name = "check-config", description = "Validate a config file and print the effective settings.")
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Validate a config file and print the effective settings.")
 final class CheckConfigCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -21,7 +23,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            GatewayConfig config = ConfigLoader.load(file, ConfigLoader.Overrides.none());
+            GatewayConfig config = ConfigLoader.load(file, ConfigLoader.Overrides.none(), PolicyLoader::check);
             spec.commandLine().getOut().print(config.toToml());
             spec.commandLine().getOut().flush();
             return 0;

@@ -6,6 +6,7 @@ import dev.dotgate.config.Durations;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.HostPort;
 import dev.dotgate.onboard.InstallSteps;
+import dev.dotgate.policy.PolicyLoader;
 import dev.dotgate.onboard.LanAddresses;
 import dev.dotgate.onboard.MobileConfig;
 import dev.dotgate.onboard.PhoneProfile;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
  * writes it to the data directory, and serves it over HTTP at a random path for a limited time, with its URL, a QR
  * code and install steps on the terminal.
  */
-@Command(name = "setup-phone", mixinStandardHelpOptions = true, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA, "
+@Command(name = "setup-phone", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Serve an iOS/macOS profile (DNS-over-TLS or DNS-over-HTTPS settings and the local CA, "
         + "which may only vouch for the gateway's names and private addresses) for a limited time; print its URL, a QR"
         + " code and the install steps.")
 final class SetupPhoneCommand implements Callable<Integer> {
@@ -48,23 +50,13 @@ final class SetupPhoneCommand implements Callable<Integer> {
             + "(default: this machine's LAN IPv4 address, any free port)")
     String listen;
 
-    @Option(names = "--dot-listen", paramLabel = "HOST:PORT", description = "the gateway's DNS-over-TLS address, "
-            + "as given to run; repeatable (default from the config, else 127.0.0.1:853)")
-    List<String> dotListen = new ArrayList<>();
-
     @Option(names = "--doh", description = "DNS-over-HTTPS in the profile instead of DNS-over-TLS: any port works "
             + "(iOS and macOS use DNS-over-TLS only on 853)")
     boolean doh;
 
-    @Option(names = "--doh-listen", paramLabel = "HOST:PORT", description = "the gateway's DNS-over-HTTPS address, "
-            + "as given to run; repeatable (default from the config); used with --doh")
-    List<String> dohListen = new ArrayList<>();
-
-    @Option(names = "--server-name", paramLabel = "NAME", description = "the name in the gateway's certificate")
-    String serverName;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "where the local CA lives (as for run)")
-    Path dataDir;
+    // --dot-listen, --doh-listen, --server-name and --data-dir come from the settings' declarations (as for run).
+    static final java.util.Set<String> SETTINGS = java.util.Set.of("listen.dot", "listen.doh", "server_name",
+            "data_dir");
 
     @Option(names = "--for", paramLabel = "DURATION", description = "stop serving after this (default 10m)")
     String serveFor = "10m";
@@ -80,12 +72,12 @@ final class SetupPhoneCommand implements Callable<Integer> {
         InetSocketAddress httpAddress;
         PhoneTargets targets;
         try {
-            if (!doh && !dohListen.isEmpty()) {
+            List<?> dohListen = spec.findOption("--doh-listen").getValue();
+            if (!doh && dohListen != null && !dohListen.isEmpty()) {
                 throw new IllegalArgumentException("--doh-listen " + dohListen.get(0) + ": only used with --doh "
                         + "(a DNS-over-HTTPS profile); add --doh, or leave --doh-listen out for DNS-over-TLS");
             }
-            cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(List.of(), dotListen, List.of(), null, null,
-                    null, dataDir, serverName, null, null, null, List.of(), false, null, null, dohListen, List.of()));
+            cfg = ConfigLoader.load(config, SettingOptions.overrides(spec), PolicyLoader::check);
             window = Durations.parse("--for", serveFor);
             if (window.isZero()) {
                 throw ConfigException.of("--for", serveFor, "must be longer than 0s");

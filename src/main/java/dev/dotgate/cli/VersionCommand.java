@@ -9,7 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code dotgate version}. */
-@Command(name = "version", description = "Print the version, the I/O transport and the TLS provider.")
+@Command(name = "version", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class, description = "Print the version, the I/O transport and the TLS provider.")
 final class VersionCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -25,9 +25,14 @@ public final class DataDirs {
     private DataDirs() {
     }
 
+    /**
+     * The data directory by platform convention. The home directory is {@code $HOME} when set (the JDK's
+     * {@code user.home} comes from the password database, which for a service user may be {@code /nonexistent}).
+     */
     public static Path platformDefault() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String home = System.getProperty("user.home");
+        String env = System.getenv("HOME");
+        String home = env != null && !env.isBlank() ? env : System.getProperty("user.home");
         if (os.contains("win")) {
             String local = System.getenv("LOCALAPPDATA");
             return Path.of(local != null ? local : home, "dotgate");
@@ -43,6 +48,38 @@ public final class DataDirs {
     }
 
     /**
+     * Checks that {@code dir} exists as a directory or can be created: the nearest existing ancestor must be a
+     * directory this user may write. The error says which path, why, and what to do.
+     */
+    static void checkCreatable(String key, Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        if (Files.exists(abs)) {
+            throw ConfigException.of(key, abs, "is a file, not a directory: set " + key + " (--data-dir) to a "
+                    + "directory");
+        }
+        Path parent = abs.getParent();
+        while (parent != null && !Files.exists(parent)) {
+            parent = parent.getParent();
+        }
+        if (parent == null) {
+            return;
+        }
+        if (!Files.isDirectory(parent)) {
+            throw ConfigException.of(key, abs, "cannot be created: " + parent + " is a file, not a directory; set "
+                    + key + " (--data-dir) to a directory you can write");
+        }
+        if (!Files.isWritable(parent)) {
+            throw ConfigException.of(key, abs, "cannot be created: " + parent + " is not writable by user "
+                    + System.getProperty("user.name") + "; create it for that user (sudo install -d -o "
+                    + System.getProperty("user.name") + " -m 700 " + abs + ") or set " + key
+                    + " (--data-dir) to a directory you can write");
+        }
+    }
+
+    /**
      * Makes sure {@code dir} exists and only its owner can enter it. A missing one is created 0700 (its missing
      * parents with the usual mode); an existing one that lets group or others in is narrowed to owner-only, with a
      * warning when it already holds keys (else an info line: something made it just before, like the list cache),
@@ -54,10 +91,10 @@ public final class DataDirs {
         Path abs = dir.toAbsolutePath();
         boolean posix = abs.getFileSystem().supportedFileAttributeViews().contains("posix");
         if (!Files.isDirectory(abs)) {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
             try {
+                if (abs.getParent() != null) {
+                    Files.createDirectories(abs.getParent());
+                }
                 if (posix) {
                     Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
                 } else {
@@ -66,9 +103,11 @@ public final class DataDirs {
                 return;
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(abs)) {
-                    throw e;
+                    throw cannotCreate(abs, e);
                 }
                 // made meanwhile by someone else: check it like any existing one
+            } catch (IOException e) {
+                throw cannotCreate(abs, e);
             }
         }
         if (!posix) {
@@ -101,6 +140,15 @@ public final class DataDirs {
             log.warn("the data directory {} is open to group or others ({}) and cannot be made owner-only ({}); it"
                     + " holds the local CA's private key: chmod 700 it", abs, was, e.getMessage());
         }
+    }
+
+    /** Which path, why, and the fix: the JDK's message is only the path. */
+    private static IOException cannotCreate(Path dir, IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied on " + e.getMessage()
+                : e instanceof FileAlreadyExistsException ? e.getMessage() + " is a file, not a directory"
+                : e.getMessage();
+        return new IOException("cannot create the data directory " + dir + ": " + why + "; create it for user "
+                + System.getProperty("user.name") + " or set data_dir (--data-dir) to a directory you can write", e);
     }
 
     /** Whether {@code dir} already holds private keys ({@code *-key.pem}). */

@@ -32,7 +32,13 @@ public final class HostPort {
             port = colon >= 0 ? value.substring(colon + 1) : null;
         }
         if (port == null && !portOptional) {
-            throw ConfigException.of(key, value, "needs a port (HOST:PORT, e.g. 127.0.0.1:53)");
+            if (host.matches("\\d{1,5}")) {
+                throw ConfigException.of(key, value, "is a port without an address: write ADDRESS:PORT, e.g. "
+                        + "127.0.0.1:" + host + " (or 0.0.0.0:" + host + " for every IPv4 address, [::]:" + host
+                        + " for every IPv6 one)");
+            }
+            throw ConfigException.of(key, value, "needs a port: write ADDRESS:PORT, e.g. "
+                    + (value.startsWith("[") ? value : host) + ":53");
         }
         int p = defaultPort;
         if (port != null) {

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class Blocklists {
     private static final Logger log = LoggerFactory.getLogger(Blocklists.class);
     private static final Blocklists EMPTY = new Blocklists(DomainSet.empty(), DomainSet.empty(), new String[0],
-            List.of());
+            List.of(), List.of());
 
     /**
      * How one list loaded.
@@ -64,12 +64,15 @@ public final class Blocklists {
     private final DomainSet exceptions;
     private final String[] listNames;
     private final List<ListReport> reports;
+    private final List<String> missing;
 
-    private Blocklists(DomainSet blocks, DomainSet exceptions, String[] listNames, List<ListReport> reports) {
+    private Blocklists(DomainSet blocks, DomainSet exceptions, String[] listNames, List<ListReport> reports,
+            List<String> missing) {
         this.blocks = blocks;
         this.exceptions = exceptions;
         this.listNames = listNames;
         this.reports = List.copyOf(reports);
+        this.missing = List.copyOf(missing);
     }
 
     /** Blocks nothing. */
@@ -93,6 +96,26 @@ public final class Blocklists {
      */
     public static Blocklists load(List<ListSource> block, List<ListSource> exceptionSources, Path cacheDir,
             ListSource.FetchOptions options) throws ListException {
+        return load(block, exceptionSources, cacheDir, options, false);
+    }
+
+    /**
+     * Like {@link #load(List, List, Path, ListSource.FetchOptions)}, but a list that cannot be read at all is left
+     * out (logged, and named in {@link #missing()}) instead of failing the whole load: for a start that does not
+     * wait for an unreachable list ({@code policy.lists_start}).
+     */
+    public static Blocklists loadAvailable(List<ListSource> block, List<ListSource> exceptionSources,
+            Path cacheDir, ListSource.FetchOptions options) {
+        try {
+            return load(block, exceptionSources, cacheDir, options, true);
+        } catch (ListException e) {
+            throw new IllegalStateException("a tolerant load cannot fail", e);
+        }
+    }
+
+    private static Blocklists load(List<ListSource> block, List<ListSource> exceptionSources, Path cacheDir,
+            ListSource.FetchOptions options, boolean tolerate) throws ListException {
+        List<String> missing = new ArrayList<>();
         long start = System.nanoTime();
         DomainSet.Builder blocks = DomainSet.builder();
         DomainSet.Builder exceptions = DomainSet.builder();
@@ -100,13 +123,19 @@ public final class Blocklists {
         String[] names = new String[block.size()];
         for (int i = 0; i < block.size(); i++) {
             names[i] = block.get(i).name();
-            reports.add(loadOne(block.get(i), i, false, blocks, exceptions, cacheDir, options));
+            ListReport r = loadOne(block.get(i), i, false, blocks, exceptions, cacheDir, options, tolerate, missing);
+            if (r != null) {
+                reports.add(r);
+            }
         }
         for (int j = 0; j < exceptionSources.size(); j++) {
-            reports.add(loadOne(exceptionSources.get(j), block.size() + j, true, blocks, exceptions, cacheDir,
-                    options));
+            ListReport r = loadOne(exceptionSources.get(j), block.size() + j, true, blocks, exceptions, cacheDir,
+                    options, tolerate, missing);
+            if (r != null) {
+                reports.add(r);
+            }
         }
-        Blocklists lists = new Blocklists(blocks.build(), exceptions.build(), names, reports);
+        Blocklists lists = new Blocklists(blocks.build(), exceptions.build(), names, reports, missing);
         if (block.size() + exceptionSources.size() > 1) {
             log.info("blocklists: {} distinct names, {} exceptions, {} MiB, {} ms", lists.size(),
                     lists.exceptionSize(), String.format("%.1f", lists.memoryBytes() / 1048576.0),
@@ -115,10 +144,22 @@ public final class Blocklists {
         return lists;
     }
 
+    /** One list into the builders; null when it cannot be read and {@code tolerate} (its name goes to missing). */
     private static ListReport loadOne(ListSource source, int tag, boolean exceptionList, DomainSet.Builder blocks,
-            DomainSet.Builder exceptions, Path cacheDir, ListSource.FetchOptions options) throws ListException {
+            DomainSet.Builder exceptions, Path cacheDir, ListSource.FetchOptions options, boolean tolerate,
+            List<String> missing) throws ListException {
         long t0 = System.nanoTime();
-        ListSource.Fetched fetched = source.fetch(cacheDir, options);
+        ListSource.Fetched fetched;
+        try {
+            fetched = source.fetch(cacheDir, options);
+        } catch (ListException e) {
+            if (!tolerate) {
+                throw e;
+            }
+            log.warn("{}; serving without it for now", e.getMessage());
+            missing.add(source.name());
+            return null;
+        }
         ListParser.Result r;
         // InputStreamReader replaces malformed UTF-8 (Files.newBufferedReader would throw on it).
         try (Reader in = new InputStreamReader(Files.newInputStream(fetched.file()), StandardCharsets.UTF_8)) {
@@ -180,6 +221,11 @@ public final class Blocklists {
     /** One report per list, block lists first, in the order given. */
     public List<ListReport> reports() {
         return reports;
+    }
+
+    /** The lists that could not be loaded at all and were left out (see {@link #loadAvailable}); usually none. */
+    public List<String> missing() {
+        return missing;
     }
 
     /** The display names of the block lists, by tag. */

@@ -100,6 +100,9 @@ public record ListSource(String name, String location) {
                         + "' (http, https or a file path)");
             }
             Path file = Path.of(location);
+            if (Files.isDirectory(file)) {
+                throw new ListException("list " + name + ": " + file.toAbsolutePath() + " is a directory, not a file");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new ListException("list " + name + ": no such file " + file.toAbsolutePath());
             }

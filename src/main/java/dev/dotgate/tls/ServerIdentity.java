@@ -6,7 +6,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -139,19 +138,7 @@ public record ServerIdentity(List<X509Certificate> chain, PrivateKey key, Path c
     }
 
     private static String hostName() {
-        try {
-            Path etc = Path.of("/etc/hostname");
-            if (Files.isReadable(etc)) {
-                String h = Files.readString(etc, StandardCharsets.US_ASCII).trim();
-                if (!h.isEmpty()) {
-                    return h;
-                }
-            }
-        } catch (IOException ignored) {
-            // fall through to the environment
-        }
-        String env = System.getenv("HOSTNAME");
-        return env == null || env.isBlank() ? null : env.trim();
+        return dev.dotgate.config.HostNames.local();
     }
 
     /** Loopback (127.0.0.1, ::1) and every other address of this machine but link-local ones. */

@@ -2,7 +2,7 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dotgate.cache.CacheOptions;
+import dev.dotgate.config.CacheSettings;
 import dev.dotgate.config.GatewayConfig;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -39,7 +39,7 @@ class CacheTest {
         unbound.close();
     }
 
-    static UnaryOperator<GatewayConfig> cache(UnaryOperator<CacheOptions> change) {
+    static UnaryOperator<GatewayConfig> cache(UnaryOperator<CacheSettings> change) {
         return c -> new GatewayConfig(c.listen(), c.upstream(), c.serverName(), c.dataDir(), c.logLevel(),
                 c.threads(), c.policy(), c.forwards(), change.apply(c.cache()), c.observe());
     }
@@ -140,8 +140,8 @@ class CacheTest {
     @Test
     void popularEntryIsRefreshedBeforeItExpires() throws Exception {
         try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("prefetch"), "", unbound.caFile(), "2s",
-                cache(o -> new CacheOptions(o.enabled(), o.maxEntries(), o.minTtl(), o.maxTtl(),
-                        o.negativeMaxTtl(), o.staleWindow(), o.staleTtl(), 0.5, 2)), unbound.uri())) {
+                cache(o -> new CacheSettings(o.enabled(), o.maxEntries(), o.minTtl(), o.maxTtl(),
+                        o.negativeMaxTtl(), o.staleWindow(), true, 2, o.staleTtl(), 0.5)), unbound.uri())) {
             long t0 = System.nanoTime();
             ask(gw, "short.test", Type.A, 1);
             ask(gw, "short.test", Type.A, 2);

@@ -18,7 +18,7 @@ public final class GatewayFixture implements AutoCloseable {
     public GatewayFixture(Path dataDir, Path upstreamCa, String timeout, String... upstreams) throws Exception {
         List<String> ups = new ArrayList<>(List.of(upstreams));
         config = ConfigLoader.load(null, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"), List.of("127.0.0.1:0"),
-                ups, upstreamCa, dataDir, "dotgate.test", timeout));
+                ups, upstreamCa, dataDir, "dotgate.test", timeout), dev.dotgate.policy.PolicyLoader::check);
         gateway = new Gateway(config);
         gateway.start();
     }
@@ -40,7 +40,7 @@ public final class GatewayFixture implements AutoCloseable {
         java.nio.file.Files.writeString(file, toml);
         GatewayConfig cfg = ConfigLoader.load(file, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"),
                 List.of("127.0.0.1:0"), List.of(upstreams), upstreamCa, dir.resolve("data"), "dotgate.test",
-                timeout));
+                timeout), dev.dotgate.policy.PolicyLoader::check);
         return new GatewayFixture(tweak.apply(cfg));
     }
 
@@ -52,7 +52,7 @@ public final class GatewayFixture implements AutoCloseable {
                 : config.upstream().servers().stream().map(Object::toString).toList();
         return ConfigLoader.load(file, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"),
                 List.of("127.0.0.1:0"), ups, config.upstream().ca(), dir.resolve("data"), "dotgate.test",
-                dev.dotgate.config.Durations.format(config.upstream().timeout())));
+                dev.dotgate.config.Durations.format(config.upstream().timeout())), dev.dotgate.policy.PolicyLoader::check);
     }
 
     public int udpPort() {

@@ -198,9 +198,9 @@ class MobileConfigTest {
     @Test
     void dohProfileNamesItsUrlWithAnyPortAndNoServerName() throws Exception {
         Path dataDir = tmp.resolve("data");
-        GatewayConfig cfg = ConfigLoader.load(null, new ConfigLoader.Overrides(List.of(), List.of("127.0.0.1:853"),
-                List.of(), null, null, null, dataDir, "dns.home.arpa", null, null, null, List.of(), false, null, null,
-                List.of("127.0.0.1:8443", "127.0.0.2:9443", "0.0.0.0:8443"), List.of()));
+        GatewayConfig cfg = ConfigLoader.load(null, ConfigLoader.Overrides.none().set("listen.dot", List.of("127.0.0.1:853"))
+                .set("data_dir", dataDir).set("server_name", "dns.home.arpa")
+                .set("listen.doh", List.of("127.0.0.1:8443", "127.0.0.2:9443", "0.0.0.0:8443")));
         InetAddress lan = InetAddress.getByName("192.0.2.7");
         PhoneTargets t = PhoneTargets.doh(cfg.listen().doh(), v6 -> List.of(lan));
         assertThat(t.transport()).isEqualTo(dev.dotgate.resolve.Transport.DOH);
