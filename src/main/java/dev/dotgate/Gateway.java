@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private static final long CERT_POLL_MILLIS = 2000;
 
     private volatile GatewayConfig config;
+    private final com.github.benmanes.caffeine.cache.Ticker cacheTicker;
     private final Stats stats = new Stats();
     private final Metrics metrics = new Metrics();
     private final EventLoopGroup group;
@@ -108,6 +109,12 @@ public final class Gateway implements AutoCloseable {
     };
 
     public Gateway(GatewayConfig config) {
+        this(config, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    /** With the clock the answer cache ages its entries by, so tests can move time instead of sleeping. */
+    public Gateway(GatewayConfig config, com.github.benmanes.caffeine.cache.Ticker cacheTicker) {
+        this.cacheTicker = java.util.Objects.requireNonNull(cacheTicker, "cacheTicker");
         this.config = config;
         this.threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         this.group = Transports.newGroup(threads, "dotgate");
@@ -199,7 +206,7 @@ public final class Gateway implements AutoCloseable {
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
-                    ? old.cache() : new AnswerCache(cfg.cache());
+                    ? old.cache() : new AnswerCache(cfg.cache(), cacheTicker);
             caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
             next = caching;
         } else {
