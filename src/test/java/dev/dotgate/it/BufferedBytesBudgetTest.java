@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -36,6 +37,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class BufferedBytesBudgetTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -47,8 +50,7 @@ class BufferedBytesBudgetTest {
     void overTheBudgetNewConnectionsAndDatagramsAreRefused() throws Exception {
         // What a gateway holds once started (receive buffers, pooled chunks), measured on one that is then stopped.
         long started;
-        try (GatewayFixture probe = GatewayFixture.fromToml(tmp.resolve("probe"), "", null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture probe = servers.gateway(b -> b.toml("").upstreams(null, "udp://127.0.0.1:9"))) {
             LimitsSupport.udpAsk(VICTIM, probe.udp(), "v.lim.test", 1, 2000);
             started = used();
         }
@@ -62,8 +64,7 @@ class BufferedBytesBudgetTest {
                 [policy]
                 local = ["v.lim.test A 192.0.2.7"]
                 """.formatted(budget);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             assertThat(LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", 1, 2000)).isNotNull();
             assertThat(used()).as("in use before the attack, budget %d", budget).isLessThan(budget - (1L << 19));
             AtomicLong peak = new AtomicLong();

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -31,6 +32,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class ClientQueryFloodTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -48,8 +51,7 @@ class ClientQueryFloodTest {
                 [events]
                 sink = "%s"
                 """.formatted(events);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             AtomicInteger victimAnswered = new AtomicInteger();
             AtomicInteger victimAsked = new AtomicInteger();
             Thread victim = new Thread(() -> {
@@ -133,20 +135,7 @@ class ClientQueryFloodTest {
     }
 
     /** The first event with {@code decision}, its data. */
-    static JsonNode awaitEvent(Path file, String decision) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
-                    JsonNode d = json.readTree(line).path("data");
-                    if (d.path("decision").asText().equals(decision)) {
-                        return d;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + decision + " event in " + file);
+    static JsonNode awaitEvent(Path file, String decision) {
+        return EventLog.awaitData(file, d -> d.path("decision").asText().equals(decision));
     }
 }

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -28,6 +29,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class ClientStreamThrottleTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -43,8 +46,7 @@ class ClientStreamThrottleTest {
                 [policy]
                 local = ["x.lim.test A 192.0.2.8"]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             var stats = gw.gateway.stats();
             // DoT: 300 queries in one write
             try (SSLSocket s = dotFrom(ATTACKER, gw.dotPort(), gw.caFile())) {

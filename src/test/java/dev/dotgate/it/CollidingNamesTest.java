@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * during and after the flood.
  */
 class CollidingNamesTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final int NAMES = 20_000;
     private static final int WINDOW = 64;
 
@@ -101,9 +104,8 @@ class CollidingNamesTest {
         assertThat(colliding.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
         assertThat(ordinary.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
 
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[cache]\nmax_entries = 100000\n",
-                        unbound.caFile(), "3s", c -> c, unbound.uri())) {
+        Unbound unbound = servers.unbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[cache]\nmax_entries = 100000\n").timeout("3s"))) {
             InetSocketAddress server = gw.udp();
             // Fill: each name once (misses, answered from upstream and stored), then the timed round of hits.
             ask(server, ordinary);

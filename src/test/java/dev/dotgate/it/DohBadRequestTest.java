@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -29,6 +30,8 @@ import org.xbill.DNS.Rcode;
  * connection for several URLs. Default limits: max_query_size 4096, header lists of 8 KiB.
  */
 class DohBadRequestTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -37,9 +40,8 @@ class DohBadRequestTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[listen]\ndoh = [\"127.0.0.1:0\"]\n", unbound.caFile(),
-                "2s", c -> c, unbound.uri());
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -50,9 +52,6 @@ class DohBadRequestTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

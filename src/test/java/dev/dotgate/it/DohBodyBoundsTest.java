@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -28,6 +29,8 @@ import org.xbill.DNS.Type;
  * the in-JVM gateway uses here) is what is measured.
  */
 class DohBodyBoundsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final int STREAMS = 64;
     /** Four connections of 64 stalled streams, each having sent 40,000 of a declared 60,000 bytes. */
     private static final int CONNECTIONS = 4;
@@ -42,14 +45,14 @@ class DohBodyBoundsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 max_queries_per_connection = 64
                 [limits]
                 frame_timeout = "3s"
-                """, unbound.caFile(), "2s", c -> c, unbound.uri());
+                """));
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     }
 
@@ -60,9 +63,6 @@ class DohBodyBoundsTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,13 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LeakCheck.class)
 class DohHeldStreamsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
     GatewayFixture gw;
     EventLoopGroup group;
 
     void start(String idleTimeout) throws Exception {
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 idle_timeout = "%s"
@@ -40,7 +43,7 @@ class DohHeldStreamsTest {
                 query_burst = 1
                 [policy]
                 local = ["x.held.test A 192.0.2.8"]
-                """.formatted(idleTimeout), null, "2s", c -> c, "udp://127.0.0.1:9");
+                """.formatted(idleTimeout)).upstreams(null, "udp://127.0.0.1:9"));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -47,6 +48,8 @@ import org.xbill.DNS.Type;
  * that only sends PINGs. Write timeout 1 s, idle timeout 2 s, frame timeout (a stream begun must end) 1 s.
  */
 class DohHttp2EdgeTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -55,15 +58,15 @@ class DohHttp2EdgeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 write_timeout = "1s"
                 idle_timeout = "2s"
                 [limits]
                 frame_timeout = "1s"
-                """, unbound.caFile(), "2s", c -> c, unbound.uri());
+                """));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -74,9 +77,6 @@ class DohHttp2EdgeTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

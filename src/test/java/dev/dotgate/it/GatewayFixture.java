@@ -22,14 +22,17 @@ import java.util.function.UnaryOperator;
 public final class GatewayFixture implements AutoCloseable {
     public final Gateway gateway;
     public final GatewayConfig config;
+    /** Where the config file and the data directory are (the parent of the data directory). */
+    private final Path dir;
     private boolean closed;
 
     public GatewayFixture(Path dataDir, Path upstreamCa, String timeout, String... upstreams) throws Exception {
-        this(load(null, List.of(upstreams), upstreamCa, dataDir, timeout), null);
+        this(load(null, List.of(upstreams), upstreamCa, dataDir, timeout), dataDir.getParent(), null);
     }
 
-    private GatewayFixture(GatewayConfig config, Ticker cacheTicker) throws Exception {
+    private GatewayFixture(GatewayConfig config, Path dir, Ticker cacheTicker) throws Exception {
         this.config = config;
+        this.dir = dir;
         gateway = cacheTicker == null ? new Gateway(config) : new Gateway(config, cacheTicker);
         gateway.start();
     }
@@ -123,7 +126,7 @@ public final class GatewayFixture implements AutoCloseable {
         }
 
         public GatewayFixture start() throws Exception {
-            return new GatewayFixture(config(), cacheTicker);
+            return new GatewayFixture(config(), dir, cacheTicker);
         }
     }
 
@@ -140,7 +143,12 @@ public final class GatewayFixture implements AutoCloseable {
         return builder().dir(dir).toml(toml).upstreams(upstreamCa, upstreams).timeout(timeout).tweak(tweak).start();
     }
 
-    /** The config that {@link #fromToml} would build for {@code toml}, for {@link Gateway#reload}. */
+    /** The config this gateway's builder would make with {@code toml} as its file, for {@link Gateway#reload}. */
+    public GatewayConfig reconfigured(String toml, String... upstreams) throws Exception {
+        return reconfigured(dir, toml, upstreams);
+    }
+
+    /** The config that {@link #fromToml} would build for {@code toml} in {@code dir}, for {@link Gateway#reload}. */
     public GatewayConfig reconfigured(Path dir, String toml, String... upstreams) throws Exception {
         Path file = dir.resolve("dotgate.toml");
         Files.writeString(file, toml);

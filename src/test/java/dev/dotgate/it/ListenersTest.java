@@ -18,6 +18,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -27,6 +28,8 @@ import org.xbill.DNS.Type;
 
 /** Every listener against a real Unbound DoT upstream, with real clients: dig, kdig, openssl s_client. */
 class ListenersTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -34,17 +37,14 @@ class ListenersTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = new GatewayFixture(tmp.resolve("data"), unbound.caFile(), "3s", unbound.uri());
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.upstreams(unbound.caFile(), unbound.uri()).timeout("3s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

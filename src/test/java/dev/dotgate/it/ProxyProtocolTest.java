@@ -32,6 +32,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -44,6 +45,8 @@ import org.xbill.DNS.Type;
  * only: no traffic goes there). The real client must reach the access lists (198.51.100.66 is denied) and the events.
  */
 class ProxyProtocolTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static final String REAL = "198.51.100.7";
     static final String DENIED = "198.51.100.66";
 
@@ -55,7 +58,7 @@ class ProxyProtocolTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
+        unbound = servers.unbound();
         events = tmp.resolve("events.jsonl");
         String toml = """
                 [listen]
@@ -76,7 +79,7 @@ class ProxyProtocolTest {
                 [events]
                 sink = "%2$s"
                 """.formatted(DENIED, events);
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, unbound.caFile(), "2s", c -> c, unbound.uri());
+        gw = servers.gateway(b -> b.toml(toml));
     }
 
     @AfterAll
@@ -84,7 +87,6 @@ class ProxyProtocolTest {
         if (gw != null) {
             gw.close();
         }
-        unbound.close();
     }
 
     // ---- TCP ----
@@ -478,37 +480,13 @@ class ProxyProtocolTest {
         return gw.gateway.stats().snapshot().get(name);
     }
 
-    static void awaitStat(String name, long value) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (stat(name) < value && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    static void awaitStat(String name, long value) {
+        Eventually.until(() -> stat(name) >= value, java.time.Duration.ofSeconds(5), name + " at " + value);
         assertThat(stat(name)).isEqualTo(value);
     }
 
     /** The {@code data} of the first event matching {@code p}, waiting up to 5 s for it to be written. */
-    static JsonNode event(Predicate<JsonNode> p) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        List<JsonNode> seen = new ArrayList<>();
-        while (true) {
-            seen.clear();
-            if (Files.exists(events)) {
-                for (String line : Files.readAllLines(events, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    JsonNode data = json.readTree(line).path("data");
-                    seen.add(data);
-                    if (p.test(data)) {
-                        return data;
-                    }
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no such event in " + seen);
-            }
-            Thread.sleep(50);
-        }
+    static JsonNode event(Predicate<JsonNode> p) {
+        return EventLog.awaitData(events, p);
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -25,6 +26,8 @@ import org.xbill.DNS.Rcode;
  */
 @ExtendWith(LeakCheck.class)
 class SlowZoneFloodTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -42,8 +45,7 @@ class SlowZoneFloodTest {
                     zone = "slow.test"
                     servers = ["%s"]
                     """.formatted(slow.uri());
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "5s", c -> c,
-                    slow.uri())) {
+            try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, slow.uri()).timeout("5s"))) {
                 AtomicBoolean flooding = new AtomicBoolean(true);
                 List<Long> fastMillis = new ArrayList<>();
                 List<Long> slowMillis = new ArrayList<>();

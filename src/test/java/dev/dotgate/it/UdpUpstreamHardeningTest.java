@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Message;
@@ -29,6 +30,8 @@ import org.xbill.DNS.Type;
  * and required back, forged answers losing the race to the real one; and against a real Unbound.
  */
 class UdpUpstreamHardeningTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -40,7 +43,7 @@ class UdpUpstreamHardeningTest {
     @Test
     void eachQueryLeavesFromItsOwnPortWithARandomIdAndRandomCaseAndTheClientGetsItsCaseBack() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
             List<String> asked = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 String name = "Host" + i + ".Case.Example.";
@@ -89,15 +92,14 @@ class UdpUpstreamHardeningTest {
     @Test
     void anUpstreamThatLowerCasesTheQuestionIsDroppedAsSpoofedUnlessItsUriKeepsCase() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.LOWER)) {
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data-0x20"), null, "1s", upstream.uri(""))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")).timeout("1s"))) {
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("Lower.Case.Example.", Type.A, 7), 5000);
                 assertThat(m).isNotNull();
                 assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 assertThat(gw.gateway.stats().upstreamCaseMismatch.sum()).isPositive();
                 assertThat(gw.gateway.metrics().scrape()).containsPattern("dotgate_upstream_case_mismatch_total [1-9]");
             }
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data-keep"), null, "1s",
-                    upstream.uri("?0x20=off"))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("?0x20=off")).timeout("1s"))) {
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("Lower.Case.Example.", Type.A, 8), 5000);
                 assertThat(m).isNotNull();
                 assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
@@ -115,7 +117,7 @@ class UdpUpstreamHardeningTest {
         // The responder answers "race..." names only after sending forgeries from its own address and port (wrong
         // IDs; the right ID with the case inverted) and from 127.0.0.2 (right ID and case, wrong source).
         try (RecordingResponder upstream = new RecordingResponder(n -> n.startsWith("race") ? Mode.RACE : Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "3s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")).timeout("3s"))) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<Message>> races = new ArrayList<>();
@@ -148,9 +150,8 @@ class UdpUpstreamHardeningTest {
 
     @Test
     void unboundAsAUdpUpstreamKeepsCaseSo0x20AnswersFlow() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s",
-                        "udp://127.0.0.1:" + unbound.plainPort())) {
+        Unbound unbound = servers.unbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, "udp://127.0.0.1:" + unbound.plainPort()))) {
             for (int i = 0; i < 20; i++) {
                 String name = "Mixed" + i + ".Bench.Test.";
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query(name, Type.A, i), 5000);
@@ -164,7 +165,7 @@ class UdpUpstreamHardeningTest {
             assertThat(gw.gateway.stats().upstreamCaseMismatch.sum()).isZero();
             assertThat(gw.gateway.stats().servfailTimeout.sum()).isZero();
             // Unbound logs each name as it arrived: most in another case than the client's.
-            String log = java.nio.file.Files.readString(tmp.resolve("unbound").resolve("unbound.log"),
+            String log = java.nio.file.Files.readString(unbound.dir().resolve("unbound.log"),
                     StandardCharsets.ISO_8859_1);
             long asWritten = 0;
             for (int i = 0; i < 20; i++) {

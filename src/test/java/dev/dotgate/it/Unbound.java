@@ -114,6 +114,11 @@ public final class Unbound implements AutoCloseable {
         return log.count(since, l -> l.contains(" info: ") && l.contains(needle));
     }
 
+    /** Its directory: the config, the log, the CA ({@code ca.pem}) and its own pair ({@code upstream.pem}/{@code .key}). */
+    public Path dir() {
+        return dir;
+    }
+
     public Path caFile() {
         return dir.resolve("ca.pem");
     }

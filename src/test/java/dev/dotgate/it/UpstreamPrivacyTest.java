@@ -7,6 +7,7 @@ import dev.dotgate.it.RecordingResponder.Seen;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * per subnet), and the gateway's EDNS UDP payload size instead of the client's.
  */
 class UpstreamPrivacyTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -34,7 +37,7 @@ class UpstreamPrivacyTest {
     @Test
     void clientSubnetAndCookieAreStrippedByDefault() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
             kdig(gw, "private.example", "192.0.2.0/24");
             Seen s = last(upstream, "private.example.");
             assertThat(s.optClass()).as("an OPT record still goes up").isPositive();
@@ -46,8 +49,7 @@ class UpstreamPrivacyTest {
     @Test
     void withEcsForwardTheSubnetGoesUpTheCookieStillNotAndAnswersAreCachedPerSubnet() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s",
-                        upstream.uri("?ecs=forward"))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("?ecs=forward")))) {
             kdig(gw, "tailored.example", "192.0.2.0/24");
             Seen s = last(upstream, "tailored.example.");
             assertThat(s.subnet()).isEqualTo("192.0.2.0/24");
@@ -63,7 +65,7 @@ class UpstreamPrivacyTest {
     @Test
     void theUpstreamSeesTheGatewaysUdpSizeNotTheClients() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO)) {
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
                 Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "big.example",
                         "+bufsize=65535", "+tries=1");
                 assertThat(dig.out()).contains("status: NOERROR");
