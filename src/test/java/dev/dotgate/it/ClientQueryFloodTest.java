@@ -15,6 +15,7 @@ import java.net.DatagramSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,6 +33,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class ClientQueryFloodTest {
+    /** Another flooding client, with a bucket of its own. */
+    static final String SECOND_ATTACKER = "127.0.0.4";
     @RegisterExtension
     static final Servers servers = new Servers();
     @TempDir
@@ -55,6 +58,7 @@ class ClientQueryFloodTest {
             AtomicInteger victimAnswered = new AtomicInteger();
             AtomicInteger victimAsked = new AtomicInteger();
             Thread victim = new Thread(() -> {
+                Pace pace = Pace.everyMillis(40); // a client asking now and then during the flood
                 for (int i = 0; i < 40; i++) {
                     try {
                         victimAsked.incrementAndGet();
@@ -62,7 +66,7 @@ class ClientQueryFloodTest {
                         if (m != null && m.getRcode() == Rcode.NOERROR) {
                             victimAnswered.incrementAndGet();
                         }
-                        Thread.sleep(40);
+                        pace.next();
                     } catch (Exception e) {
                         return;
                     }
@@ -74,10 +78,19 @@ class ClientQueryFloodTest {
                 rx = new LimitsSupport.Receiver(s);
                 victim.start();
                 sent = LimitsSupport.flood(s, gw.udp(), "x.lim.test", false, 4000, 2000);
-                Thread.sleep(300);
+                victim.join(10_000);
+                // The last answers: every exchange the gateway completed was answered, the victim's aside, and
+                // it has read what was left in its socket (nothing changed since the last look).
+                var st = gw.gateway.stats();
+                long[] last = {-1};
+                Eventually.tryUntil(() -> {
+                    long seen = st.completed.sum() + st.rateLimited.count(Reason.QUERY_RATE, Transport.UDP);
+                    boolean still = seen == last[0];
+                    last[0] = seen;
+                    return still && rx.answers.get() >= st.completed.sum() - victimAsked.get();
+                }, Duration.ofSeconds(2));
             }
             rx.close();
-            victim.join(10_000);
             assertThat(victimAnswered.get()).as("victim answered of %d", victimAsked.get())
                     .isGreaterThanOrEqualTo(victimAsked.get() - 1);
             // burst 200 plus 200 a second for about 2 s
@@ -95,10 +108,9 @@ class ClientQueryFloodTest {
             assertThat(e.path("reason").asText()).isEqualTo("query_rate");
             assertThat(e.path("transport").asText()).isEqualTo("udp");
 
-            // Over TCP: 600 queries pipelined at once. The bucket (refilled meanwhile) lets 200 through at once,
-            // the rest at 200 a second: about 2 s, and every one answered.
-            Thread.sleep(1200);
-            try (Socket s = LimitsSupport.tcpFrom(ATTACKER, gw.tcpPort())) {
+            // Over TCP, from another address (its bucket full): 600 queries pipelined at once. The bucket lets 200
+            // through at once, the rest at 200 a second: about 2 s, and every one answered.
+            try (Socket s = LimitsSupport.tcpFrom(SECOND_ATTACKER, gw.tcpPort())) {
                 s.setSoTimeout(5000);
                 ByteArrayOutputStream all = new ByteArrayOutputStream();
                 DataOutputStream frames = new DataOutputStream(all);

@@ -114,12 +114,11 @@ class CollidingNamesTest {
             long ordinaryMillis = (System.nanoTime() - t0) / 1_000_000;
 
             AtomicReference<Proc.Result> during = new AtomicReference<>();
+            long queriesBefore = gw.gateway.stats().queries.sum();
             Thread victim = new Thread(() -> {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                // While the colliding names are being asked: the first thousand of them are in.
+                Eventually.until(() -> gw.gateway.stats().queries.sum() - queriesBefore >= NAMES / 20,
+                        java.time.Duration.ofSeconds(10), "the colliding names under way");
                 during.set(Proc.run(15, "dig", "@127.0.0.1", "-p", String.valueOf(gw.udpPort()), "+tries=1",
                         "+time=2", "a.test", "A"));
             });

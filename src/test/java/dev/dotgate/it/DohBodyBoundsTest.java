@@ -105,11 +105,10 @@ class DohBodyBoundsTest {
                 }
                 streams.add(mine);
             }
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-            while (System.nanoTime() < until) {
-                peak = Math.max(peak, direct());
-                Thread.sleep(20);
-            }
+            long[] sampled = {peak};
+            Pace.sampleFor(java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(20), // the streams held
+                    () -> sampled[0] = Math.max(sampled[0], direct()));
+            peak = sampled[0];
             assertKdigServed("during.bench.test");
             peak = Math.max(peak, direct());
             System.out.printf("direct memory: before %d, peak %d (+%d KiB)%n", before, peak, (peak - before) >> 10);
@@ -226,6 +225,7 @@ class DohBodyBoundsTest {
             out.flush();
             boolean kdigDone = false;
             // One byte every 200 ms: never idle, never complete. Stops when answered, or after 10 s.
+            Pace pace = Pace.everyMillis(200);
             while (!reply.isDone() && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
                 try {
                     out.write('A');
@@ -237,7 +237,7 @@ class DohBodyBoundsTest {
                     assertKdigServed("trickle.bench.test"); // a real client meanwhile
                     kdigDone = true;
                 }
-                Thread.sleep(200);
+                pace.next();
             }
             String answer = reply.get(5, TimeUnit.SECONDS);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

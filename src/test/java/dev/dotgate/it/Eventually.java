@@ -22,9 +22,28 @@ public final class Eventually {
     private Eventually() {
     }
 
-    /** Returns once {@code condition} holds; throws an {@link AssertionError} naming {@code what} after {@code within}. */
+    /**
+     * Returns once {@code condition} holds; throws an {@link AssertionError} naming {@code what} after
+     * {@code within}.
+     */
     public static void until(Condition condition, Duration within, String what) {
         value(() -> condition.holds(), ok -> ok, within, what);
+    }
+
+    /**
+     * Whether {@code condition} came to hold within {@code within}, without failing: for a wait whose outcome the
+     * assertions after it judge (e.g. the last answers of a flood arriving, where the kernel may lose a few).
+     */
+    public static boolean tryUntil(Condition condition, Duration within) {
+        try {
+            until(condition, within, "");
+            return true;
+        } catch (AssertionError timedOut) {
+            if (timedOut.getCause() != null) {
+                throw timedOut; // the condition threw: a real failure
+            }
+            return false;
+        }
     }
 
     /**

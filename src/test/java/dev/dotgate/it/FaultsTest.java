@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -84,12 +86,23 @@ class FaultsTest {
                     return null;
                 });
             }
-            Thread.sleep(2000);
-            long killedAt = (System.nanoTime() - t0) / 1_000_000;
-            unbound.kill();
-            Thread.sleep(1000);
-            unbound.start();
-            long restartedAt = (System.nanoTime() - t0) / 1_000_000;
+            // The fault, on the scenario's timeline: killed 2 s in, down for 1 s.
+            ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+            long[] outage = new long[2];
+            faults.schedule(() -> {
+                outage[0] = (System.nanoTime() - t0) / 1_000_000;
+                unbound.kill();
+                return null;
+            }, 2000, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> restart = faults.schedule(() -> {
+                unbound.start();
+                outage[1] = (System.nanoTime() - t0) / 1_000_000;
+                return null;
+            }, 3000, TimeUnit.MILLISECONDS);
+            restart.get(10, TimeUnit.SECONDS);
+            faults.shutdown();
+            long killedAt = outage[0];
+            long restartedAt = outage[1];
             clients.shutdown();
             assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
 
@@ -133,8 +146,12 @@ class FaultsTest {
                     return null;
                 });
             }
-            Thread.sleep(1500);
-            one.kill();
+            ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+            faults.schedule(() -> {
+                one.kill(); // 1.5 s into the clients' 4 s
+                return null;
+            }, 1500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+            faults.shutdown();
             clients.shutdown();
             assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
             assertThat(rcodes.size()).isGreaterThan(500);

@@ -27,11 +27,14 @@ public final class Pace {
         return every(Duration.ofMillis(millis));
     }
 
-    /** Blocks until the next tick is due (returns at once when the work since the last one took longer). */
+    /**
+     * Blocks until the next tick is due, to the millisecond (returns at once when the work since the last one took
+     * longer, or the tick is due within a millisecond: a rate above 1,000 a second goes in small bursts).
+     */
     public void next() throws InterruptedException {
         due += periodNanos;
         long ahead = due - System.nanoTime();
-        if (ahead > 0) {
+        if (ahead >= 1_000_000) { // within a millisecond, go on: the due times keep the rate
             Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
         }
     }

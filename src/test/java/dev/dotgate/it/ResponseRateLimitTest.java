@@ -43,7 +43,16 @@ class ResponseRateLimitTest {
             try (DatagramSocket s = LimitsSupport.udpFrom(ATTACKER)) {
                 rx = new LimitsSupport.Receiver(s);
                 sent = LimitsSupport.flood(s, gw.udp(), "r.lim.test", false, 1000, 2000);
-                Thread.sleep(500);
+                // The last answers: every slip the gateway sent has arrived, and it has read what was left in its
+                // socket (nothing changed since the last look).
+                var st = gw.gateway.stats();
+                long[] last = {-1};
+                Eventually.tryUntil(() -> {
+                    long seen = st.completed.sum();
+                    boolean still = seen == last[0];
+                    last[0] = seen;
+                    return still && rx.truncated.get() >= st.rrlSlipped.sum();
+                }, java.time.Duration.ofSeconds(2));
             }
             rx.close();
             int full = rx.answers.get() - rx.truncated.get();

@@ -53,7 +53,10 @@ class SlowZoneFloodTest {
                 Thread victim = new Thread(() -> {
                     int i = 0;
                     try {
-                        Thread.sleep(1000); // the flood is at full strength
+                        // The flood is at full strength: the attacker is at its in-flight limit.
+                        Eventually.until(() -> gw.gateway.stats().rateLimited.count(Reason.INFLIGHT, Transport.UDP) > 0,
+                                java.time.Duration.ofSeconds(5), "the flood to reach the in-flight limit");
+                        Pace pace = Pace.everyMillis(50);
                         while (flooding.get() && i < 40) {
                             long t = System.nanoTime();
                             Message m = LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", i, 1000);
@@ -73,7 +76,7 @@ class SlowZoneFloodTest {
                                 }
                             }
                             i++;
-                            Thread.sleep(50);
+                            pace.next();
                         }
                     } catch (Exception e) {
                         missed[0] += 100;
