@@ -139,4 +139,25 @@ class StreamHeaderTest {
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
     }
+
+    @Test
+    void closedBeforeAnyByteIsNoErrorEvenPastTheTimeout() {
+        ch.close(); // a TCP health check: connect, close
+        ch.advanceTimeBy(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(stats.proxyHeaderRejected.sum()).as("nothing counted, the timer cancelled").isZero();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void closedInTheMiddleOfAHeaderIsCountedOnce() {
+        byte[] header = ProxyHeaders.proxy(at("198.51.100.7", 40004), at("127.0.0.1", 53), false);
+        List<ByteBuf> sent = feed(java.util.Arrays.copyOf(header, 7), 7);
+        ch.close();
+        ch.advanceTimeBy(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(stats.proxyHeaderRejected.sum()).as("counted at the close, not again by the timer").isEqualTo(1);
+        assertReleased(sent);
+        assertThat(ch.finish()).isFalse();
+    }
 }
