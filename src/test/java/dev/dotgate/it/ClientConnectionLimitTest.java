@@ -7,14 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 
@@ -27,8 +25,6 @@ import org.xbill.DNS.Rcode;
 class ClientConnectionLimitTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     @Test
     void oneClientCannotHoldEveryConnectionSlot() throws Exception {

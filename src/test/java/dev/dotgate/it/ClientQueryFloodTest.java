@@ -5,7 +5,6 @@ import static dev.dotgate.it.LimitsSupport.VICTIM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.io.DataInputStream;
@@ -13,7 +12,6 @@ import java.io.DataOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

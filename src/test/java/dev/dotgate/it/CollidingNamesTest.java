@@ -8,14 +8,12 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client floods the cache with names chosen so that their wire forms share one {@code Arrays.hashCode} (each
@@ -30,8 +28,6 @@ class CollidingNamesTest {
     private static final int NAMES = 20_000;
     private static final int WINDOW = 64;
 
-    @TempDir
-    Path tmp;
 
     /** Query {@code i} of a set: QNAME "{blocks}.bench.test", type A, ID i; colliding or ordinary. */
     private static byte[] query(int i, boolean colliding) {
@@ -104,7 +100,6 @@ class CollidingNamesTest {
         assertThat(colliding.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
         assertThat(ordinary.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
 
-        Unbound unbound = servers.unbound();
         try (GatewayFixture gw = servers.gateway(b -> b.toml("[cache]\nmax_entries = 100000\n").timeout("3s"))) {
             InetSocketAddress server = gw.udp();
             // Fill: each name once (misses, answered from upstream and stored), then the timed round of hits.

@@ -11,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
 /**
@@ -37,8 +35,6 @@ class DohBodyBoundsTest {
     /** The bound on the gateway's direct memory growth during the attack, stated: 4 MiB. */
     private static final long MEMORY_BOUND = 4L << 20;
 
-    @TempDir
-    static Path tmp;
     static Unbound unbound;
     static GatewayFixture gw;
     static EventLoopGroup group;

@@ -34,7 +34,6 @@ class PhoneProfileClientsTest {
 
     @Test
     void theProfilesFieldsAreEnoughForStrictClients() throws Exception {
-        Unbound unbound = servers.unbound();
         try (GatewayFixture gw = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"))) {
             // DNS-over-TLS: the device connects to ServerAddresses (port 853 on a phone; the test port here) and
             // checks the certificate for ServerName against the profile's CA.

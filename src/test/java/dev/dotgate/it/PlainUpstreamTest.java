@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** udp:// and tcp:// upstreams (local resolvers), including a truncated UDP answer asked again over TCP. */
 class PlainUpstreamTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     @Test
     void udpAndTcpUpstreamsAnswerAndTruncatedUdpFallsBackToTcp() throws Exception {

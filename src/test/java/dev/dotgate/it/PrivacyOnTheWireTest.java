@@ -2,7 +2,6 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,7 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -25,8 +23,6 @@ class PrivacyOnTheWireTest {
     private static final int PADDING = 12;
     private static final int KEEPALIVE = 11;
 
-    @TempDir
-    static Path tmp;
     static Unbound unbound;
     static TlsRecorder recorder;
     static GatewayFixture gw;

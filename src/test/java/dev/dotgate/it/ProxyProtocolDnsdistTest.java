@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,6 @@ class ProxyProtocolDnsdistTest {
     void digThroughDnsdistReachesPolicyAndEventsAsItself() throws Exception {
         assumeTrue(Proc.run(10, "sh", "-c", "command -v dnsdist").exit() == 0, "dnsdist is not installed");
         Path events = tmp.resolve("events.jsonl");
-        Unbound unbound = servers.unbound();
         try (GatewayFixture gw = servers.gateway(b -> b.toml("""
                         [proxy_protocol]
                         trusted = ["127.0.0.1/32"]

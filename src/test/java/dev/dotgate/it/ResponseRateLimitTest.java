@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.DatagramSocket;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Response rate limiting: a "client" (127.0.0.2, as a spoofed victim of a reflection attack would appear) asks
@@ -23,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ResponseRateLimitTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     @Test
     void identicalAnswersOverTheRateAreDroppedOrSlippedAndOthersAreServed() throws Exception {

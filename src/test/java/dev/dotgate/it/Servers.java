@@ -104,7 +104,10 @@ public final class Servers implements BeforeAllCallback, AfterAllCallback, Befor
         return classView;
     }
 
-    /** A private Unbound with {@code extra} added to its {@code server:} section (may be empty), stopped with the scope. */
+    /**
+     * A private Unbound with {@code extra} added to its {@code server:} section (may be empty), stopped with the
+     * scope.
+     */
     public Unbound ownUnbound(String extra) throws IOException {
         return closeAfter(new Unbound(dir("unbound"), extra));
     }

@@ -7,14 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.DatagramSocket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 
@@ -28,8 +26,6 @@ import org.xbill.DNS.Rcode;
 class SlowZoneFloodTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     @Test
     void aFloodTowardASlowZoneDoesNotStarveOtherClients() throws Exception {

@@ -3,11 +3,9 @@ package dev.dotgate.it;
 import static dev.dotgate.it.LimitsSupport.VICTIM;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * UDP answers are capped at limits.udp_answer_size (1,232 bytes) whatever the client advertises: a client
@@ -17,8 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class UdpAnswerSizeTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     @Test
     void aLargeAnswerIsTruncatedOverUdpWhateverTheClientOffers() throws Exception {

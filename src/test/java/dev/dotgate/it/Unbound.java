@@ -114,7 +114,7 @@ public final class Unbound implements AutoCloseable {
         return log.count(since, l -> l.contains(" info: ") && l.contains(needle));
     }
 
-    /** Its directory: the config, the log, the CA ({@code ca.pem}) and its own pair ({@code upstream.pem}/{@code .key}). */
+    /** Its directory: config, log, the CA ({@code ca.pem}) and its own pair ({@code upstream.pem}, {@code .key}). */
     public Path dir() {
         return dir;
     }
@@ -202,7 +202,8 @@ public final class Unbound implements AutoCloseable {
                     // read it all
                 }
                 offset += buf.position();
-                partial.append(new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                partial.append(new String(buf.array(), 0, buf.position(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
             }
             int start = 0;
             for (int nl; (nl = partial.indexOf("\n", start)) >= 0; start = nl + 1) {
