@@ -133,7 +133,8 @@ public final class Servers implements BeforeAllCallback, AfterAllCallback, Befor
 
     /** A new, empty directory named after {@code name}, removed at the end of the run. */
     public Path dir(String name) throws IOException {
-        return Files.createDirectories(suite().dir.resolve(classDir).resolve(name + "-" + (++dirs)));
+        suite(); // fails clearly when used before JUnit started the class
+        return Files.createDirectories(classDir.resolve(name + "-" + (++dirs)));
     }
 
     /** Closes {@code resource} at the end of the current scope (the test, or the class outside a test). */
