@@ -126,8 +126,8 @@ class CipherSuitesTest {
         Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Ports.awaitListening(port, 10_000);
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw-" + name), "", rsa.resolve("ca.pem"),
-                    "1s", c -> c, "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME)) {
+            try (GatewayFixture gw = servers.gateway(b -> b.toml("").timeout("1s").upstreams(rsa.resolve("ca.pem"),
+                    "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME))) {
                 DnsClient.udp(gw.udp(), DnsClient.query("a.test.", Type.A, 5), 3000); // SERVFAIL: s_server is mute
                 // s_server's trace ends the handshake with the cipher chosen, or its refusal; the caller judges it.
                 Eventually.tryUntil(() -> {

@@ -17,7 +17,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -32,8 +31,6 @@ import org.xbill.DNS.Type;
 class UdpUpstreamHardeningTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     private static String address(Message m) {
         var answers = m.getSection(Section.ANSWER);
@@ -190,11 +187,11 @@ class UdpUpstreamHardeningTest {
         // queries are refused at once instead of taking file descriptors.
         try (java.net.DatagramSocket silent = new java.net.DatagramSocket(
                 new java.net.InetSocketAddress("127.0.0.1", 0));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("flood"), """
+                GatewayFixture gw = servers.gateway(b -> b.toml("""
                         [upstream]
                         pool_size = 1
                         max_queries_per_connection = 8
-                        """, null, "3s", c -> c, "udp://127.0.0.1:" + silent.getLocalPort());
+                        """).upstreams(null, "udp://127.0.0.1:" + silent.getLocalPort()).timeout("3s"));
                 java.net.DatagramSocket client = new java.net.DatagramSocket(
                         new java.net.InetSocketAddress("127.0.0.1", 0))) {
             DnsClient.udp(gw.udp(), DnsClient.query("warm.example.", Type.A, 1), 200); // lanes, threads, buffers

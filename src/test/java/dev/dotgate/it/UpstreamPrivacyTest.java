@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.it.RecordingResponder.Mode;
 import dev.dotgate.it.RecordingResponder.Seen;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What of a client's query reaches a udp:// upstream, seen by a recording responder on loopback with real clients
@@ -18,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class UpstreamPrivacyTest {
     @RegisterExtension
     static final Servers servers = new Servers();
-    @TempDir
-    Path tmp;
 
     private static Seen last(RecordingResponder r, String name) {
         List<Seen> seen = r.seen().stream().filter(s -> s.nameText().equalsIgnoreCase(name)).toList();
@@ -71,10 +67,10 @@ class UpstreamPrivacyTest {
                 assertThat(dig.out()).contains("status: NOERROR");
                 assertThat(last(upstream, "big.example.").optClass()).isEqualTo(1232);
             }
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("limits"), """
+            try (GatewayFixture gw = servers.gateway(b -> b.toml("""
                     [limits]
                     upstream_udp_size = 1400
-                    """, null, "2s", c -> c, upstream.uri(""))) {
+                    """).upstreams(null, upstream.uri("")))) {
                 Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "sized.example",
                         "+bufsize=4096", "+tries=1");
                 assertThat(dig.out()).contains("status: NOERROR");
