@@ -66,6 +66,7 @@ public final class Gateway implements AutoCloseable {
     private volatile GatewayConfig config;
     /** The configuration started with: what runs for every setting that takes a restart. */
     private final GatewayConfig started;
+    private final com.github.benmanes.caffeine.cache.Ticker cacheTicker;
     private final Stats stats = new Stats();
     private final Metrics metrics = new Metrics();
     private final EventLoopGroup group;
@@ -110,6 +111,12 @@ public final class Gateway implements AutoCloseable {
     };
 
     public Gateway(GatewayConfig config) {
+        this(config, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    /** With the clock the answer cache ages its entries by, so tests can move time instead of sleeping. */
+    public Gateway(GatewayConfig config, com.github.benmanes.caffeine.cache.Ticker cacheTicker) {
+        this.cacheTicker = java.util.Objects.requireNonNull(cacheTicker, "cacheTicker");
         this.config = config;
         this.started = config;
         this.threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
@@ -202,7 +209,7 @@ public final class Gateway implements AutoCloseable {
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
-                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()));
+                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()), cacheTicker);
             caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
             next = caching;
         } else {

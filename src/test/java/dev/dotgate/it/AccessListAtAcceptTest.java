@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.Socket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -21,6 +23,8 @@ import org.xbill.DNS.Rcode;
  */
 @ExtendWith(LeakCheck.class)
 class AccessListAtAcceptTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -37,14 +41,14 @@ class AccessListAtAcceptTest {
                 [events]
                 sink = "%s"
                 """.formatted(events);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {
                     held.add(LimitsSupport.tcpFrom(ATTACKER, gw.tcpPort()));
                 }
-                Thread.sleep(300);
+                Eventually.until(() -> gw.gateway.stats().connectionsRefusedAcl.sum() >= 20, Duration.ofSeconds(5),
+                        "the 20 connections refused");
                 for (Socket s : held) {
                     assertThat(LimitsSupport.closedByPeer(s, 500)).as("refused at accept").isTrue();
                 }

@@ -13,14 +13,15 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -36,8 +37,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class BufferedBytesBudgetTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     static long used() {
         return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
@@ -47,8 +48,7 @@ class BufferedBytesBudgetTest {
     void overTheBudgetNewConnectionsAndDatagramsAreRefused() throws Exception {
         // What a gateway holds once started (receive buffers, pooled chunks), measured on one that is then stopped.
         long started;
-        try (GatewayFixture probe = GatewayFixture.fromToml(tmp.resolve("probe"), "", null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture probe = servers.gateway(b -> b.toml("").upstreams(null, "udp://127.0.0.1:9"))) {
             LimitsSupport.udpAsk(VICTIM, probe.udp(), "v.lim.test", 1, 2000);
             started = used();
         }
@@ -62,17 +62,19 @@ class BufferedBytesBudgetTest {
                 [policy]
                 local = ["v.lim.test A 192.0.2.7"]
                 """.formatted(budget);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             assertThat(LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", 1, 2000)).isNotNull();
             assertThat(used()).as("in use before the attack, budget %d", budget).isLessThan(budget - (1L << 19));
             AtomicLong peak = new AtomicLong();
+            AtomicLong samples = new AtomicLong();
             AtomicBoolean attacking = new AtomicBoolean(true);
             Thread sampler = new Thread(() -> {
+                Pace pace = Pace.everyMillis(2);
                 while (attacking.get()) {
                     peak.accumulateAndGet(used(), Math::max);
+                    samples.incrementAndGet();
                     try {
-                        Thread.sleep(2);
+                        pace.next();
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -99,7 +101,10 @@ class BufferedBytesBudgetTest {
                         // closed at accept: the budget is spent
                     }
                 }
-                Thread.sleep(200);
+                // What the last connections sent lands and is sampled: 100 more samples, about 200 ms.
+                long sampled = samples.get();
+                Eventually.until(() -> samples.get() >= sampled + 100, Duration.ofSeconds(5),
+                        "the memory sampled after the attack");
                 long refused = gw.gateway.stats().rateLimited.count(Reason.BUFFERED_BYTES, Transport.TCP);
                 assertThat(refused).as("connections refused of %d", held.size()).isPositive();
                 // The budget is sampled every 20 ms and the allocator grows by whole chunks (up to 8 MiB), so it can be
@@ -122,11 +127,10 @@ class BufferedBytesBudgetTest {
                 }
             }
             // The connections gone, their bytes are freed and new clients are let in again.
-            Message m = null;
-            for (int i = 0; i < 100 && m == null; i++) {
-                Thread.sleep(100);
-                m = LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", 10 + i, 200);
-            }
+            AtomicInteger id = new AtomicInteger(10);
+            Message m = Eventually.value(() -> LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test",
+                    id.getAndIncrement(), 200), answer -> answer != null, Duration.ofSeconds(30),
+                    "a UDP answer again after the attack");
             assertThat(m).as("served again after the attack").isNotNull();
             assertThat(LimitsSupport.tcpAsk(VICTIM, gw.tcpPort(), "v.lim.test", 5).getRcode())
                     .isEqualTo(Rcode.NOERROR);

@@ -8,14 +8,13 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -23,20 +22,19 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-/** The answer cache end to end: real Unbound behind, real UDP clients in front, upstream queries counted. */
+/**
+ * The answer cache end to end: real Unbound behind, real UDP clients in front, upstream queries counted. Time in the
+ * cache is moved by a {@link ManualTicker}, not slept through.
+ */
 class CacheTest {
-    @TempDir
-    static Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static Unbound unbound;
+    final ManualTicker clock = new ManualTicker();
 
     @BeforeAll
     static void upstream() throws IOException {
-        unbound = new Unbound(tmp.resolve("unbound"));
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        unbound.close();
+        unbound = servers.unbound();
     }
 
     static UnaryOperator<GatewayConfig> cache(UnaryOperator<CacheSettings> change) {
@@ -53,12 +51,11 @@ class CacheTest {
 
     @Test
     void repeatIsAnsweredFromMemoryWithTtlCountedDown() throws Exception {
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("hit"), "", unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("").cacheTicker(clock))) {
             long before = unbound.queriesFor("a.test");
             Message first = ask(gw, "a.test", Type.A, 1);
             long ttl = first.getSection(Section.ANSWER).get(0).getTTL();
-            Thread.sleep(2100);
+            clock.advanceMillis(2100);
             Message second = ask(gw, "A.TeSt", Type.A, 2);
             assertThat(second.getQuestion().getName().toString()).isEqualTo("A.TeSt.");
             Record r = second.getSection(Section.ANSWER).get(0);
@@ -71,8 +68,7 @@ class CacheTest {
 
     @Test
     void nonRecursiveQueriesAreNeitherCachedNorServedFromTheCache() throws Exception {
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("norec"), "", unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(""))) {
             long before = unbound.queriesFor("norec.bench.test");
             for (int id = 1; id <= 2; id++) {
                 Message q = DnsClient.query("norec.bench.test", Type.A, id);
@@ -87,11 +83,10 @@ class CacheTest {
 
     @Test
     void negativeAnswerIsCachedForTheSoaMinimum() throws Exception {
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("neg"), "", unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("").cacheTicker(clock))) {
             Message first = ask(gw, "missing-neg.test", Type.A, 1);
             assertThat(first.getRcode()).isEqualTo(Rcode.NXDOMAIN);
-            Thread.sleep(1100);
+            clock.advanceMillis(1100);
             Message second = ask(gw, "missing-neg.test", Type.A, 2);
             assertThat(second.getRcode()).isEqualTo(Rcode.NXDOMAIN);
             Record soa = second.getSection(Section.AUTHORITY).get(0);
@@ -109,14 +104,14 @@ class CacheTest {
 
     @Test
     void expiredAnswerIsServedStaleWhileTheUpstreamIsDown() throws Exception {
-        java.nio.file.Path events = tmp.resolve("stale-events.jsonl");
-        try (Unbound own = new Unbound(tmp.resolve("unbound-stale"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("stale"),
-                        "[events]\nsink = \"" + events + "\"\n", own.caFile(), "1s", c -> c, own.uri())) {
+        java.nio.file.Path events = servers.dir("stale").resolve("events.jsonl");
+        Unbound own = servers.ownUnbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[events]\nsink = \"" + events + "\"\n")
+                .upstream(own).timeout("1s").cacheTicker(clock))) {
             Message fresh = ask(gw, "two.test", Type.A, 1);
             assertThat(fresh.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(2);
             own.kill();
-            Thread.sleep(2300);
+            clock.advanceMillis(2300);
             long start = System.nanoTime();
             Message stale = ask(gw, "two.test", Type.A, 2);
             assertThat(stale.getRcode()).isEqualTo(Rcode.NOERROR);
@@ -125,11 +120,8 @@ class CacheTest {
             assertThat(r.getTTL()).isEqualTo(30);
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1500);
             assertThat(gw.gateway.caching().cache().staleHits()).isEqualTo(1);
-            long deadline = System.nanoTime() + 3_000_000_000L;
-            while (!java.nio.file.Files.readString(events).contains("\"decision\":\"stale\"")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Eventually.until(() -> java.nio.file.Files.readString(events).contains("\"decision\":\"stale\""),
+                    Duration.ofSeconds(3), "the stale event");
             assertThat(java.nio.file.Files.readString(events)).contains("\"name\":\"two.test.\"")
                     .contains("\"decision\":\"stale\"");
             // A name never cached still fails.
@@ -139,20 +131,21 @@ class CacheTest {
 
     @Test
     void popularEntryIsRefreshedBeforeItExpires() throws Exception {
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("prefetch"), "", unbound.caFile(), "2s",
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("").cacheTicker(clock).tweak(
                 cache(o -> new CacheSettings(o.enabled(), o.maxEntries(), o.minTtl(), o.maxTtl(),
-                        o.negativeMaxTtl(), o.staleWindow(), true, 2, o.staleTtl(), 0.5)), unbound.uri())) {
-            long t0 = System.nanoTime();
+                        o.negativeMaxTtl(), o.staleWindow(), true, 2, o.staleTtl(), 0.5))))) {
             ask(gw, "short.test", Type.A, 1);
             ask(gw, "short.test", Type.A, 2);
             ask(gw, "short.test", Type.A, 3);
             assertThat(unbound.queriesFor("short.test")).isEqualTo(1);
-            sleepUntil(t0, 1800); // less than half of the 3 s TTL left
+            clock.advanceMillis(1800); // less than half of the 3 s TTL left
+            long inserted = gw.gateway.caching().cache().inserts();
             ask(gw, "short.test", Type.A, 4);
-            Thread.sleep(300);
+            Eventually.until(() -> gw.gateway.caching().cache().inserts() > inserted, Duration.ofSeconds(3),
+                    "the prefetched answer to be stored");
             assertThat(unbound.queriesFor("short.test")).as("prefetched").isEqualTo(2);
             assertThat(gw.gateway.caching().prefetches()).isEqualTo(1);
-            sleepUntil(t0, 3400); // the first answer has expired; the prefetched one has not
+            clock.advanceMillis(1600); // 3.4 s: the first answer has expired; the prefetched one has not
             long hits = gw.gateway.caching().cache().hits();
             Message m = ask(gw, "short.test", Type.A, 5);
             assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
@@ -164,8 +157,8 @@ class CacheTest {
     @Test
     void identicalQueriesInFlightGoUpstreamOnce() throws Exception {
         try (DelayProxy slow = new DelayProxy(new InetSocketAddress("127.0.0.1", unbound.plainPort()), 400);
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("dedup"), "", unbound.caFile(), "3s",
-                        c -> c, slow.uri());
+                GatewayFixture gw = servers.gateway(b -> b.toml("").upstreams(unbound.caFile(), slow.uri())
+                        .timeout("3s"));
                 DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(3000);
             for (int id = 1; id <= 20; id++) {
@@ -187,13 +180,6 @@ class CacheTest {
             assertThat(ids).hasSize(20);
             assertThat(slow.received()).isEqualTo(1);
             assertThat(gw.gateway.caching().coalesced()).isEqualTo(19);
-        }
-    }
-
-    private static void sleepUntil(long t0, long millis) throws InterruptedException {
-        long wait = millis - (System.nanoTime() - t0) / 1_000_000;
-        if (wait > 0) {
-            Thread.sleep(wait);
         }
     }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
@@ -38,6 +39,8 @@ import picocli.CommandLine;
  * kdig succeeds shows which certificate was presented.
  */
 class CertificateRotationTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static final String NAME = "dotgate.test"; // the fixture's server_name
     @TempDir
     static Path tmp;
@@ -54,7 +57,7 @@ class CertificateRotationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
+        unbound = servers.unbound();
         caA = TestPki.root("Rotation CA A");
         caB = TestPki.root("Rotation CA B");
         caAFile = tmp.resolve("caA.pem");
@@ -65,9 +68,6 @@ class CertificateRotationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (unbound != null) {
-            unbound.close();
-        }
     }
 
     @BeforeEach
@@ -93,9 +93,8 @@ class CertificateRotationTest {
 
     private GatewayFixture gateway(long pollMillis) throws Exception {
         System.setProperty("dotgate.certPollMillis", String.valueOf(pollMillis));
-        return GatewayFixture.fromToml(live.getParent().resolve("gw"),
-                "[listen]\ncert = \"" + cert + "\"\nkey = \"" + key + "\"\n", unbound.caFile(), "3s", c -> c,
-                unbound.uri());
+        return servers.gateway(b -> b.dir(live.getParent().resolve("gw"))
+                .toml("[listen]\ncert = \"" + cert + "\"\nkey = \"" + key + "\"\n").timeout("3s"));
     }
 
     private static Proc.Result kdig(GatewayFixture gw, Path ca) {
@@ -123,12 +122,8 @@ class CertificateRotationTest {
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("waiting for " + what).isNegative();
-            Thread.sleep(50);
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Eventually.until(condition::getAsBoolean, java.time.Duration.ofSeconds(10), what);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -23,6 +24,8 @@ import org.xbill.DNS.Type;
  * user-supplied RSA one), and an openssl s_server upstream that records what the gateway's client offers.
  */
 class CipherSuitesTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static final List<String> ECDSA_AEAD = List.of("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
             "ECDHE-ECDSA-CHACHA20-POLY1305");
     static final List<String> ECDSA_REFUSED = List.of("ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES128-SHA256",
@@ -74,23 +77,23 @@ class CipherSuitesTest {
 
     private static void listenersTakeOnlyEcdheAead(String name) throws Exception {
         // The generated identity: an ECDSA P-256 key (tls/LocalCa).
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve(name + "-ec"), """
+        try (GatewayFixture gw = servers.gateway(b -> b.dir(tmp.resolve(name + "-ec")).toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
-                """, null, "1s", c -> c, "udp://127.0.0.1:9")) {
+                """).upstreams(null, "udp://127.0.0.1:9").timeout("1s"))) {
             for (int port : new int[] {gw.dotPort(), gw.dohPort()}) {
                 ECDSA_AEAD.forEach(c -> assertAccepted(port, c));
                 ECDSA_REFUSED.forEach(c -> assertRefused(port, c));
             }
         }
         // A user-supplied RSA identity.
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve(name + "-rsa"), """
+        try (GatewayFixture gw = servers.gateway(b -> b.dir(tmp.resolve(name + "-rsa")).toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 cert = "%s"
                 key = "%s"
-                """.formatted(rsa.resolve("server.pem"), rsa.resolve("server.key")), null, "1s", c -> c,
-                "udp://127.0.0.1:9")) {
+                """.formatted(rsa.resolve("server.pem"), rsa.resolve("server.key")))
+                .upstreams(null, "udp://127.0.0.1:9").timeout("1s"))) {
             for (int port : new int[] {gw.dotPort(), gw.dohPort()}) {
                 RSA_AEAD.forEach(c -> assertAccepted(port, c));
                 RSA_REFUSED.forEach(c -> assertRefused(port, c));
@@ -123,19 +126,15 @@ class CipherSuitesTest {
         Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Ports.awaitListening(port, 10_000);
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw-" + name), "", rsa.resolve("ca.pem"),
-                    "1s", c -> c, "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME)) {
+            try (GatewayFixture gw = servers.gateway(b -> b.toml("").timeout("1s").upstreams(rsa.resolve("ca.pem"),
+                    "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME))) {
                 DnsClient.udp(gw.udp(), DnsClient.query("a.test.", Type.A, 5), 3000); // SERVFAIL: s_server is mute
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                String out = "";
-                while (System.nanoTime() < deadline) {
-                    out = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-                    if (out.contains("CIPHER is") || out.contains("no shared cipher")) {
-                        break;
-                    }
-                    Thread.sleep(50);
-                }
-                return out;
+                // s_server's trace ends the handshake with the cipher chosen, or its refusal; the caller judges it.
+                Eventually.tryUntil(() -> {
+                    String out = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    return out.contains("CIPHER is") || out.contains("no shared cipher");
+                }, java.time.Duration.ofSeconds(5));
+                return Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             }
         } finally {
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

@@ -7,12 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.Socket;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 
@@ -23,8 +23,8 @@ import org.xbill.DNS.Rcode;
  */
 @ExtendWith(LeakCheck.class)
 class ClientConnectionLimitTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     @Test
     void oneClientCannotHoldEveryConnectionSlot() throws Exception {
@@ -37,14 +37,15 @@ class ClientConnectionLimitTest {
                 [policy]
                 local = ["v.lim.test A 192.0.2.7"]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 40; i++) {
                     held.add(LimitsSupport.tcpFrom(ATTACKER, gw.tcpPort()));
                 }
-                Thread.sleep(300);
+                Eventually.until(() -> gw.gateway.stats().rateLimited.count(Reason.CONNECTIONS, Transport.TCP) >= 35
+                        && LimitsSupport.metric(gw, "dotgate_client_connections", "transport=\"tcp\"") == 5,
+                        Duration.ofSeconds(5), "the connections over the client's limit closed, 5 left open");
                 int open = 0;
                 for (Socket s : held) {
                     if (!LimitsSupport.closedByPeer(s, 20)) {
@@ -64,7 +65,8 @@ class ClientConnectionLimitTest {
                 }
             }
             // Closed connections give their places back.
-            Thread.sleep(300);
+            Eventually.until(() -> LimitsSupport.metric(gw, "dotgate_client_connections", "transport=\"tcp\"") == 0,
+                    Duration.ofSeconds(5), "the gateway to see the closes");
             assertThat(LimitsSupport.tcpAsk(ATTACKER, gw.tcpPort(), "v.lim.test", 4).getRcode())
                     .isEqualTo(Rcode.NOERROR);
         }

@@ -5,7 +5,6 @@ import static dev.dotgate.it.LimitsSupport.VICTIM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.io.DataInputStream;
@@ -13,11 +12,12 @@ import java.io.DataOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -31,6 +31,10 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class ClientQueryFloodTest {
+    /** Another flooding client, with a bucket of its own. */
+    static final String SECOND_ATTACKER = "127.0.0.4";
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -48,11 +52,11 @@ class ClientQueryFloodTest {
                 [events]
                 sink = "%s"
                 """.formatted(events);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             AtomicInteger victimAnswered = new AtomicInteger();
             AtomicInteger victimAsked = new AtomicInteger();
             Thread victim = new Thread(() -> {
+                Pace pace = Pace.everyMillis(40); // a client asking now and then during the flood
                 for (int i = 0; i < 40; i++) {
                     try {
                         victimAsked.incrementAndGet();
@@ -60,7 +64,7 @@ class ClientQueryFloodTest {
                         if (m != null && m.getRcode() == Rcode.NOERROR) {
                             victimAnswered.incrementAndGet();
                         }
-                        Thread.sleep(40);
+                        pace.next();
                     } catch (Exception e) {
                         return;
                     }
@@ -72,10 +76,19 @@ class ClientQueryFloodTest {
                 rx = new LimitsSupport.Receiver(s);
                 victim.start();
                 sent = LimitsSupport.flood(s, gw.udp(), "x.lim.test", false, 4000, 2000);
-                Thread.sleep(300);
+                victim.join(10_000);
+                // The last answers: every exchange the gateway completed was answered, the victim's aside, and
+                // it has read what was left in its socket (nothing changed since the last look).
+                var st = gw.gateway.stats();
+                long[] last = {-1};
+                Eventually.tryUntil(() -> {
+                    long seen = st.completed.sum() + st.rateLimited.count(Reason.QUERY_RATE, Transport.UDP);
+                    boolean still = seen == last[0];
+                    last[0] = seen;
+                    return still && rx.answers.get() >= st.completed.sum() - victimAsked.get();
+                }, Duration.ofSeconds(2));
             }
             rx.close();
-            victim.join(10_000);
             assertThat(victimAnswered.get()).as("victim answered of %d", victimAsked.get())
                     .isGreaterThanOrEqualTo(victimAsked.get() - 1);
             // burst 200 plus 200 a second for about 2 s
@@ -93,10 +106,9 @@ class ClientQueryFloodTest {
             assertThat(e.path("reason").asText()).isEqualTo("query_rate");
             assertThat(e.path("transport").asText()).isEqualTo("udp");
 
-            // Over TCP: 600 queries pipelined at once. The bucket (refilled meanwhile) lets 200 through at once,
-            // the rest at 200 a second: about 2 s, and every one answered.
-            Thread.sleep(1200);
-            try (Socket s = LimitsSupport.tcpFrom(ATTACKER, gw.tcpPort())) {
+            // Over TCP, from another address (its bucket full): 600 queries pipelined at once. The bucket lets 200
+            // through at once, the rest at 200 a second: about 2 s, and every one answered.
+            try (Socket s = LimitsSupport.tcpFrom(SECOND_ATTACKER, gw.tcpPort())) {
                 s.setSoTimeout(5000);
                 ByteArrayOutputStream all = new ByteArrayOutputStream();
                 DataOutputStream frames = new DataOutputStream(all);
@@ -133,20 +145,7 @@ class ClientQueryFloodTest {
     }
 
     /** The first event with {@code decision}, its data. */
-    static JsonNode awaitEvent(Path file, String decision) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
-                    JsonNode d = json.readTree(line).path("data");
-                    if (d.path("decision").asText().equals(decision)) {
-                        return d;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + decision + " event in " + file);
+    static JsonNode awaitEvent(Path file, String decision) {
+        return EventLog.awaitData(file, d -> d.path("decision").asText().equals(decision));
     }
 }

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -28,6 +29,8 @@ import org.xbill.DNS.Type;
  */
 @ExtendWith(LeakCheck.class)
 class ClientStreamThrottleTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -43,8 +46,7 @@ class ClientStreamThrottleTest {
                 [policy]
                 local = ["x.lim.test A 192.0.2.8"]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             var stats = gw.gateway.stats();
             // DoT: 300 queries in one write
             try (SSLSocket s = dotFrom(ATTACKER, gw.dotPort(), gw.caFile())) {
@@ -64,7 +66,8 @@ class ClientStreamThrottleTest {
             assertThat(stats.rateLimited.count(Reason.QUERY_RATE, Transport.DOT)).isPositive();
 
             for (String version : new String[] {"--http2", "--http1.1"}) {
-                Thread.sleep(1100); // the bucket fills again
+                // Each run from an address of its own: a bucket as full as the DoT client's was.
+                String client = version.equals("--http2") ? "127.0.0.4" : "127.0.0.5";
                 long before = stats.rateLimited.count(Reason.QUERY_RATE, Transport.DOH);
                 Path urls = tmp.resolve("urls" + version);
                 StringBuilder cfg = new StringBuilder();
@@ -79,7 +82,7 @@ class ClientStreamThrottleTest {
                 // HTTP/2: 100 streams at once on one connection; HTTP/1.1: one request after the other on one
                 // keep-alive connection (in parallel curl would open a connection per request).
                 boolean h2 = version.equals("--http2");
-                Proc.Result r = Proc.run(30, "curl", "-sS", version, "--interface", ATTACKER, "--cacert",
+                Proc.Result r = Proc.run(30, "curl", "-sS", version, "--interface", client, "--cacert",
                         gw.caFile().toString(), "--resolve", "dotgate.test:" + gw.dohPort() + ":127.0.0.1",
                         h2 ? "--parallel" : "--no-progress-meter", "--parallel-max", "100", "-w",
                         "%{http_code} %{num_connects}\\n", "-K", urls.toString());

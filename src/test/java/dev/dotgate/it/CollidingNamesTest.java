@@ -8,13 +8,12 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client floods the cache with names chosen so that their wire forms share one {@code Arrays.hashCode} (each
@@ -24,11 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * during and after the flood.
  */
 class CollidingNamesTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final int NAMES = 20_000;
     private static final int WINDOW = 64;
 
-    @TempDir
-    Path tmp;
 
     /** Query {@code i} of a set: QNAME "{blocks}.bench.test", type A, ID i; colliding or ordinary. */
     private static byte[] query(int i, boolean colliding) {
@@ -101,9 +100,7 @@ class CollidingNamesTest {
         assertThat(colliding.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
         assertThat(ordinary.stream().map(Arrays::toString).distinct().count()).isEqualTo(NAMES);
 
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[cache]\nmax_entries = 100000\n",
-                        unbound.caFile(), "3s", c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[cache]\nmax_entries = 100000\n").timeout("3s"))) {
             InetSocketAddress server = gw.udp();
             // Fill: each name once (misses, answered from upstream and stored), then the timed round of hits.
             ask(server, ordinary);
@@ -112,12 +109,11 @@ class CollidingNamesTest {
             long ordinaryMillis = (System.nanoTime() - t0) / 1_000_000;
 
             AtomicReference<Proc.Result> during = new AtomicReference<>();
+            long queriesBefore = gw.gateway.stats().queries.sum();
             Thread victim = new Thread(() -> {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                // While the colliding names are being asked: the first thousand of them are in.
+                Eventually.until(() -> gw.gateway.stats().queries.sum() - queriesBefore >= NAMES / 20,
+                        java.time.Duration.ofSeconds(10), "the colliding names under way");
                 during.set(Proc.run(15, "dig", "@127.0.0.1", "-p", String.valueOf(gw.udpPort()), "+tries=1",
                         "+time=2", "a.test", "A"));
             });

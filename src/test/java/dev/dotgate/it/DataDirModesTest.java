@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * keys already), key files open to others are narrowed to 0600, and the keys it makes are 0600.
  */
 class DataDirModesTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -32,11 +35,11 @@ class DataDirModesTest {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         logged.start();
         root.addAppender(logged);
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"))) {
+        try {
             Path dir = tmp.resolve("gw");
             Path data = Files.createDirectories(dir.resolve("data"));
             Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
-            try (GatewayFixture gw = GatewayFixture.fromToml(dir, "", unbound.caFile(), "3s", c -> c, unbound.uri())) {
+            try (GatewayFixture gw = servers.gateway(b -> b.dir(dir).toml("").timeout("3s"))) {
                 assertThat(mode(data)).isEqualTo("rwx------");
                 assertThat(mode(data.resolve("ca-key.pem"))).isEqualTo("rw-------");
                 assertThat(mode(data.resolve("server-key.pem"))).isEqualTo("rw-------");
@@ -55,7 +58,7 @@ class DataDirModesTest {
             String caKey = Files.readString(data.resolve("ca-key.pem"));
             String serverKey = Files.readString(data.resolve("server-key.pem"));
             logged.list.clear();
-            try (GatewayFixture gw = GatewayFixture.fromToml(dir, "", unbound.caFile(), "3s", c -> c, unbound.uri())) {
+            try (GatewayFixture gw = servers.gateway(b -> b.dir(dir).toml("").timeout("3s"))) {
                 assertThat(mode(data)).isEqualTo("rwx------");
                 assertThat(mode(data.resolve("ca-key.pem"))).isEqualTo("rw-------");
                 assertThat(mode(data.resolve("server-key.pem"))).isEqualTo("rw-------");

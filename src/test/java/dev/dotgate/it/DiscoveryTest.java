@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Discovery of Designated Resolvers (RFC 9462): dig finds the DoT endpoint, and kdig can use what it says. */
 class DiscoveryTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -16,9 +19,8 @@ class DiscoveryTest {
     void resolverArpaSvcbNamesTheDotListener() throws Exception {
         // Even a workload limited by an allowlist may discover the gateway's own encrypted endpoint.
         Path allow = Files.writeString(tmp.resolve("allow.txt"), "a.test\n");
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"),
-                        "[policy]\nallowlist = \"" + allow + "\"\n", unbound.caFile(), "2s", c -> c, unbound.uri())) {
+        Unbound unbound = servers.unbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[policy]\nallowlist = \"" + allow + "\"\n"))) {
             Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", String.valueOf(gw.udpPort()),
                     "_dns.resolver.arpa", "SVCB", "+tries=1");
             assertThat(dig.out()).contains("status: NOERROR").contains("flags: qr aa")

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -29,6 +30,8 @@ import org.xbill.DNS.Rcode;
  * connection for several URLs. Default limits: max_query_size 4096, header lists of 8 KiB.
  */
 class DohBadRequestTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -37,9 +40,8 @@ class DohBadRequestTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[listen]\ndoh = [\"127.0.0.1:0\"]\n", unbound.caFile(),
-                "2s", c -> c, unbound.uri());
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -50,9 +52,6 @@ class DohBadRequestTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 
@@ -212,10 +211,11 @@ class DohBadRequestTest {
             in.readFully(text);
             assertThat(new String(text, java.nio.charset.StandardCharsets.UTF_8)).contains("4096");
             // ...and the rest of the body is still read (dropped): no reset under the client's writes.
+            Pace pace = Pace.everyMillis(20); // the body in pieces, as a client would send it
             for (int i = 0; i < 6; i++) {
                 out.write(new byte[10_000]);
                 out.flush();
-                Thread.sleep(20);
+                pace.next();
             }
             long t0 = System.nanoTime();
             assertThat(in.read()).as("closed once the body is complete").isEqualTo(-1);

@@ -11,14 +11,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Type;
 
 /**
@@ -28,28 +27,28 @@ import org.xbill.DNS.Type;
  * the in-JVM gateway uses here) is what is measured.
  */
 class DohBodyBoundsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final int STREAMS = 64;
     /** Four connections of 64 stalled streams, each having sent 40,000 of a declared 60,000 bytes. */
     private static final int CONNECTIONS = 4;
     /** The bound on the gateway's direct memory growth during the attack, stated: 4 MiB. */
     private static final long MEMORY_BOUND = 4L << 20;
 
-    @TempDir
-    static Path tmp;
     static Unbound unbound;
     static GatewayFixture gw;
     static EventLoopGroup group;
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 max_queries_per_connection = 64
                 [limits]
                 frame_timeout = "3s"
-                """, unbound.caFile(), "2s", c -> c, unbound.uri());
+                """));
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     }
 
@@ -60,9 +59,6 @@ class DohBodyBoundsTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 
@@ -105,11 +101,10 @@ class DohBodyBoundsTest {
                 }
                 streams.add(mine);
             }
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-            while (System.nanoTime() < until) {
-                peak = Math.max(peak, direct());
-                Thread.sleep(20);
-            }
+            long[] sampled = {peak};
+            Pace.sampleFor(java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(20), // the streams held
+                    () -> sampled[0] = Math.max(sampled[0], direct()));
+            peak = sampled[0];
             assertKdigServed("during.bench.test");
             peak = Math.max(peak, direct());
             System.out.printf("direct memory: before %d, peak %d (+%d KiB)%n", before, peak, (peak - before) >> 10);
@@ -226,6 +221,7 @@ class DohBodyBoundsTest {
             out.flush();
             boolean kdigDone = false;
             // One byte every 200 ms: never idle, never complete. Stops when answered, or after 10 s.
+            Pace pace = Pace.everyMillis(200);
             while (!reply.isDone() && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
                 try {
                     out.write('A');
@@ -237,7 +233,7 @@ class DohBodyBoundsTest {
                     assertKdigServed("trickle.bench.test"); // a real client meanwhile
                     kdigDone = true;
                 }
-                Thread.sleep(200);
+                pace.next();
             }
             String answer = reply.get(5, TimeUnit.SECONDS);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

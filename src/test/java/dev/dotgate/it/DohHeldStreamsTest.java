@@ -8,14 +8,13 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTP/2 queries held back by the client's query rate (1 a second, burst 1; loopback not exempt): a stream the
@@ -24,13 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LeakCheck.class)
 class DohHeldStreamsTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
     GatewayFixture gw;
     EventLoopGroup group;
 
     void start(String idleTimeout) throws Exception {
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 idle_timeout = "%s"
@@ -40,7 +39,7 @@ class DohHeldStreamsTest {
                 query_burst = 1
                 [policy]
                 local = ["x.held.test A 192.0.2.8"]
-                """.formatted(idleTimeout), null, "2s", c -> c, "udp://127.0.0.1:9");
+                """.formatted(idleTimeout)).upstreams(null, "udp://127.0.0.1:9"));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 

@@ -30,7 +30,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Type;
 
 /**
@@ -47,23 +46,23 @@ import org.xbill.DNS.Type;
  * that only sends PINGs. Write timeout 1 s, idle timeout 2 s, frame timeout (a stream begun must end) 1 s.
  */
 class DohHttp2EdgeTest {
-    @TempDir
-    static Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static Unbound unbound;
     static GatewayFixture gw;
     static EventLoopGroup group;
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 doh = ["127.0.0.1:0"]
                 write_timeout = "1s"
                 idle_timeout = "2s"
                 [limits]
                 frame_timeout = "1s"
-                """, unbound.caFile(), "2s", c -> c, unbound.uri());
+                """));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -74,9 +73,6 @@ class DohHttp2EdgeTest {
         }
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 
@@ -207,9 +203,10 @@ class DohHttp2EdgeTest {
         try (Client c = new Client(65535)) {
             assertAnswered(c, c.send(get("before-pings.a.test"), true));
             long t0 = System.nanoTime();
+            Pace pace = Pace.everyMillis(300); // a client that pings and asks nothing
             while (c.channel.isActive() && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)) {
                 c.channel.writeAndFlush(new DefaultHttp2PingFrame(42));
-                Thread.sleep(300);
+                pace.next();
             }
             assertThat(c.channel.isActive()).as("closed though it kept pinging").isFalse();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(1500L, 5000L);

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Message;
@@ -23,6 +24,8 @@ import org.xbill.DNS.Type;
  * HTTP/1.1 for the headers and every error status.
  */
 class DohTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -30,18 +33,14 @@ class DohTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[listen]\ndoh = [\"127.0.0.1:0\"]\n", unbound.caFile(),
-                "2s", c -> c, unbound.uri());
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

@@ -3,23 +3,24 @@ package dev.dotgate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Type;
 
 /** One CloudEvents line per query, for every kind of decision, written to a file by a real gateway. */
 class EventsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -28,8 +29,8 @@ class EventsTest {
         Path events = tmp.resolve("events.jsonl");
         Path allow = Files.writeString(tmp.resolve("allow.txt"), "*.test\n");
         Path block = Files.writeString(tmp.resolve("ads.txt"), "ads.test\n");
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                DatagramSocket blackhole = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        Unbound unbound = servers.unbound();
+        try (DatagramSocket blackhole = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
                 java.net.ServerSocket mute = new java.net.ServerSocket(0, 50,
                         java.net.InetAddress.getLoopbackAddress())) {
             // A TCP upstream that takes connections and never answers: its queries time out.
@@ -62,8 +63,7 @@ class EventsTest {
                     [events]
                     sink = "%s"
                     """.formatted(allow, block, mute.getLocalPort(), blackhole.getLocalPort(), events);
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, unbound.caFile(), "1s",
-                    c -> c, unbound.uri())) {
+            try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).timeout("1s"))) {
                 ask(gw, "a.test", Type.A);               // forwarded
                 ask(gw, "a.test", Type.A);               // cached
                 ask(gw, "nas.home.arpa", Type.A);        // local
@@ -141,22 +141,7 @@ class EventsTest {
                 .orElseThrow(() -> new AssertionError("no such event in " + lines));
     }
 
-    private static List<JsonNode> await(Path file, int atLeast) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        List<JsonNode> out = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            out.clear();
-            if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
-                    out.add(json.readTree(line));
-                }
-            }
-            if (out.size() >= atLeast) {
-                return out;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("only " + out.size() + " events: " + out);
+    private static List<JsonNode> await(Path file, int atLeast) {
+        return EventLog.awaitCount(file, atLeast);
     }
 }

@@ -13,9 +13,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -23,6 +26,8 @@ import org.xbill.DNS.Type;
 
 /** Upstreams that go silent, die and come back: every query gets an answer, and none is lost to a reconnect. */
 class FaultsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -38,8 +43,8 @@ class FaultsTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
         try {
             Ports.awaitListening(port, 10_000);
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), dir.resolve("ca.pem"), "1s",
-                    "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME)) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(dir.resolve("ca.pem"),
+                    "tls://127.0.0.1:" + port + "#" + Unbound.AUTH_NAME).timeout("1s"))) {
                 long start = System.nanoTime();
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("a.test.", Type.A, 321), 5000);
                 long millis = (System.nanoTime() - start) / 1_000_000;
@@ -59,8 +64,8 @@ class FaultsTest {
 
     @Test
     void upstreamKilledAndRestartedMidStreamLosesOnlyTheOutageWindow() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), unbound.caFile(), "1s", unbound.uri())) {
+        Unbound unbound = servers.ownUnbound(); // killed and restarted: not the shared one
+        try (GatewayFixture gw = servers.gateway(b -> b.upstream(unbound).timeout("1s"))) {
             long t0 = System.nanoTime();
             List<long[]> results = Collections.synchronizedList(new ArrayList<>()); // {sentMillis, rcode or -1}
             ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -70,22 +75,34 @@ class FaultsTest {
                 clients.submit(() -> {
                     try (DatagramSocket s = new DatagramSocket()) {
                         s.setSoTimeout(3000);
+                        Pace pace = Pace.everyMillis(5);
                         while ((System.nanoTime() - t0) / 1_000_000 < endMillis) {
                             int n = seq.incrementAndGet();
                             long sent = (System.nanoTime() - t0) / 1_000_000;
                             results.add(new long[] {sent, exchange(s, gw.udp(), n)});
-                            Thread.sleep(5);
+                            pace.next();
                         }
                     }
                     return null;
                 });
             }
-            Thread.sleep(2000);
-            long killedAt = (System.nanoTime() - t0) / 1_000_000;
-            unbound.kill();
-            Thread.sleep(1000);
-            unbound.start();
-            long restartedAt = (System.nanoTime() - t0) / 1_000_000;
+            // The fault, on the scenario's timeline: killed 2 s in, down for 1 s.
+            ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+            long[] outage = new long[2];
+            faults.schedule(() -> {
+                outage[0] = (System.nanoTime() - t0) / 1_000_000;
+                unbound.kill();
+                return null;
+            }, 2000, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> restart = faults.schedule(() -> {
+                unbound.start();
+                outage[1] = (System.nanoTime() - t0) / 1_000_000;
+                return null;
+            }, 3000, TimeUnit.MILLISECONDS);
+            restart.get(10, TimeUnit.SECONDS);
+            faults.shutdown();
+            long killedAt = outage[0];
+            long restartedAt = outage[1];
             clients.shutdown();
             assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
 
@@ -107,36 +124,39 @@ class FaultsTest {
 
     @Test
     void queriesOnAKilledUpstreamAreRetriedOnTheOtherOneAndNoneIsLost() throws Exception {
-        try (Unbound one = new Unbound(tmp.resolve("one"));
-                Unbound two = new Unbound(tmp.resolve("two"))) {
-            // Both test CAs trusted: concatenate them into one bundle.
-            Path bundle = tmp.resolve("bundle.pem");
-            java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(one.caFile())
-                    + java.nio.file.Files.readString(two.caFile()));
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), bundle, "2s", one.uri(), two.uri())) {
-                ExecutorService clients = Executors.newFixedThreadPool(8);
-                List<Long> rcodes = Collections.synchronizedList(new ArrayList<>());
-                long t0 = System.nanoTime();
-                for (int c = 0; c < 8; c++) {
-                    clients.submit(() -> {
-                        try (DatagramSocket s = new DatagramSocket()) {
-                            s.setSoTimeout(4000);
-                            int n = 0;
-                            while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4)) {
-                                rcodes.add(exchange(s, gw.udp(), n++));
-                            }
+        Unbound one = servers.ownUnbound(); // killed: not the shared one
+        Unbound two = servers.ownUnbound();
+        // Both test CAs trusted: concatenate them into one bundle.
+        Path bundle = tmp.resolve("bundle.pem");
+        java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(one.caFile())
+                + java.nio.file.Files.readString(two.caFile()));
+        try (GatewayFixture gw = servers.gateway(b -> b.upstreams(bundle, one.uri(), two.uri()))) {
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            List<Long> rcodes = Collections.synchronizedList(new ArrayList<>());
+            long t0 = System.nanoTime();
+            for (int c = 0; c < 8; c++) {
+                clients.submit(() -> {
+                    try (DatagramSocket s = new DatagramSocket()) {
+                        s.setSoTimeout(4000);
+                        int n = 0;
+                        while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4)) {
+                            rcodes.add(exchange(s, gw.udp(), n++));
                         }
-                        return null;
-                    });
-                }
-                Thread.sleep(1500);
-                one.kill();
-                clients.shutdown();
-                assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
-                assertThat(rcodes.size()).isGreaterThan(500);
-                assertThat(rcodes).as("every query answered NOERROR").containsOnly((long) Rcode.NOERROR);
-                assertThat(gw.gateway.stats().retries.sum()).isPositive();
+                    }
+                    return null;
+                });
             }
+            ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+            faults.schedule(() -> {
+                one.kill(); // 1.5 s into the clients' 4 s
+                return null;
+            }, 1500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+            faults.shutdown();
+            clients.shutdown();
+            assertThat(clients.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(rcodes.size()).isGreaterThan(500);
+            assertThat(rcodes).as("every query answered NOERROR").containsOnly((long) Rcode.NOERROR);
+            assertThat(gw.gateway.stats().retries.sum()).isPositive();
         }
     }
 

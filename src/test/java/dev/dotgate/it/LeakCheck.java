@@ -4,6 +4,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -30,9 +34,16 @@ public final class LeakCheck implements AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         // Leaks are reported when a leaked buffer's tracker is collected and a later allocation polls the queue.
+        // Each round waits until a collection has run and its cleared references have reached their queues (a
+        // sentinel of ours is enqueued), instead of sleeping and hoping it has.
         for (int round = 0; round < 3; round++) {
-            System.gc();
-            Thread.sleep(100);
+            ReferenceQueue<Object> queue = new ReferenceQueue<>();
+            WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+            Eventually.until(() -> {
+                System.gc();
+                return queue.poll() != null;
+            }, Duration.ofSeconds(10), "a garbage collection to enqueue its cleared references");
+            Reference.reachabilityFence(sentinel);
             for (int i = 0; i < 200; i++) {
                 ByteBuf b = PooledByteBufAllocator.DEFAULT.buffer(16);
                 b.release();

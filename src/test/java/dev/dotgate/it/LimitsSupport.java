@@ -84,6 +84,7 @@ final class LimitsSupport {
             long millis) throws IOException, InterruptedException {
         long start = System.nanoTime();
         long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+        Pace pace = Pace.every(java.time.Duration.ofNanos(1_000_000_000L / perSecond));
         int sent = 0;
         byte[] fixed = DnsClient.query(name, Type.A, 1).toWire();
         while (System.nanoTime() < end) {
@@ -94,11 +95,7 @@ final class LimitsSupport {
             }
             socket.send(new DatagramPacket(q, q.length, server));
             sent++;
-            long due = start + sent * 1_000_000_000L / perSecond;
-            long ahead = due - System.nanoTime();
-            if (ahead > 1_000_000) {
-                Thread.sleep(ahead / 1_000_000);
-            }
+            pace.next();
         }
         return sent;
     }

@@ -10,7 +10,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
@@ -18,7 +17,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -27,24 +26,21 @@ import org.xbill.DNS.Type;
 
 /** Every listener against a real Unbound DoT upstream, with real clients: dig, kdig, openssl s_client. */
 class ListenersTest {
-    @TempDir
-    static Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static Unbound unbound;
     static GatewayFixture gw;
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        gw = new GatewayFixture(tmp.resolve("data"), unbound.caFile(), "3s", unbound.uri());
+        unbound = servers.unbound();
+        gw = servers.gateway(b -> b.upstreams(unbound.caFile(), unbound.uri()).timeout("3s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * directory from an earlier dotgate, whose CA had no name constraints, gets a constrained CA once, with a warning.
  */
 class LocalCaConstraintsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     static final String NAME = "dotgate.test"; // the fixture's server_name
     @TempDir
     static Path tmp;
@@ -35,18 +38,15 @@ class LocalCaConstraintsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
+        unbound = servers.unbound();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (unbound != null) {
-            unbound.close();
-        }
     }
 
     private static GatewayFixture gateway(Path dir, String toml) throws Exception {
-        return GatewayFixture.fromToml(dir, toml, unbound.caFile(), "3s", c -> c, unbound.uri());
+        return servers.gateway(b -> b.dir(dir).toml(toml).timeout("3s"));
     }
 
     private static Proc.Result kdig(int port, Path ca, String... tls) {

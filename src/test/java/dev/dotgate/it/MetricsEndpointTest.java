@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -25,6 +26,8 @@ import org.xbill.DNS.Type;
  */
 @Timeout(120)
 class MetricsEndpointTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)$");
 
     @TempDir
@@ -33,15 +36,15 @@ class MetricsEndpointTest {
     @Test
     void metricsDescribeTheTrafficAndPassPromtool() throws Exception {
         Path block = Files.writeString(tmp.resolve("ads.txt"), "ads.test\n");
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        Unbound unbound = servers.unbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("""
                         [policy]
                         blocklists = ["%s"]
                         [metrics]
                         listen = "127.0.0.1:0"
                         [listen]
                         doh = ["127.0.0.1:0"]
-                        """.formatted(block), unbound.caFile(), "2s", c -> c, unbound.uri())) {
+                        """.formatted(block)))) {
             for (int i = 0; i < 3; i++) {
                 DnsClient.udp(gw.udp(), DnsClient.query("a.test", Type.A, i), 3000);
             }
@@ -56,7 +59,11 @@ class MetricsEndpointTest {
                     + gw.caFile(), "+tls-hostname=wrong.example", "bench.test").exit()).isNotZero();
             assertThat(Proc.run(15, "kdig", "@127.0.0.1", "-p", String.valueOf(gw.dohPort()), "+https", "+tls-ca="
                     + gw.caFile(), "+tls-hostname=wrong.example", "bench.test").exit()).isNotZero();
-            Thread.sleep(300);
+            // The handshake failures are counted when the gateway closes those connections, after kdig gave up.
+            Eventually.until(() -> sampleOrZero(gw.gateway.metrics().scrape(), "dotgate_doh_handshake_failures_total",
+                    "cause", "protocol") >= 2 && sampleOrZero(gw.gateway.metrics().scrape(),
+                    "dotgate_dot_handshake_failures_total", "cause", "protocol") >= 1, java.time.Duration.ofSeconds(5),
+                    "the three failed handshakes counted");
             String url = "http://127.0.0.1:" + gw.gateway.metricsAddress().getPort() + "/metrics";
             HttpResponse<String> res = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
@@ -96,10 +103,10 @@ class MetricsEndpointTest {
 
     /** A gateway with only the metrics endpoint of interest (the upstream is never asked). */
     private GatewayFixture metricsGateway() throws Exception {
-        return GatewayFixture.fromToml(tmp.resolve("gw"), """
+        return servers.gateway(b -> b.toml("""
                 [metrics]
                 listen = "127.0.0.1:0"
-                """, null, "2s", c -> c, "udp://127.0.0.1:9");
+                """).upstreams(null, "udp://127.0.0.1:9"));
     }
 
     /** {@code curl -s -m 3} of {@code url}: "STATUS CONTENT_TYPE" then the body, from {@code source}. */
@@ -164,8 +171,7 @@ class MetricsEndpointTest {
             assertScrape(curl("127.0.0.2", url(gw, "/metrics"))); // another address is still served
 
             // Fill the total: 64 connections in all from 8 more addresses; the next one from a new address is closed.
-            raw.closeAll();
-            Thread.sleep(300); // the server sees the closes
+            raw.closeAllSeenByServer(3_000);
             List<RawHttpClients.Client> all = raw.openMany(SmallHttpServer.MAX_CONNECTIONS, "127.0.2.", perAddress,
                     metrics, "");
             RawHttpClients.Client over = raw.open("127.0.3.1", metrics, "");
@@ -207,6 +213,15 @@ class MetricsEndpointTest {
     }
 
     /** The value of the one sample of {@code name} whose labels include {@code labels} (pairs). */
+    /** {@link #value}, or 0 while there is no such sample yet. */
+    static double sampleOrZero(String body, String name, String... labels) {
+        try {
+            return value(body, name, labels);
+        } catch (AssertionError none) {
+            return 0;
+        }
+    }
+
     static double value(String body, String name, String... labels) {
         Double found = null;
         for (String line : body.split("\n")) {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -26,14 +27,14 @@ import org.xbill.DNS.Type;
  * for DNS-over-HTTPS, against a running gateway. A wrong CA, name, address or URL in the profile fails here.
  */
 class PhoneProfileClientsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
     @Test
     void theProfilesFieldsAreEnoughForStrictClients() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), "[listen]\ndoh = [\"127.0.0.1:0\"]\n",
-                        unbound.caFile(), "2s", c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"))) {
             // DNS-over-TLS: the device connects to ServerAddresses (port 853 on a phone; the test port here) and
             // checks the certificate for ServerName against the profile's CA.
             NSDictionary dot = profile(gw, PhoneTargets.dot(List.of(gw.gateway.address(Transport.DOT)),

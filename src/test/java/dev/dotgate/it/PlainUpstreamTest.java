@@ -4,34 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** udp:// and tcp:// upstreams (local resolvers), including a truncated UDP answer asked again over TCP. */
 class PlainUpstreamTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     @Test
     void udpAndTcpUpstreamsAnswerAndTruncatedUdpFallsBackToTcp() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"))) {
-            for (String scheme : new String[] {"udp", "tcp"}) {
-                try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data-" + scheme), null, "2s",
-                        scheme + "://127.0.0.1:" + unbound.plainPort())) {
-                    Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "a.test", "+tries=1");
-                    assertThat(a.out()).as(scheme).contains("status: NOERROR").contains("192.0.2.1");
-                    // 12 TXT records of ~100 bytes: more than the 1232 bytes dig offers, so Unbound truncates
-                    // its UDP answer and the gateway must ask again over TCP to give a TCP client all of it.
-                    Proc.Result big = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.tcpPort(), "+tcp", "big.test",
-                            "TXT");
-                    assertThat(big.out()).as(scheme).contains("status: NOERROR").contains("ANSWER: 12");
-                    if (scheme.equals("udp")) {
-                        assertThat(gw.gateway.stats().upstreamTruncatedRetriedTcp.sum()).isPositive();
-                    }
+        Unbound unbound = servers.unbound();
+        for (String scheme : new String[] {"udp", "tcp"}) {
+            try (GatewayFixture gw = servers.gateway(
+                    b -> b.upstreams(null, scheme + "://127.0.0.1:" + unbound.plainPort()))) {
+                Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "a.test", "+tries=1");
+                assertThat(a.out()).as(scheme).contains("status: NOERROR").contains("192.0.2.1");
+                // 12 TXT records of ~100 bytes: more than the 1232 bytes dig offers, so Unbound truncates
+                // its UDP answer and the gateway must ask again over TCP to give a TCP client all of it.
+                Proc.Result big = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.tcpPort(), "+tcp", "big.test",
+                        "TXT");
+                assertThat(big.out()).as(scheme).contains("status: NOERROR").contains("ANSWER: 12");
+                if (scheme.equals("udp")) {
+                    assertThat(gw.gateway.stats().upstreamTruncatedRetriedTcp.sum()).isPositive();
                 }
             }
         }
@@ -39,10 +37,10 @@ class PlainUpstreamTest {
 
     @Test
     void aSilentUdpUpstreamIsSkippedAndItsQueriesRetriedElsewhere() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                DelayProxy silent = new DelayProxy(new InetSocketAddress("127.0.0.1", 9), -1);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data-silent"), null, "3s", silent.uri(),
-                        "udp://127.0.0.1:" + unbound.plainPort())) {
+        Unbound unbound = servers.unbound();
+        try (DelayProxy silent = new DelayProxy(new InetSocketAddress("127.0.0.1", 9), -1);
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, silent.uri(),
+                        "udp://127.0.0.1:" + unbound.plainPort()).timeout("3s"))) {
             long start = System.nanoTime();
             for (int i = 0; i < 20; i++) {
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("q" + i + ".bench.test", Type.A, i), 5000);

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -24,18 +25,19 @@ import org.xbill.DNS.Type;
 
 /** Allowlist, blocklists, local records, conditional forwarding, access lists and reload, end to end. */
 class PolicyTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
 
     @BeforeAll
     static void upstream() throws IOException {
-        unbound = new Unbound(tmp.resolve("unbound"));
+        unbound = servers.unbound();
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        unbound.close();
     }
 
     static Message ask(GatewayFixture gw, String name, int type) throws IOException {
@@ -62,8 +64,7 @@ class PolicyTest {
     @Test
     void allowlistedWorkloadsRefusedNamesNeverReachTheUpstream() throws Exception {
         Path allow = Files.writeString(tmp.resolve("allow.txt"), "# what the workload may reach\na.test\n*.bench.test\n");
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("allow"),
-                "[policy]\nallowlist = \"" + allow + "\"\n", unbound.caFile(), "2s", c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("[policy]\nallowlist = \"" + allow + "\"\n"))) {
             long benchBefore = unbound.queriesFor("bench.test");
             assertThat(first(ask(gw, "a.test", Type.A))).isEqualTo("192.0.2.1");
             assertThat(first(ask(gw, "api.bench.test", Type.A))).isEqualTo("192.0.2.2");
@@ -114,8 +115,7 @@ class PolicyTest {
                 block_mode = "null"
                 block_ttl = "42s"
                 """.formatted(hosts, plain, url, exceptions);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("block"), toml, unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
             assertThat(gw.gateway.policy().blocklists().size()).isGreaterThanOrEqualTo(300_001);
             Message m = ask(gw, "h99999.ads.example", Type.A);
             assertThat(first(m)).isEqualTo("0.0.0.0");
@@ -137,10 +137,10 @@ class PolicyTest {
 
             // The same lists, another mode, through a reload; and a list that cannot be fetched keeps its copy.
             http.stop(0);
-            gw.gateway.reload(gw.reconfigured(tmp.resolve("block"), toml.replace("\"null\"", "\"refused\"")));
+            gw.gateway.reload(gw.reconfigured(toml.replace("\"null\"", "\"refused\"")));
             assertThat(ask(gw, "h5.ads.example", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
             assertThat(ask(gw, "a5.adblock.example", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
-            gw.gateway.reload(gw.reconfigured(tmp.resolve("block"), toml.replace("\"null\"", "\"nxdomain\"")));
+            gw.gateway.reload(gw.reconfigured(toml.replace("\"null\"", "\"nxdomain\"")));
             assertThat(ask(gw, "h5.ads.example", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
         } finally {
             http.stop(0);
@@ -159,8 +159,7 @@ class PolicyTest {
                   "1.0.0.10.in-addr.arpa PTR router.home.arpa",
                 ]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("local"), toml, unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
             Message a = ask(gw, "NAS.home.arpa", Type.A);
             assertThat(first(a)).isEqualTo("192.168.1.10");
             assertThat(a.getHeader().getFlag(org.xbill.DNS.Flags.AA)).isTrue();
@@ -195,8 +194,7 @@ class PolicyTest {
                   "ad.home.arpa CNAME ads.bench.test",
                 ]
                 """.formatted(block);
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("chase"), toml, unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
             Message a = ask(gw, "Docs.home.arpa", Type.A);
             assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
             assertThat(a.getHeader().getID()).isEqualTo(4242);
@@ -240,21 +238,19 @@ class PolicyTest {
 
     @Test
     void aZoneGoesToItsOwnUpstream() throws Exception {
-        try (Unbound corp = new Unbound(tmp.resolve("unbound-corp"),
-                "local-zone: \"corp.test.\" static\nlocal-data: \"www.corp.test. 300 IN A 192.0.2.99\"")) {
-            String toml = """
-                    [[forward]]
-                    zone = "corp.test"
-                    servers = ["udp://127.0.0.1:%d"]
-                    """.formatted(corp.plainPort());
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("forward"), toml, unbound.caFile(), "2s",
-                    c -> c, unbound.uri())) {
-                assertThat(first(ask(gw, "www.corp.test", Type.A))).isEqualTo("192.0.2.99");
-                assertThat(first(ask(gw, "a.test", Type.A))).isEqualTo("192.0.2.1");
-                assertThat(corp.queriesFor("www.corp.test")).isEqualTo(1);
-                assertThat(unbound.queriesFor("www.corp.test")).isZero();
-                assertThat(corp.queriesFor("a.test")).isZero();
-            }
+        Unbound corp = servers.ownUnbound(
+                "local-zone: \"corp.test.\" static\nlocal-data: \"www.corp.test. 300 IN A 192.0.2.99\"");
+        String toml = """
+                [[forward]]
+                zone = "corp.test"
+                servers = ["udp://127.0.0.1:%d"]
+                """.formatted(corp.plainPort());
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
+            assertThat(first(ask(gw, "www.corp.test", Type.A))).isEqualTo("192.0.2.99");
+            assertThat(first(ask(gw, "a.test", Type.A))).isEqualTo("192.0.2.1");
+            assertThat(corp.queriesFor("www.corp.test")).isEqualTo(1);
+            assertThat(unbound.queriesFor("www.corp.test")).isZero();
+            assertThat(corp.queriesFor("a.test")).isZero();
         }
     }
 
@@ -266,8 +262,7 @@ class PolicyTest {
                 [acl.dot]
                 allow = ["10.0.0.0/8"]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("acl"), toml, unbound.caFile(), "2s",
-                c -> c, unbound.uri())) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
             assertThat(ask(gw, "a.test", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
             // Plain TCP is checked at accept, like DoT: the connection is closed before it takes a slot, unanswered.
             assertThat(dig(gw, "+tcp", "+tries=1", "a.test")).contains("communications error").doesNotContain("status:");
@@ -276,7 +271,7 @@ class PolicyTest {
             assertThat(gw.gateway.stats().refusedAcl.sum()).isEqualTo(3);
 
             // Allowed by default (loopback is private), one address denied; applied by a reload.
-            gw.gateway.reload(gw.reconfigured(tmp.resolve("acl"), "[acl.plain]\ndeny = [\"127.0.0.2\"]\n"));
+            gw.gateway.reload(gw.reconfigured("[acl.plain]\ndeny = [\"127.0.0.2\"]\n"));
             assertThat(first(ask(gw, "a.test", Type.A))).isEqualTo("192.0.2.1");
             assertThat(dig(gw, "-b", "127.0.0.2", "a.test")).contains("status: REFUSED");
             try (SSLSocket s = DnsClient.dot(gw.dotPort(), gw.caFile())) {
@@ -290,7 +285,7 @@ class PolicyTest {
     @Test
     void reloadKeepsConnectionsOpenAndABadConfigKeepsTheOldOne() throws Exception {
         Path dir = tmp.resolve("reload");
-        try (GatewayFixture gw = GatewayFixture.fromToml(dir, "", unbound.caFile(), "2s", c -> c, unbound.uri());
+        try (GatewayFixture gw = servers.gateway(b -> b.dir(dir).toml(""));
                 SSLSocket s = DnsClient.dot(gw.dotPort(), gw.caFile())) {
             var out = new DataOutputStream(s.getOutputStream());
             var in = new DataInputStream(s.getInputStream());

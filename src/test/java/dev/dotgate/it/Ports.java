@@ -36,20 +36,13 @@ public final class Ports {
 
     /** Waits until something accepts TCP connections on 127.0.0.1:{@code port}. */
     public static void awaitListening(int port, long timeoutMillis) {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < deadline) {
+        Eventually.until(() -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
+                return true;
             } catch (IOException e) {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                return false;
             }
-        }
-        throw new AssertionError("nothing listening on 127.0.0.1:" + port + " after " + timeoutMillis + " ms");
+        }, java.time.Duration.ofMillis(timeoutMillis), "something listening on 127.0.0.1:" + port);
     }
 }

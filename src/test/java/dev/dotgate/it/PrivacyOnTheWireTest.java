@@ -2,14 +2,13 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -19,20 +18,20 @@ import org.xbill.DNS.OPTRecord;
  * Unbound through {@link TlsRecorder}, which shows the bytes on the upstream connection; clients are dig and kdig.
  */
 class PrivacyOnTheWireTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     private static final int PADDING = 12;
     private static final int KEEPALIVE = 11;
 
-    @TempDir
-    static Path tmp;
     static Unbound unbound;
     static TlsRecorder recorder;
     static GatewayFixture gw;
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
-        recorder = new TlsRecorder(unbound, tmp.resolve("unbound"));
-        gw = new GatewayFixture(tmp.resolve("data"), unbound.caFile(), "3s", recorder.uri());
+        unbound = servers.unbound();
+        recorder = new TlsRecorder(unbound);
+        gw = servers.gateway(b -> b.upstreams(unbound.caFile(), recorder.uri()).timeout("3s"));
     }
 
     @AfterAll
@@ -42,9 +41,6 @@ class PrivacyOnTheWireTest {
         }
         if (recorder != null) {
             recorder.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 
@@ -153,11 +149,10 @@ class PrivacyOnTheWireTest {
     @Test
     void anUpstreamsKeepaliveTimeoutClosesTheConnectionBeforeTheConfiguredIdleTimeout() throws Exception {
         // Unbound tells its idle timeout (1 s) to clients that ask; the gateway's own upstream idle timeout is 8 s.
-        Path dir = tmp.resolve("unbound-keepalive");
-        try (Unbound keepalive = new Unbound(dir, "edns-tcp-keepalive: yes\nedns-tcp-keepalive-timeout: 1000");
-                TlsRecorder relay = new TlsRecorder(keepalive, dir);
-                GatewayFixture gw2 = new GatewayFixture(tmp.resolve("data-keepalive"), keepalive.caFile(), "3s",
-                        relay.uri())) {
+        Unbound keepalive = servers.ownUnbound("edns-tcp-keepalive: yes\nedns-tcp-keepalive-timeout: 1000");
+        try (TlsRecorder relay = new TlsRecorder(keepalive);
+                GatewayFixture gw2 = servers.gateway(b -> b.upstreams(keepalive.caFile(), relay.uri())
+                        .timeout("3s"))) {
             int controlClosed = recorder.closedByGatewayNanos().size();
             Proc.Result b = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "+tries=1", "k2.bench.test");
             Proc.Result a = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw2.udpPort(), "+tries=1", "k1.bench.test");
@@ -171,10 +166,8 @@ class PrivacyOnTheWireTest {
                     .toWire()).endsWith(0, 10);
             assertThat(a.out()).doesNotContain("KEEPALIVE");
 
-            long deadline = answered + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-            while (relay.closedByGatewayNanos().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Eventually.until(() -> !relay.closedByGatewayNanos().isEmpty(), java.time.Duration.ofSeconds(5),
+                    "the gateway to close its idle upstream connection");
             assertThat(relay.closedByGatewayNanos()).as("the gateway closed its idle connection").hasSize(1);
             long millis = (relay.closedByGatewayNanos().get(0) - answered) / 1_000_000;
             // 1000 ms minus a 200 ms margin, checked every 100 ms: before Unbound's own 1 s (had Unbound closed

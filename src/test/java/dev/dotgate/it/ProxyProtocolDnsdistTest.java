@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * so the client dnsdist names differs from dnsdist's own 127.0.0.1.
  */
 class ProxyProtocolDnsdistTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     Path tmp;
 
@@ -25,8 +27,7 @@ class ProxyProtocolDnsdistTest {
     void digThroughDnsdistReachesPolicyAndEventsAsItself() throws Exception {
         assumeTrue(Proc.run(10, "sh", "-c", "command -v dnsdist").exit() == 0, "dnsdist is not installed");
         Path events = tmp.resolve("events.jsonl");
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("""
                         [proxy_protocol]
                         trusted = ["127.0.0.1/32"]
                         [acl.plain]
@@ -34,7 +35,7 @@ class ProxyProtocolDnsdistTest {
                         deny = ["127.0.0.5/32"]
                         [events]
                         sink = "%s"
-                        """.formatted(events), unbound.caFile(), "2s", c -> c, unbound.uri())) {
+                        """.formatted(events)))) {
             int port = Ports.free();
             Path conf = Files.writeString(tmp.resolve("dnsdist.conf"), """
                     setSecurityPollSuffix("")
@@ -85,22 +86,7 @@ class ProxyProtocolDnsdistTest {
         return Proc.run(15, cmd).out();
     }
 
-    private static JsonNode event(Path file, Predicate<JsonNode> p) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (true) {
-            if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
-                    JsonNode data = line.isBlank() ? null : json.readTree(line).path("data");
-                    if (data != null && p.test(data)) {
-                        return data;
-                    }
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no such event in " + (Files.exists(file) ? Files.readString(file) : "nothing"));
-            }
-            Thread.sleep(50);
-        }
+    private static JsonNode event(Path file, Predicate<JsonNode> p) {
+        return EventLog.awaitData(file, p);
     }
 }

@@ -98,6 +98,25 @@ public final class RawHttpClients implements AutoCloseable {
         closeAll();
     }
 
+    /**
+     * Closes every socket opened so far and returns once the server has seen each close: each client half-closes
+     * (FIN) and waits, up to {@code waitMillis}, for the server to close its side in turn. After it, the server
+     * counts none of them among its connections, so a test need not guess how long that takes.
+     */
+    public void closeAllSeenByServer(int waitMillis) throws IOException {
+        for (Client c : clients) {
+            if (!c.socket().isClosed() && !c.socket().isOutputShutdown()) {
+                try {
+                    c.socket().shutdownOutput();
+                } catch (IOException e) {
+                    continue; // reset already: the server has closed it
+                }
+            }
+            assertThat(c.closedByServer(waitMillis)).as("the server closed its side after the client's").isTrue();
+        }
+        closeAll();
+    }
+
     /** Closes every socket opened so far; more may be opened afterwards. */
     public void closeAll() {
         for (Client c : clients) {

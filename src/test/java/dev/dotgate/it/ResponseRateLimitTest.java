@@ -7,10 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.DatagramSocket;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Response rate limiting: a "client" (127.0.0.2, as a spoofed victim of a reflection attack would appear) asks
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LeakCheck.class)
 class ResponseRateLimitTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     @Test
     void identicalAnswersOverTheRateAreDroppedOrSlippedAndOthersAreServed() throws Exception {
@@ -34,14 +33,22 @@ class ResponseRateLimitTest {
                 [policy]
                 local = ["r.lim.test A 192.0.2.7"]
                 """;
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             int sent;
             LimitsSupport.Receiver rx;
             try (DatagramSocket s = LimitsSupport.udpFrom(ATTACKER)) {
                 rx = new LimitsSupport.Receiver(s);
                 sent = LimitsSupport.flood(s, gw.udp(), "r.lim.test", false, 1000, 2000);
-                Thread.sleep(500);
+                // The last answers: every slip the gateway sent has arrived, and it has read what was left in its
+                // socket (nothing changed since the last look).
+                var st = gw.gateway.stats();
+                long[] last = {-1};
+                Eventually.tryUntil(() -> {
+                    long seen = st.completed.sum();
+                    boolean still = seen == last[0];
+                    last[0] = seen;
+                    return still && rx.truncated.get() >= st.rrlSlipped.sum();
+                }, java.time.Duration.ofSeconds(2));
             }
             rx.close();
             int full = rx.answers.get() - rx.truncated.get();

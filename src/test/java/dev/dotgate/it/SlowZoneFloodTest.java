@@ -7,13 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Transport;
 import java.net.DatagramSocket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 
@@ -25,8 +24,8 @@ import org.xbill.DNS.Rcode;
  */
 @ExtendWith(LeakCheck.class)
 class SlowZoneFloodTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     @Test
     void aFloodTowardASlowZoneDoesNotStarveOtherClients() throws Exception {
@@ -42,8 +41,7 @@ class SlowZoneFloodTest {
                     zone = "slow.test"
                     servers = ["%s"]
                     """.formatted(slow.uri());
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "5s", c -> c,
-                    slow.uri())) {
+            try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, slow.uri()).timeout("5s"))) {
                 AtomicBoolean flooding = new AtomicBoolean(true);
                 List<Long> fastMillis = new ArrayList<>();
                 List<Long> slowMillis = new ArrayList<>();
@@ -51,7 +49,10 @@ class SlowZoneFloodTest {
                 Thread victim = new Thread(() -> {
                     int i = 0;
                     try {
-                        Thread.sleep(1000); // the flood is at full strength
+                        // The flood is at full strength: the attacker is at its in-flight limit.
+                        Eventually.until(() -> gw.gateway.stats().rateLimited.count(Reason.INFLIGHT, Transport.UDP) > 0,
+                                java.time.Duration.ofSeconds(5), "the flood to reach the in-flight limit");
+                        Pace pace = Pace.everyMillis(50);
                         while (flooding.get() && i < 40) {
                             long t = System.nanoTime();
                             Message m = LimitsSupport.udpAsk(VICTIM, gw.udp(), "v.lim.test", i, 1000);
@@ -71,7 +72,7 @@ class SlowZoneFloodTest {
                                 }
                             }
                             i++;
-                            Thread.sleep(50);
+                            pace.next();
                         }
                     } catch (Exception e) {
                         missed[0] += 100;

@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +20,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.GenericEDNSOption;
@@ -36,6 +36,8 @@ import org.xbill.DNS.Type;
  * addresses are served meanwhile.
  */
 class StreamLimitsTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
     @TempDir
     static Path tmp;
     static Unbound unbound;
@@ -44,9 +46,9 @@ class StreamLimitsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        unbound = new Unbound(tmp.resolve("unbound"));
+        unbound = servers.unbound();
         events = tmp.resolve("events.jsonl");
-        gw = GatewayFixture.fromToml(tmp.resolve("gw"), """
+        gw = servers.gateway(b -> b.toml("""
                 [listen]
                 idle_timeout = "4s"
                 [limits]
@@ -54,16 +56,13 @@ class StreamLimitsTest {
                 max_query_size = 1024
                 [events]
                 sink = "%s"
-                """.formatted(events), unbound.caFile(), "3s", c -> c, unbound.uri());
+                """.formatted(events)).timeout("3s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gw != null) {
             gw.close();
-        }
-        if (unbound != null) {
-            unbound.close();
         }
     }
 
@@ -114,6 +113,7 @@ class StreamLimitsTest {
             frame[1] = (byte) query.length;
             System.arraycopy(query, 0, frame, 2, query.length);
             // 1: one byte a second of a frame that declares 300 bytes: never complete.
+            firstBytes = new java.util.concurrent.CountDownLatch(4);
             Future<Long> never = pool.submit(() -> {
                 byte[] endless = new byte[40];
                 endless[0] = 1;
@@ -146,7 +146,7 @@ class StreamLimitsTest {
                     return millisUntilClosed(s, s.getInputStream(), s.getOutputStream(), record, 1000);
                 }
             });
-            Thread.sleep(500);
+            assertThat(firstBytes.await(5, TimeUnit.SECONDS)).as("the four slow clients under way").isTrue();
             // Meanwhile, real clients on another source address.
             Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-b", "127.0.0.3", "-p", "" + gw.tcpPort(), "+tcp",
                     "a.test", "A");
@@ -179,15 +179,19 @@ class StreamLimitsTest {
             s.setSoTimeout(5000);
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
+            Pace pace = Pace.everyMillis(1500);
             for (int i = 0; i < 5; i++) {
                 DnsClient.writeFramed(out, DnsClient.query("a.test.", Type.A, 100 + i).toWire());
                 assertThat(DnsClient.readFramed(in).getHeader().getID()).isEqualTo(100 + i);
-                Thread.sleep(1500);
+                pace.next();
             }
             s.setSoTimeout(10_000);
             assertThat(in.read()).isEqualTo(-1);
         }
     }
+
+    /** Counted down by {@link #millisUntilClosed} once a slow client's first byte is out. */
+    private static volatile java.util.concurrent.CountDownLatch firstBytes = new java.util.concurrent.CountDownLatch(0);
 
     /**
      * Writes {@code bytes} one at a time, {@code gapMillis} apart, waiting for the server to close meanwhile;
@@ -204,6 +208,9 @@ class StreamLimitsTest {
                 try {
                     out.write(bytes[i]);
                     out.flush();
+                    if (i == 0) {
+                        firstBytes.countDown();
+                    }
                 } catch (IOException e) {
                     return (System.nanoTime() - t0) / 1_000_000; // reset: closed
                 }
@@ -247,16 +254,8 @@ class StreamLimitsTest {
         assertThat(kdig.out()).contains("status: NOERROR").contains("192.0.2.1");
     }
 
-    private static void awaitEvent(String reason, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        long n = 0;
-        while (System.nanoTime() < deadline) {
-            n = Files.exists(events) ? Files.readAllLines(events).stream().filter(l -> l.contains(reason)).count() : 0;
-            if (n >= count) {
-                break;
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitEvent(String reason, int count) {
+        long n = EventLog.awaitLinesContaining(events, reason, count);
         assertThat(n).as("events with reason " + reason).isGreaterThanOrEqualTo(count);
     }
 }

@@ -34,8 +34,9 @@ public final class TlsRecorder implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-    public TlsRecorder(Unbound unbound, java.nio.file.Path unboundDir) throws Exception {
+    public TlsRecorder(Unbound unbound) throws Exception {
         this.unbound = unbound;
+        java.nio.file.Path unboundDir = unbound.dir();
         SSLContext serverContext = ((JdkSslContext) SslContextBuilder.forServer(
                 unboundDir.resolve("upstream.pem").toFile(), unboundDir.resolve("upstream.key").toFile())
                 .sslProvider(SslProvider.JDK).build()).context();

@@ -3,10 +3,9 @@ package dev.dotgate.it;
 import static dev.dotgate.it.LimitsSupport.VICTIM;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * UDP answers are capped at limits.udp_answer_size (1,232 bytes) whatever the client advertises: a client
@@ -14,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LeakCheck.class)
 class UdpAnswerSizeTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     @Test
     void aLargeAnswerIsTruncatedOverUdpWhateverTheClientOffers() throws Exception {
@@ -25,8 +24,7 @@ class UdpAnswerSizeTest {
                     .append("\\\"\"");
         }
         String toml = "[policy]\nlocal = [" + local + "]\n";
-        try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("gw"), toml, null, "2s", c -> c,
-                "udp://127.0.0.1:9")) {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
             String port = "" + gw.udpPort();
             // kdig: dig 9.18 advertises 1232 whatever +bufsize says.
             String udp = Proc.run(10, "kdig", "@127.0.0.1", "-p", port, "-b", VICTIM, "+bufsize=65535", "+ignore",

@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -29,8 +29,8 @@ import org.xbill.DNS.Type;
  * and required back, forged answers losing the race to the real one; and against a real Unbound.
  */
 class UdpUpstreamHardeningTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     private static String address(Message m) {
         var answers = m.getSection(Section.ANSWER);
@@ -40,7 +40,7 @@ class UdpUpstreamHardeningTest {
     @Test
     void eachQueryLeavesFromItsOwnPortWithARandomIdAndRandomCaseAndTheClientGetsItsCaseBack() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
             List<String> asked = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 String name = "Host" + i + ".Case.Example.";
@@ -89,15 +89,14 @@ class UdpUpstreamHardeningTest {
     @Test
     void anUpstreamThatLowerCasesTheQuestionIsDroppedAsSpoofedUnlessItsUriKeepsCase() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.LOWER)) {
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data-0x20"), null, "1s", upstream.uri(""))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")).timeout("1s"))) {
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("Lower.Case.Example.", Type.A, 7), 5000);
                 assertThat(m).isNotNull();
                 assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 assertThat(gw.gateway.stats().upstreamCaseMismatch.sum()).isPositive();
                 assertThat(gw.gateway.metrics().scrape()).containsPattern("dotgate_upstream_case_mismatch_total [1-9]");
             }
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data-keep"), null, "1s",
-                    upstream.uri("?0x20=off"))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("?0x20=off")).timeout("1s"))) {
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query("Lower.Case.Example.", Type.A, 8), 5000);
                 assertThat(m).isNotNull();
                 assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
@@ -115,7 +114,7 @@ class UdpUpstreamHardeningTest {
         // The responder answers "race..." names only after sending forgeries from its own address and port (wrong
         // IDs; the right ID with the case inverted) and from 127.0.0.2 (right ID and case, wrong source).
         try (RecordingResponder upstream = new RecordingResponder(n -> n.startsWith("race") ? Mode.RACE : Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "3s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")).timeout("3s"))) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<Message>> races = new ArrayList<>();
@@ -148,9 +147,8 @@ class UdpUpstreamHardeningTest {
 
     @Test
     void unboundAsAUdpUpstreamKeepsCaseSo0x20AnswersFlow() throws Exception {
-        try (Unbound unbound = new Unbound(tmp.resolve("unbound"));
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s",
-                        "udp://127.0.0.1:" + unbound.plainPort())) {
+        Unbound unbound = servers.unbound();
+        try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, "udp://127.0.0.1:" + unbound.plainPort()))) {
             for (int i = 0; i < 20; i++) {
                 String name = "Mixed" + i + ".Bench.Test.";
                 Message m = DnsClient.udp(gw.udp(), DnsClient.query(name, Type.A, i), 5000);
@@ -164,7 +162,7 @@ class UdpUpstreamHardeningTest {
             assertThat(gw.gateway.stats().upstreamCaseMismatch.sum()).isZero();
             assertThat(gw.gateway.stats().servfailTimeout.sum()).isZero();
             // Unbound logs each name as it arrived: most in another case than the client's.
-            String log = java.nio.file.Files.readString(tmp.resolve("unbound").resolve("unbound.log"),
+            String log = java.nio.file.Files.readString(unbound.dir().resolve("unbound.log"),
                     StandardCharsets.ISO_8859_1);
             long asWritten = 0;
             for (int i = 0; i < 20; i++) {
@@ -189,11 +187,11 @@ class UdpUpstreamHardeningTest {
         // queries are refused at once instead of taking file descriptors.
         try (java.net.DatagramSocket silent = new java.net.DatagramSocket(
                 new java.net.InetSocketAddress("127.0.0.1", 0));
-                GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("flood"), """
+                GatewayFixture gw = servers.gateway(b -> b.toml("""
                         [upstream]
                         pool_size = 1
                         max_queries_per_connection = 8
-                        """, null, "3s", c -> c, "udp://127.0.0.1:" + silent.getLocalPort());
+                        """).upstreams(null, "udp://127.0.0.1:" + silent.getLocalPort()).timeout("3s"));
                 java.net.DatagramSocket client = new java.net.DatagramSocket(
                         new java.net.InetSocketAddress("127.0.0.1", 0))) {
             DnsClient.udp(gw.udp(), DnsClient.query("warm.example.", Type.A, 1), 200); // lanes, threads, buffers
@@ -202,11 +200,15 @@ class UdpUpstreamHardeningTest {
                 byte[] q = DnsClient.query("flood" + i + ".example.", Type.A, i).toWire();
                 client.send(new java.net.DatagramPacket(q, q.length, gw.udp()));
             }
-            long peak = 0;
-            for (int i = 0; i < 20; i++) {
-                peak = Math.max(peak, openFiles());
-                Thread.sleep(20);
-            }
+            long[] sampled = {0};
+            Pace.sampleFor(java.time.Duration.ofMillis(400), java.time.Duration.ofMillis(20), () -> {
+                try {
+                    sampled[0] = Math.max(sampled[0], openFiles());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long peak = sampled[0];
             int lanes = Runtime.getRuntime().availableProcessors() * 2; // more than the loops there are
             assertThat(peak - before).as("sockets opened for 500 queries").isLessThanOrEqualTo(8 + lanes + 4);
             client.setSoTimeout(3000);

@@ -11,12 +11,22 @@ import java.util.concurrent.TimeUnit;
  * name under {@code bench.test} (A 192.0.2.2), {@code short.test} (A with TTL 3) and {@code two.test} (TTL 2);
  * other names under {@code test.} are NXDOMAIN with the zone's SOA (negative TTL 60), every other name NXDOMAIN
  * without one, so no test needs the internet. Every query it receives is logged, so tests can count them.
+ *
+ * <p>Most test classes share one instance for the whole suite ({@link Servers#unbound()}), each through its own
+ * {@link #view()}: the view counts only the queries received since it was made, so a class sees the counts a
+ * private Unbound started in its {@code @BeforeAll} would have shown. The query log is read incrementally, each
+ * line once, however often and by however many views it is counted.
  */
 public final class Unbound implements AutoCloseable {
     public static final String AUTH_NAME = "upstream.test";
     private final Path dir;
     private final int port;
     private final int plainPort;
+    private final QueryLog log;
+    /** Index in {@link #log} of the first query this instance counts (0, or where its view began). */
+    private final int since;
+    /** False for a view: only the instance that started the process stops it. */
+    private final boolean owner;
     private Process process;
 
     public Unbound(Path dir) throws IOException {
@@ -28,6 +38,9 @@ public final class Unbound implements AutoCloseable {
         this.dir = Files.createDirectories(dir);
         this.port = Ports.free();
         this.plainPort = Ports.free();
+        this.log = new QueryLog(dir.resolve("unbound.log"));
+        this.since = 0;
+        this.owner = true;
         makeCertificates(dir);
         StringBuilder big = new StringBuilder();
         for (int i = 0; i < 12; i++) {
@@ -68,6 +81,24 @@ public final class Unbound implements AutoCloseable {
         start();
     }
 
+    private Unbound(Unbound of) throws IOException {
+        this.dir = of.dir;
+        this.port = of.port;
+        this.plainPort = of.plainPort;
+        this.log = of.log;
+        this.since = log.size();
+        this.owner = false;
+        this.process = of.process;
+    }
+
+    /**
+     * The same server, counting only queries from now on; {@link #close()}, {@link #kill()} and {@link #start()}
+     * are not for views (a test that stops its upstream needs its own, {@link Servers#ownUnbound}).
+     */
+    public Unbound view() throws IOException {
+        return new Unbound(this);
+    }
+
     public int port() {
         return port;
     }
@@ -80,10 +111,12 @@ public final class Unbound implements AutoCloseable {
     /** How many queries for {@code name} (no trailing dot, any type) this Unbound has received so far. */
     public long queriesFor(String name) throws IOException {
         String needle = " " + name.toLowerCase(java.util.Locale.ROOT) + ". ";
-        try (var lines = Files.lines(dir.resolve("unbound.log"))) {
-            return lines.filter(l -> l.contains(" info: ") && l.toLowerCase(java.util.Locale.ROOT).contains(needle))
-                    .count();
-        }
+        return log.count(since, l -> l.contains(" info: ") && l.contains(needle));
+    }
+
+    /** Its directory: config, log, the CA ({@code ca.pem}) and its own pair ({@code upstream.pem}, {@code .key}). */
+    public Path dir() {
+        return dir;
     }
 
     public Path caFile() {
@@ -95,6 +128,7 @@ public final class Unbound implements AutoCloseable {
     }
 
     public void start() throws IOException {
+        requireOwner();
         process = new ProcessBuilder("unbound", "-d", "-c", dir.resolve("unbound.conf").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("unbound.log").toFile())).start();
@@ -103,17 +137,79 @@ public final class Unbound implements AutoCloseable {
 
     /** SIGKILL: connections die without a goodbye. */
     public void kill() throws InterruptedException {
+        requireOwner();
         process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
+        if (owner && process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 kill();
             }
+        }
+    }
+
+    private void requireOwner() {
+        if (!owner) {
+            throw new IllegalStateException("a view of a shared Unbound cannot stop or start it");
+        }
+    }
+
+    /**
+     * Unbound's log, read from where the last read stopped, its lines kept lower-cased in memory: counting never
+     * reads a line twice. Thread-safe.
+     */
+    private static final class QueryLog {
+        private final Path file;
+        private final java.util.List<String> lines = new java.util.ArrayList<>();
+        private final StringBuilder partial = new StringBuilder();
+        private long offset;
+
+        QueryLog(Path file) {
+            this.file = file;
+        }
+
+        synchronized int size() throws IOException {
+            readNew();
+            return lines.size();
+        }
+
+        synchronized long count(int from, java.util.function.Predicate<String> match) throws IOException {
+            readNew();
+            long n = 0;
+            for (int i = from; i < lines.size(); i++) {
+                if (match.test(lines.get(i))) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        private void readNew() throws IOException {
+            if (!Files.exists(file)) {
+                return;
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                long size = ch.size();
+                if (size <= offset) {
+                    return;
+                }
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - offset));
+                while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
+                    // read it all
+                }
+                offset += buf.position();
+                partial.append(new String(buf.array(), 0, buf.position(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+            int start = 0;
+            for (int nl; (nl = partial.indexOf("\n", start)) >= 0; start = nl + 1) {
+                lines.add(partial.substring(start, nl).toLowerCase(java.util.Locale.ROOT));
+            }
+            partial.delete(0, start);
         }
     }
 

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.it.RecordingResponder.Mode;
 import dev.dotgate.it.RecordingResponder.Seen;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What of a client's query reaches a udp:// upstream, seen by a recording responder on loopback with real clients
@@ -15,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * per subnet), and the gateway's EDNS UDP payload size instead of the client's.
  */
 class UpstreamPrivacyTest {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    static final Servers servers = new Servers();
 
     private static Seen last(RecordingResponder r, String name) {
         List<Seen> seen = r.seen().stream().filter(s -> s.nameText().equalsIgnoreCase(name)).toList();
@@ -34,7 +33,7 @@ class UpstreamPrivacyTest {
     @Test
     void clientSubnetAndCookieAreStrippedByDefault() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
             kdig(gw, "private.example", "192.0.2.0/24");
             Seen s = last(upstream, "private.example.");
             assertThat(s.optClass()).as("an OPT record still goes up").isPositive();
@@ -46,8 +45,7 @@ class UpstreamPrivacyTest {
     @Test
     void withEcsForwardTheSubnetGoesUpTheCookieStillNotAndAnswersAreCachedPerSubnet() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO);
-                GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s",
-                        upstream.uri("?ecs=forward"))) {
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("?ecs=forward")))) {
             kdig(gw, "tailored.example", "192.0.2.0/24");
             Seen s = last(upstream, "tailored.example.");
             assertThat(s.subnet()).isEqualTo("192.0.2.0/24");
@@ -63,16 +61,16 @@ class UpstreamPrivacyTest {
     @Test
     void theUpstreamSeesTheGatewaysUdpSizeNotTheClients() throws Exception {
         try (RecordingResponder upstream = new RecordingResponder(n -> Mode.ECHO)) {
-            try (GatewayFixture gw = new GatewayFixture(tmp.resolve("data"), null, "2s", upstream.uri(""))) {
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(null, upstream.uri("")))) {
                 Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "big.example",
                         "+bufsize=65535", "+tries=1");
                 assertThat(dig.out()).contains("status: NOERROR");
                 assertThat(last(upstream, "big.example.").optClass()).isEqualTo(1232);
             }
-            try (GatewayFixture gw = GatewayFixture.fromToml(tmp.resolve("limits"), """
+            try (GatewayFixture gw = servers.gateway(b -> b.toml("""
                     [limits]
                     upstream_udp_size = 1400
-                    """, null, "2s", c -> c, upstream.uri(""))) {
+                    """).upstreams(null, upstream.uri("")))) {
                 Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.udpPort(), "sized.example",
                         "+bufsize=4096", "+tries=1");
                 assertThat(dig.out()).contains("status: NOERROR");

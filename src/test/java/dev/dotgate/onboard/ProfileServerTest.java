@@ -2,6 +2,7 @@ package dev.dotgate.onboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dotgate.it.Eventually;
 import dev.dotgate.net.SmallHttpRefusals;
 import dev.dotgate.net.SmallHttpServer;
 import java.io.ByteArrayOutputStream;
@@ -91,7 +92,9 @@ class ProfileServerTest {
             stalled.connect(server.address(), 3000);
             send(stalled, "GET " + server.path() + " HTTP/1.1\r\nHost: x\r\n\r\n");
             long sent = System.nanoTime();
-            Thread.sleep(300);
+            // The response has started (and, 16 MiB against a 4 KiB window, is stuck).
+            Eventually.until(() -> stalled.getInputStream().available() > 0, Duration.ofSeconds(3),
+                    "the first bytes of the response");
 
             // Another client is served while that response is stuck.
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
@@ -104,9 +107,7 @@ class ProfileServerTest {
             long timeout = SmallHttpServer.WRITE_TIMEOUT.toMillis();
             var timeouts = server.refusals().counter(SmallHttpRefusals.Reason.WRITE_TIMEOUT);
             long deadline = sent + (timeout + 3_000) * 1_000_000L;
-            while (timeouts.sum() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Eventually.tryUntil(() -> timeouts.sum() > 0, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             long ms = (System.nanoTime() - sent) / 1_000_000L;
             assertThat(timeouts.sum()).as("write timeout counted").isEqualTo(1);
             assertThat(ms).isBetween(timeout - 500, timeout + 3_000);
@@ -139,9 +140,8 @@ class ProfileServerTest {
             send(stuck, "GET " + server.path() + " HTTP/1.1\r\nHost: x\r\n\r\n"
                     + ("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").repeat(limit + 1));
             var pipelined = server.refusals().counter(SmallHttpRefusals.Reason.PIPELINED);
-            while (pipelined.sum() == 0 && System.nanoTime() - sent < 3_000_000_000L) {
-                Thread.sleep(20);
-            }
+            Eventually.tryUntil(() -> pipelined.sum() > 0,
+                    Duration.ofNanos(Math.max(0, sent + 3_000_000_000L - System.nanoTime())));
             assertThat(pipelined.sum()).as("closed for too many requests behind the stuck answer, at once").isEqualTo(1);
             assertThat(readUntilClose(stuck, 3_000).length()).isLessThan(body.length);
         }

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.dotgate.it.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,23 +56,29 @@ class CertificateReloaderTest {
                 .toList();
     }
 
-    private static void sleep(Duration d) throws InterruptedException {
-        Thread.sleep(d.toMillis());
+    /** A timer interval that never comes in a test: the test runs the polls itself, {@link #polls}. */
+    private static final Duration BY_HAND = Duration.ofHours(1);
+
+    /** {@code n} polls of the timer's, run here: time passes only as the test says. */
+    private static void polls(CertificateReloader r, int n) {
+        for (int i = 0; i < n; i++) {
+            r.poll();
+        }
     }
 
     @Test
     void halfWrittenPairIsWaitedForThenLoaded() throws Exception {
         TestPki.Issued a = writeNew();
-        try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", POLL)) {
+        try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", BY_HAND)) {
             List<ServerIdentity> seen = new CopyOnWriteArrayList<>();
             r.holder().onChange(seen::add);
             assertThat(seen).singleElement().extracting(id -> id.chain().get(0)).isEqualTo(a.cert());
-            // A renewal writes the certificate first; the key follows a little later.
+            // A renewal writes the certificate first; the key follows a little later: a poll in between.
             TestPki.Issued b = TestPki.leaf(ca, "dns.example.test");
             Pem.write(cert, Pem.toPem(b.cert(), ca.cert()), false);
-            Thread.sleep(POLL.toMillis() * 3 / 2);
+            polls(r, 1);
             Pem.write(key, Pem.toPem(b.key()), true);
-            sleep(POLL.multipliedBy(5));
+            polls(r, 5);
             assertThat(r.holder().current().chain().get(0)).isEqualTo(b.cert());
             assertThat(seen).hasSize(2);
             assertThat(errors()).as("a pair caught half-written is no error").isEmpty();
@@ -82,11 +89,11 @@ class CertificateReloaderTest {
     @Test
     void badPairsAreReportedOnceEachAndTheRunningOneKept() throws Exception {
         TestPki.Issued a = writeNew();
-        try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", POLL)) {
+        try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", BY_HAND)) {
             // A key that is not the certificate's, and stays so.
             TestPki.Issued other = TestPki.leaf(ca, "dns.example.test");
             Pem.write(key, Pem.toPem(other.key()), true);
-            sleep(POLL.multipliedBy(10));
+            polls(r, 10);
             assertThat(errors()).singleElement().asString().contains("listen.key: '" + key + "'")
                     .contains("is not the key of the certificate in '" + cert + "'")
                     .contains("still serving CN=dns.example.test");
@@ -94,18 +101,18 @@ class CertificateReloaderTest {
             assertThat(r.holder().current().chain().get(0)).isEqualTo(a.cert());
             // Garbage in the certificate file: a distinct failure, reported once more.
             Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
-            sleep(POLL.multipliedBy(10));
+            polls(r, 10);
             assertThat(errors()).hasSize(2);
             assertThat(errors().get(1)).contains("listen.cert: '" + cert + "' cannot be read");
             // A file gone (a symlink being swapped, say): reported, nothing replaced.
             Files.delete(cert);
-            sleep(POLL.multipliedBy(10));
+            polls(r, 10);
             assertThat(errors()).hasSize(3);
             assertThat(errors().get(2)).contains("no such file");
             assertThat(r.holder().current().chain().get(0)).isEqualTo(a.cert());
             // A good pair again is taken up.
             TestPki.Issued c = writeNew();
-            sleep(POLL.multipliedBy(5));
+            polls(r, 5);
             assertThat(r.holder().current().chain().get(0)).isEqualTo(c.cert());
             assertThat(r.lastFailure()).isNull();
         }
@@ -150,7 +157,9 @@ class CertificateReloaderTest {
         try (CertificateReloader r = CertificateReloader.start(cert, key, "dns.example.test", POLL)) {
             relink(cert, archive.resolve("fullchain2.pem"));
             relink(key, archive.resolve("privkey2.pem"));
-            sleep(POLL.multipliedBy(5));
+            // The reloader's own timer this time (every 100 ms).
+            Eventually.until(() -> r.holder().current().chain().get(0).equals(b.cert()), Duration.ofSeconds(5),
+                    "the swapped pair loaded");
             assertThat(r.holder().current().chain().get(0)).isEqualTo(b.cert());
         }
     }

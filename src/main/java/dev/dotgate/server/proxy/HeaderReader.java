@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 /**
  * Sits after {@link HeaderDecoder} on a connection from a trusted load balancer: takes the decoded header, records
  * the client it names on the channel ({@link ClientAddress#KEY}), leaves the pipeline and lets the listener add
- * its handlers. An invalid header, or none within the timeout, closes the connection and is counted and reported.
+ * its handlers. An invalid header, bytes that can start none, or no header within the timeout close the
+ * connection, counted and reported.
  */
 final class HeaderReader extends ChannelInboundHandlerAdapter {
     private final ProxyProtocol proxy;
@@ -93,7 +94,7 @@ final class HeaderReader extends ChannelInboundHandlerAdapter {
         if (done) {
             ctx.fireExceptionCaught(cause);
         } else if (cause instanceof DecoderException) {
-            fail(ctx.channel()); // an invalid or oversized header (the decoder closed the connection already)
+            fail(ctx.channel()); // an invalid or oversized header, or bytes that can start none
         } else {
             ctx.close(); // a reset or other I/O error: counted on close only if part of a header had come
         }

@@ -62,7 +62,8 @@ public final class ProxyProtocol {
      * adding the connection's own handlers. From a trusted peer, the PROXY header decoder goes first in the
      * pipeline, and {@code ready} runs once the header is read ({@link ClientAddress#of} then names the real
      * client; bytes after the header flow on to the handlers after it); a peer that sends no valid header within
-     * the timeout is closed, counted and reported. From any other peer {@code ready} runs at once; when the
+     * the timeout is closed, counted and reported, and one whose first bytes can start no header is closed, counted
+     * and reported at once. From any other peer {@code ready} runs at once; when the
      * protocol is on, a guard first in the pipeline closes the connection if its first bytes are a PROXY header.
      * {@code ready} runs on the channel's event loop and may close the channel (an access list).
      */

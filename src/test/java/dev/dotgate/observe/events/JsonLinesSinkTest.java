@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dotgate.it.Eventually;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
 import java.io.ByteArrayOutputStream;
@@ -154,10 +155,7 @@ class JsonLinesSinkTest {
         try {
             sink.emit(event(1));
             // No close: the writer flushes as soon as its queue is empty, so a tail -f sees the event.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (Files.readAllLines(file).size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Eventually.until(() -> Files.readAllLines(file).size() >= 2, Duration.ofSeconds(5), "the event flushed");
             assertThat(Files.readAllLines(file)).hasSize(2);
             assertThat(sink.written()).isEqualTo(1);
         } finally {
@@ -252,10 +250,7 @@ class JsonLinesSinkTest {
         }
         // Let the writer take the first event and block in its flush.
         sink.emit(events.get(0));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (out.writesStarted.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        Eventually.until(() -> out.writesStarted.get() > 0, Duration.ofSeconds(5), "the writer in its first write");
         assertThat(out.writesStarted.get()).as("writer blocked in write").isPositive();
 
         long start = System.nanoTime();
@@ -335,10 +330,7 @@ class JsonLinesSinkTest {
         FlakyStream out = new FlakyStream(1);
         JsonLinesSink sink = new JsonLinesSink(out, false, "flaky", 1024, "dotgate://test");
         sink.emit(event(0));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (sink.writeErrors() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        Eventually.tryUntil(() -> sink.writeErrors() > 0, Duration.ofSeconds(5));
         for (int i = 1; i <= 50; i++) {
             sink.emit(event(i));
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.dotgate.it.Eventually;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
@@ -111,10 +112,7 @@ class MetricsServerTest {
         recordActivity(stats);
         // So that the GC meters (registered on the first collection) are in the scrape promtool sees.
         System.gc();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (metrics.registry().find("jvm.gc.pause").timer() == null && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Eventually.tryUntil(() -> metrics.registry().find("jvm.gc.pause").timer() != null, Duration.ofSeconds(5));
 
         HttpResponse<String> res = request("GET", "/metrics");
         assertThat(res.statusCode()).isEqualTo(200);
