@@ -7,8 +7,8 @@ import io.netty.buffer.ByteBuf;
  * describe one connection, so the gateway never passes them through: it takes them out of upstream answers before
  * anything else sees them (the cache, clients) and writes its own where a transport calls for them.
  *
- * <p>Works on the message in its buffer: locating the OPT record walks the records once, skipping names without
- * following compression pointers. Nothing here takes ownership of a buffer.
+ * <p>Works on the message in its buffer: locating the OPT record walks the records once with a {@link RecordCursor}.
+ * Nothing here takes ownership of a buffer.
  */
 public final class EdnsOptions {
     public static final int KEEPALIVE = 11;
@@ -66,43 +66,17 @@ public final class EdnsOptions {
      * {@link #MALFORMED} when the records cannot be walked or the OPT record is not a root-named additional record.
      */
     public static int findOpt(ByteBuf m) {
-        int start = m.readerIndex();
-        int end = m.writerIndex();
-        if (end - start < Dns.HEADER_LENGTH) {
-            return MALFORMED;
-        }
-        int arcount = Dns.arcount(m);
-        if (arcount == 0) {
+        if (m.readableBytes() >= Dns.HEADER_LENGTH && Dns.arcount(m) == 0) {
             return NONE;
         }
-        int i = start + Dns.HEADER_LENGTH;
-        for (int q = Dns.qdcount(m); q > 0; q--) {
-            int nameEnd = Names.skip(m, i, end);
-            if (nameEnd == Names.MALFORMED || nameEnd + 4 > end) {
-                return MALFORMED;
-            }
-            i = nameEnd + 4;
-        }
-        int before = Dns.ancount(m) + Dns.nscount(m);
+        RecordCursor c = new RecordCursor(m);
         int found = NONE;
-        for (int r = 0, total = before + arcount; r < total; r++) {
-            int nameEnd = Names.skip(m, i, end);
-            if (nameEnd == Names.MALFORMED || nameEnd + 10 > end) {
-                return MALFORMED;
+        while (c.next()) {
+            if (c.type() == Dns.TYPE_OPT) { // the cursor lets at most one through, and only where it may stand
+                found = c.nameStart();
             }
-            int next = nameEnd + 10 + m.getUnsignedShort(nameEnd + 8);
-            if (next > end) {
-                return MALFORMED;
-            }
-            if (m.getUnsignedShort(nameEnd) == Dns.TYPE_OPT) {
-                if (found != NONE || r < before || nameEnd != i + 1) {
-                    return MALFORMED;
-                }
-                found = i;
-            }
-            i = next;
         }
-        return found;
+        return c.malformed() ? MALFORMED : found;
     }
 
     /**

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 
 /** Walks and compares domain names in wire form. Works on absolute indexes; never moves buffer indexes. */
 public final class Names {
-    /** Returned by {@link #skip} when the name is malformed or runs past the end. */
+    /** Returned by {@link #skipUncompressed} when the name is malformed or runs past the end. */
     public static final int MALFORMED = -1;
     public static final int MAX_NAME_LENGTH = 255;
 
@@ -12,34 +12,9 @@ public final class Names {
     }
 
     /**
-     * Returns the index just past the name that starts at {@code index}, or {@link #MALFORMED}.
-     * A compression pointer ends the name (its target is not followed); labels of type 01/10 are malformed.
-     */
-    public static int skip(ByteBuf buf, int index, int end) {
-        int length = 0;
-        int i = index;
-        while (i < end) {
-            int len = buf.getUnsignedByte(i);
-            if (len == 0) {
-                return i + 1;
-            }
-            if ((len & 0xC0) == 0xC0) {
-                return i + 2 <= end ? i + 2 : MALFORMED;
-            }
-            if ((len & 0xC0) != 0) {
-                return MALFORMED;
-            }
-            length += len + 1;
-            if (length > MAX_NAME_LENGTH - 1) {
-                return MALFORMED;
-            }
-            i += len + 1;
-        }
-        return MALFORMED;
-    }
-
-    /**
-     * Like {@link #skip} but refuses compression pointers: the question of a query must be written out in full.
+     * Returns the index just past the uncompressed name that starts at {@code index}, or {@link #MALFORMED}: a
+     * compression pointer, a label over 63 bytes, more than 255 bytes or running past {@code end}. The question of a
+     * query must be written out in full. (Names of records are walked by {@link RecordCursor}.)
      */
     public static int skipUncompressed(ByteBuf buf, int index, int end) {
         int length = 0;
