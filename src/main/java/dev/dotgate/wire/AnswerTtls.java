@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
 
 /**
- * What a stored or forwarded answer needs to know about its lifetime, computed by one walk ({@link #of}) that the
- * cache (where to patch TTLs, how long to keep the answer) and DoH (the {@code Cache-Control: max-age} of RFC 8484
- * section 5.1) both use, so that they cannot disagree:
+ * What a stored or forwarded answer needs to know about its lifetime, computed by one walk ({@link #of}; without
+ * the offsets, {@link #min(ByteBuf)}) that the cache (where to patch TTLs, how long to keep the answer) and DoH (the
+ * {@code Cache-Control: max-age} of RFC 8484 section 5.1) both use, so that they cannot disagree:
  * <ul>
  *   <li>where the TTL field of every record in the answer, authority and additional sections is, leaving out the
  *       OPT record (whose TTL field carries EDNS flags);</li>
@@ -15,29 +15,30 @@ import java.util.Arrays;
  *   <li>the smallest of them, and the negative TTL alone.</li>
  * </ul>
  * An answer the {@link RecordCursor} cannot walk to its last byte (records past the end, a bad pointer, trailing
- * bytes), or whose authority SOA is not two names and 20 bytes, is {@link #readable() unreadable}. Immutable.
+ * bytes), or whose authority SOA is not two names and 20 bytes, is {@link #readable() unreadable}. Immutable once
+ * {@link #of} has returned it.
  */
 public final class AnswerTtls {
     /** {@link #min()} without records, {@link #negativeTtl()} without an SOA in the authority section. */
     public static final long NONE = -1;
     /** Smallest record: root name (1), type, class, TTL, RDLENGTH (10). */
     private static final int MIN_RECORD = 11;
-    private static final AnswerTtls UNREADABLE = new AnswerTtls(false, new int[0], new long[0], NONE, NONE, false);
+    /** What {@link #walk} returns for an answer it cannot read. */
+    private static final long UNREADABLE_WALK = Long.MIN_VALUE;
+    private static final AnswerTtls UNREADABLE = new AnswerTtls(new int[0], new long[0]);
 
-    private final boolean readable;
-    private final int[] offsets;
-    private final long[] ttls;
-    private final long min;
-    private final long negativeTtl;
-    private final boolean hasOpt;
+    // Written only by of() before the object is handed out, never after: effectively immutable.
+    private boolean readable;
+    private int[] offsets;
+    private long[] ttls;
+    private int count;
+    private long min = NONE;
+    private long negativeTtl = NONE;
+    private boolean hasOpt;
 
-    private AnswerTtls(boolean readable, int[] offsets, long[] ttls, long min, long negativeTtl, boolean hasOpt) {
-        this.readable = readable;
+    private AnswerTtls(int[] offsets, long[] ttls) {
         this.offsets = offsets;
         this.ttls = ttls;
-        this.min = min;
-        this.negativeTtl = negativeTtl;
-        this.hasOpt = hasOpt;
     }
 
     /**
@@ -45,20 +46,40 @@ public final class AnswerTtls {
      * Allocates this object and its two arrays, nothing per record.
      */
     public static AnswerTtls of(ByteBuf m) {
-        int length = m.readableBytes();
-        if (length < Dns.HEADER_LENGTH) {
+        int records = m.readableBytes() < Dns.HEADER_LENGTH ? 0 : Dns.ancount(m) + Dns.nscount(m) + Dns.arcount(m);
+        if (records > (m.readableBytes() - Dns.HEADER_LENGTH) / MIN_RECORD) {
+            return UNREADABLE; // counts that cannot fit (or no header): also bounds the arrays below
+        }
+        AnswerTtls t = new AnswerTtls(new int[records], new long[records]);
+        long min = walk(m, t);
+        if (min == UNREADABLE_WALK) {
             return UNREADABLE;
         }
-        int records = Dns.ancount(m) + Dns.nscount(m) + Dns.arcount(m);
-        if (records > (length - Dns.HEADER_LENGTH) / MIN_RECORD) {
-            return UNREADABLE; // counts that cannot fit: also bounds the arrays below
+        t.readable = true;
+        t.min = min;
+        if (t.count < records) {
+            t.offsets = Arrays.copyOf(t.offsets, t.count);
+            t.ttls = Arrays.copyOf(t.ttls, t.count);
         }
-        int[] offsets = new int[records];
-        long[] ttls = new long[records];
-        int count = 0;
+        return t;
+    }
+
+    /**
+     * {@link #min()} of {@link #of(ByteBuf) of(m)}, by the same walk, without keeping the offsets: what DoH needs of
+     * an answer that did not come through the cache. Allocates nothing.
+     */
+    public static long min(ByteBuf m) {
+        long min = walk(m, null);
+        return min == UNREADABLE_WALK ? NONE : min;
+    }
+
+    /**
+     * The one walk behind {@link #of} and {@link #min(ByteBuf)}: returns the smallest TTL ({@link #NONE} without
+     * records) or {@link #UNREADABLE_WALK}, and when {@code into} is given records in it each TTL's offset and
+     * value, their count, the negative TTL and whether there is an OPT record.
+     */
+    private static long walk(ByteBuf m, AnswerTtls into) {
         long min = Long.MAX_VALUE;
-        long negative = Long.MAX_VALUE;
-        boolean hasOpt = false;
         RecordCursor c = new RecordCursor(m);
         while (c.next()) {
             int section = c.section();
@@ -66,32 +87,33 @@ public final class AnswerTtls {
                 continue;
             }
             if (c.type() == Dns.TYPE_OPT) {
-                hasOpt = true;
+                if (into != null) {
+                    into.hasOpt = true;
+                }
                 continue;
             }
             long ttl = c.ttl();
             if (c.type() == RecordCursor.TYPE_SOA && section == RecordCursor.AUTHORITY) {
                 long minimum = c.soaMinimum();
                 if (minimum < 0) {
-                    return UNREADABLE;
+                    return UNREADABLE_WALK;
                 }
                 ttl = Math.min(ttl, minimum);
-                negative = Math.min(negative, ttl);
+                if (into != null && (into.negativeTtl == NONE || ttl < into.negativeTtl)) {
+                    into.negativeTtl = ttl;
+                }
             }
-            offsets[count] = c.ttlOffset() - c.messageStart();
-            ttls[count] = ttl;
-            count++;
+            if (into != null) {
+                into.offsets[into.count] = c.ttlOffset() - c.messageStart();
+                into.ttls[into.count] = ttl;
+                into.count++;
+            }
             min = Math.min(min, ttl);
         }
         if (!c.atEnd()) {
-            return UNREADABLE;
+            return UNREADABLE_WALK;
         }
-        if (count < records) {
-            offsets = Arrays.copyOf(offsets, count);
-            ttls = Arrays.copyOf(ttls, count);
-        }
-        return new AnswerTtls(true, offsets, ttls, min == Long.MAX_VALUE ? NONE : min,
-                negative == Long.MAX_VALUE ? NONE : negative, hasOpt);
+        return min == Long.MAX_VALUE ? NONE : min;
     }
 
     /** Whether the answer could be walked; when not, it has no records here and every TTL is {@link #NONE}. */

@@ -22,7 +22,9 @@ class AnswerTtlsTest {
         ByteBuf buf = Unpooled.buffer(wire.length + 3).writeZero(3).writeBytes(wire);
         buf.readerIndex(3);
         try {
-            return AnswerTtls.of(buf);
+            AnswerTtls t = AnswerTtls.of(buf);
+            assertThat(AnswerTtls.min(buf)).as("min without offsets").isEqualTo(t.min());
+            return t;
         } finally {
             buf.release();
             assertThat(buf.refCnt()).isZero();

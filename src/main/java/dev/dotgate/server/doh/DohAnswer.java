@@ -22,7 +22,7 @@ final class DohAnswer {
     }
 
     /**
-     * {@code max-age} of the smallest TTL in the answer ({@link AnswerTtls#min()}, the walk the cache stores
+     * {@code max-age} of the smallest TTL in the answer ({@link AnswerTtls#min(ByteBuf)}, the walk the cache stores
      * answers by: an authority SOA counts for its negative TTL), so no HTTP cache keeps it longer than DNS would;
      * {@code no-store} for answers with no record to take a TTL from, that cannot be walked, or with an rcode other
      * than NOERROR/NXDOMAIN (a failure must not be cached). Borrows {@code answer}.
@@ -32,7 +32,7 @@ final class DohAnswer {
         if (rcode != Dns.RCODE_NOERROR && rcode != Dns.RCODE_NXDOMAIN) {
             return NO_STORE;
         }
-        long ttl = AnswerTtls.of(answer).min();
+        long ttl = AnswerTtls.min(answer);
         if (ttl == AnswerTtls.NONE) {
             return NO_STORE;
         }
