@@ -36,21 +36,6 @@ public final class Names {
         return MALFORMED;
     }
 
-    /**
-     * Copies {@code length} bytes of a wire-form name from {@code buf} at {@code index} into {@code dst} from 0,
-     * ASCII letters lower-cased (label lengths are at most 63, below 'A', so they pass unchanged). Does not move
-     * indexes.
-     */
-    public static void copyLowerCase(ByteBuf buf, int index, byte[] dst, int length) {
-        buf.getBytes(index, dst, 0, length);
-        for (int k = 0; k < length; k++) {
-            byte c = dst[k];
-            if (c >= 'A' && c <= 'Z') {
-                dst[k] = (byte) (c + 32);
-            }
-        }
-    }
-
     /** Compares two byte ranges ASCII case-insensitively (names may differ in case, RFC 4343). */
     public static boolean equalsIgnoreCase(ByteBuf a, int aIndex, ByteBuf b, int bIndex, int length) {
         for (int k = 0; k < length; k++) {
