@@ -4,19 +4,26 @@ import io.netty.buffer.ByteBuf;
 
 /** Walks and compares domain names in wire form. Works on absolute indexes; never moves buffer indexes. */
 public final class Names {
-    /** Returned by {@link #skipUncompressed} when the name is malformed or runs past the end. */
+    /** Returned by {@link #skip} when the name is malformed or runs past the end. */
     public static final int MALFORMED = -1;
     public static final int MAX_NAME_LENGTH = 255;
 
     private Names() {
     }
 
+    /** {@link #skip}'s {@code messageStart} for a name that must be written out in full: no pointer is valid. */
+    public static final int UNCOMPRESSED = -1;
+
     /**
-     * Returns the index just past the uncompressed name that starts at {@code index}, or {@link #MALFORMED}: a
-     * compression pointer, a label over 63 bytes, more than 255 bytes or running past {@code end}. The question of a
-     * query must be written out in full. (Names of records are walked by {@link RecordCursor}.)
+     * Returns the index just past the name that starts at {@code index}, or {@link #MALFORMED}: a label over 63
+     * bytes or of type 01/10, more than 255 bytes, running past {@code end}, or a bad compression pointer. A pointer
+     * ends the name (its target is not followed) and must point backwards into the message that starts at
+     * {@code messageStart}: after its header and before {@code index} (RFC 1035 4.1.4, a prior occurrence), so the
+     * first name of a message is never compressed and no chain starting here can come back to it. With
+     * {@link #UNCOMPRESSED} every pointer is malformed. The one name walk of {@link RecordCursor} and the question
+     * readers.
      */
-    public static int skipUncompressed(ByteBuf buf, int index, int end) {
+    public static int skip(ByteBuf buf, int index, int end, int messageStart) {
         int length = 0;
         int i = index;
         while (i < end) {
@@ -24,7 +31,14 @@ public final class Names {
             if (len == 0) {
                 return i + 1;
             }
-            if (len > 63) {
+            if ((len & 0xC0) == 0xC0) {
+                if (messageStart == UNCOMPRESSED || i + 2 > end) {
+                    return MALFORMED;
+                }
+                int target = messageStart + (((len & 0x3F) << 8) | buf.getUnsignedByte(i + 1));
+                return target >= messageStart + Dns.HEADER_LENGTH && target < index ? i + 2 : MALFORMED;
+            }
+            if ((len & 0xC0) != 0) {
                 return MALFORMED;
             }
             length += len + 1;
@@ -34,6 +48,11 @@ public final class Names {
             i += len + 1;
         }
         return MALFORMED;
+    }
+
+    /** {@link #skip} of a name that must be written out in full, such as the question of a query. */
+    public static int skipUncompressed(ByteBuf buf, int index, int end) {
+        return skip(buf, index, end, UNCOMPRESSED);
     }
 
     /** Compares two byte ranges ASCII case-insensitively (names may differ in case, RFC 4343). */

@@ -80,10 +80,12 @@ public final class RecordCursor {
             pos = end;
             return;
         }
-        answersFrom = Dns.qdcount(m);
-        authorityFrom = answersFrom + Dns.ancount(m);
-        additionalFrom = authorityFrom + Dns.nscount(m);
-        total = additionalFrom + Dns.arcount(m);
+        int qdAn = m.getInt(start + 4); // two reads for the four counts: each buffer access checks bounds
+        int nsAr = m.getInt(start + 8);
+        answersFrom = qdAn >>> 16;
+        authorityFrom = answersFrom + (qdAn & 0xFFFF);
+        additionalFrom = authorityFrom + (nsAr >>> 16);
+        total = additionalFrom + (nsAr & 0xFFFF);
         pos = start + Dns.HEADER_LENGTH;
     }
 
@@ -97,7 +99,7 @@ public final class RecordCursor {
         }
         index++;
         int at = pos;
-        int afterName = skipName(at, end);
+        int afterName = Names.skip(m, at, end, start);
         if (afterName < 0) {
             return fail();
         }
@@ -135,40 +137,6 @@ public final class RecordCursor {
     private boolean fail() {
         malformed = true;
         return false;
-    }
-
-    /**
-     * The index just past the name at {@code at}, or -1 when it is malformed or runs past {@code limit}. A pointer
-     * must point after the header and before {@code at}; so the first name of a message is never compressed.
-     */
-    private int skipName(int at, int limit) {
-        int length = 0;
-        int i = at;
-        while (i < limit) {
-            int len = m.getUnsignedByte(i);
-            if (len == 0) {
-                return i + 1;
-            }
-            if ((len & 0xC0) == 0xC0) {
-                if (i + 2 > limit) {
-                    return -1;
-                }
-                int target = start + (((len & 0x3F) << 8) | m.getUnsignedByte(i + 1));
-                if (target < start + Dns.HEADER_LENGTH || target >= at) {
-                    return -1;
-                }
-                return i + 2;
-            }
-            if ((len & 0xC0) != 0) {
-                return -1;
-            }
-            length += len + 1;
-            if (length > Names.MAX_NAME_LENGTH - 1) {
-                return -1;
-            }
-            i += len + 1;
-        }
-        return -1;
     }
 
     /** Whether the message could not be walked: short, or an entry that failed its checks. */
@@ -244,11 +212,11 @@ public final class RecordCursor {
      * two names and 20 bytes exactly. RFC 2308 section 5: a negative answer lives min(SOA TTL, MINIMUM).
      */
     public long soaMinimum() {
-        int mnameEnd = skipName(rdStart, rdEnd);
+        int mnameEnd = Names.skip(m, rdStart, rdEnd, start);
         if (mnameEnd < 0) {
             return -1;
         }
-        int rnameEnd = skipName(mnameEnd, rdEnd);
+        int rnameEnd = Names.skip(m, mnameEnd, rdEnd, start);
         if (rnameEnd < 0 || rnameEnd + SOA_FIXED != rdEnd) {
             return -1;
         }
