@@ -59,12 +59,9 @@ public final class RecordCursor {
     private boolean malformed;
     private boolean sawOpt;
 
-    private int section;
     private int nameStart;
     private int nameEnd;
     private int type;
-    private int rdStart;
-    private int rdEnd;
 
     /**
      * A cursor before the first entry of the readable bytes of {@code m}. A message shorter than a header has no
@@ -103,34 +100,32 @@ public final class RecordCursor {
         if (afterName < 0) {
             return fail();
         }
-        nameStart = at;
-        nameEnd = afterName;
+        int after;
         if (index < answersFrom) {
-            section = QUESTION;
-            if (afterName + 4 > end) {
+            after = afterName + 4;
+            if (after > end) {
                 return fail();
             }
             type = m.getUnsignedShort(afterName);
-            rdStart = rdEnd = pos = afterName + 4;
-            return true;
-        }
-        section = index < authorityFrom ? ANSWER : index < additionalFrom ? AUTHORITY : ADDITIONAL;
-        if (afterName + RECORD_FIXED > end) {
-            return fail();
-        }
-        type = m.getUnsignedShort(afterName);
-        rdStart = afterName + RECORD_FIXED;
-        rdEnd = rdStart + m.getUnsignedShort(afterName + 8);
-        if (rdEnd > end) {
-            return fail();
-        }
-        if (type == Dns.TYPE_OPT) {
-            if (sawOpt || section != ADDITIONAL || afterName != at + 1) {
-                return fail(); // a second OPT, an OPT outside the additional section, or not owned by the root
+        } else {
+            if (afterName + RECORD_FIXED > end) {
+                return fail();
             }
-            sawOpt = true;
+            type = m.getUnsignedShort(afterName);
+            after = afterName + RECORD_FIXED + m.getUnsignedShort(afterName + 8);
+            if (after > end) {
+                return fail();
+            }
+            if (type == Dns.TYPE_OPT) {
+                if (sawOpt || index < additionalFrom || afterName != at + 1) {
+                    return fail(); // a second OPT, an OPT outside the additional section, or not owned by the root
+                }
+                sawOpt = true;
+            }
         }
-        pos = rdEnd;
+        nameStart = at;
+        nameEnd = afterName;
+        pos = after;
         return true;
     }
 
@@ -159,7 +154,8 @@ public final class RecordCursor {
 
     /** {@link #QUESTION}, {@link #ANSWER}, {@link #AUTHORITY} or {@link #ADDITIONAL}. */
     public int section() {
-        return section;
+        return index < answersFrom ? QUESTION : index < authorityFrom ? ANSWER
+                : index < additionalFrom ? AUTHORITY : ADDITIONAL;
     }
 
     /** The number of this entry among all entries of the message, from 0 (questions first). */
@@ -199,12 +195,12 @@ public final class RecordCursor {
 
     /** The absolute index of the RDATA's first byte (of a question: just past it). */
     public int rdataStart() {
-        return rdStart;
+        return nameEnd + (index < answersFrom ? 4 : RECORD_FIXED);
     }
 
     /** The absolute index just past the RDATA. */
     public int rdataEnd() {
-        return rdEnd;
+        return pos;
     }
 
     /**
@@ -212,6 +208,8 @@ public final class RecordCursor {
      * two names and 20 bytes exactly. RFC 2308 section 5: a negative answer lives min(SOA TTL, MINIMUM).
      */
     public long soaMinimum() {
+        int rdStart = rdataStart();
+        int rdEnd = pos;
         int mnameEnd = Names.skip(m, rdStart, rdEnd, start);
         if (mnameEnd < 0) {
             return -1;
