@@ -40,23 +40,31 @@ public final class EdnsOptions {
     }
 
     /**
+     * The index just past the option that starts at {@code i} of OPT RDATA ending at {@code rdEnd}, or
+     * {@link #MALFORMED} when its code, length or data run past the record (RFC 6891 6.1.2). The one validating
+     * step of every walk over the options.
+     */
+    static int optionEnd(ByteBuf m, int i, int rdEnd) {
+        if (i + 4 > rdEnd) {
+            return MALFORMED;
+        }
+        int next = i + 4 + m.getUnsignedShort(i + 2);
+        return next > rdEnd ? MALFORMED : next;
+    }
+
+    /**
      * Which hop-by-hop options the OPT RDATA spanning [{@code rdStart}, {@code rdEnd}) carries ({@link #HAS_PADDING},
      * {@link #HAS_KEEPALIVE}), or {@link #MALFORMED} when an option runs past the end.
      */
     static int hopByHop(ByteBuf m, int rdStart, int rdEnd) {
         int found = 0;
-        int i = rdStart;
-        while (i < rdEnd) {
-            if (i + 4 > rdEnd) {
+        for (int i = rdStart, next; i < rdEnd; i = next) {
+            next = optionEnd(m, i, rdEnd);
+            if (next == MALFORMED) {
                 return MALFORMED;
             }
             int code = m.getUnsignedShort(i);
-            int next = i + 4 + m.getUnsignedShort(i + 2);
-            if (next > rdEnd) {
-                return MALFORMED;
-            }
             found |= code == PADDING ? HAS_PADDING : code == KEEPALIVE ? HAS_KEEPALIVE : 0;
-            i = next;
         }
         return found;
     }
@@ -125,19 +133,14 @@ public final class EdnsOptions {
     public static int findOption(ByteBuf m, int optAt, int code) {
         int rdStart = optAt + OPT_HEADER;
         int rdEnd = rdStart + m.getUnsignedShort(optAt + OPT_HEADER - 2);
-        int i = rdStart;
-        while (i < rdEnd) {
-            if (i + 4 > rdEnd) {
-                return MALFORMED;
-            }
-            int next = i + 4 + m.getUnsignedShort(i + 2);
-            if (next > rdEnd) {
+        for (int i = rdStart, next; i < rdEnd; i = next) {
+            next = optionEnd(m, i, rdEnd);
+            if (next == MALFORMED) {
                 return MALFORMED;
             }
             if (m.getUnsignedShort(i) == code) {
                 return i;
             }
-            i = next;
         }
         return NONE;
     }

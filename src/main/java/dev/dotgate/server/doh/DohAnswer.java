@@ -29,13 +29,22 @@ final class DohAnswer {
      */
     static CharSequence cacheControl(ByteBuf answer) {
         int rcode = Dns.rcode(answer);
-        if (rcode != Dns.RCODE_NOERROR && rcode != Dns.RCODE_NXDOMAIN) {
+        return storable(rcode) ? cacheControl(rcode, AnswerTtls.min(answer)) : NO_STORE;
+    }
+
+    /**
+     * The same for an answer of {@code rcode} whose {@link AnswerTtls#min()} is {@code minTtl}
+     * ({@link AnswerTtls#NONE} without records or when unreadable): for a caller that already has the answer's TTLs
+     * and need not walk it again.
+     */
+    static CharSequence cacheControl(int rcode, long minTtl) {
+        if (!storable(rcode) || minTtl == AnswerTtls.NONE) {
             return NO_STORE;
         }
-        long ttl = AnswerTtls.min(answer);
-        if (ttl == AnswerTtls.NONE) {
-            return NO_STORE;
-        }
-        return ttl < CACHED ? MAX_AGE[(int) ttl] : "max-age=" + ttl;
+        return minTtl < CACHED ? MAX_AGE[(int) minTtl] : "max-age=" + minTtl;
+    }
+
+    private static boolean storable(int rcode) {
+        return rcode == Dns.RCODE_NOERROR || rcode == Dns.RCODE_NXDOMAIN;
     }
 }

@@ -59,6 +59,16 @@ class DohAnswerTest {
         assertThat(cacheControl(answer(Rcode.NOERROR).toWire())).isEqualTo("no-store");
     }
 
+    @Test
+    void fromTtlsAlreadyAtHand() {
+        assertThat(DohAnswer.cacheControl(0, 0).toString()).isEqualTo("max-age=0");
+        assertThat(DohAnswer.cacheControl(3, 300).toString()).isEqualTo("max-age=300");
+        assertThat(DohAnswer.cacheControl(0, 86400).toString()).isEqualTo("max-age=86400");
+        assertThat(DohAnswer.cacheControl(0, -1).toString()).isEqualTo("no-store");
+        assertThat(DohAnswer.cacheControl(2, 300).toString()).isEqualTo("no-store");
+        assertThat(DohAnswer.cacheControl(5, 300).toString()).isEqualTo("no-store");
+    }
+
     /** The old DoH walk gave these a max-age; the cache's walk, now shared, refuses them. */
     @Test
     void answersTheCacheWouldRefuseAsUnreadableAreNotStored() throws Exception {
