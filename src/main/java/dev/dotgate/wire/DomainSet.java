@@ -18,6 +18,9 @@ import java.util.Arrays;
  * <p>Lookups hash every suffix of the query name with one polynomial hash: the hash of the whole name and the
  * running hash of its prefix give each suffix's hash by subtraction, longest suffix first, so the most specific
  * entry is found first and the walk stops there. Nothing is allocated per lookup.
+ *
+ * <p>Just over 300 lines with its {@link Builder}: the two share the arena layout, the hash and the probing, which
+ * stay readable in one file; the name encoding they both use is {@link NameKey}'s.
  */
 public final class DomainSet {
     /** The entry matches the name itself. */
