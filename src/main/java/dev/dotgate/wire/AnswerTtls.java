@@ -93,7 +93,7 @@ public final class AnswerTtls {
                 continue;
             }
             long ttl = c.ttl();
-            if (c.type() == RecordCursor.TYPE_SOA && section == RecordCursor.AUTHORITY) {
+            if (c.type() == Dns.TYPE_SOA && section == RecordCursor.AUTHORITY) {
                 long minimum = c.soaMinimum();
                 if (minimum < 0) {
                     return UNREADABLE_WALK;

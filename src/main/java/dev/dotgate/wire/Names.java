@@ -19,7 +19,7 @@ public final class Names {
      * bytes or of type 01/10, more than 255 bytes, running past {@code end}, or a bad compression pointer. A pointer
      * ends the name (its target is not followed) and must point backwards into the message that starts at
      * {@code messageStart}: after its header and before {@code index} (RFC 1035 4.1.4, a prior occurrence), so the
-     * first name of a message is never compressed and no chain starting here can come back to it. With
+     * first name of a message is never compressed and a name cannot point to itself or forwards. With
      * {@link #UNCOMPRESSED} every pointer is malformed. The one name walk of {@link RecordCursor} and the question
      * readers.
      */

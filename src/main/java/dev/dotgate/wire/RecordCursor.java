@@ -13,8 +13,9 @@ import io.netty.buffer.ByteBuf;
  *   <li>the owner name: labels of at most 63 bytes, at most 255 bytes written out in the message, and a compression
  *       pointer (which ends the name; it is not followed) must point backwards, to the first byte of the message
  *       after the header at the earliest and before the name it ends (RFC 1035 4.1.4: a pointer goes to a prior
- *       occurrence). That refuses pointers into the header, to themselves and forwards, so no chain of pointers
- *       that starts in an owner name can loop back to it;</li>
+ *       occurrence). That refuses pointers into the header, to themselves and forwards, the loops a forged
+ *       message builds from owner names. Targets are not followed (nothing in the gateway decodes a compressed
+ *       name), so a backward pointer into the middle of other data is not caught here;</li>
  *   <li>the fixed part (type, class; for records TTL and RDLENGTH) and the RDATA lie inside the message: a
  *       record that runs past the end, or a count that claims more entries than there are bytes, is malformed;</li>
  *   <li>an OPT record (RFC 6891 6.1.1) stands in the additional section, at most once, with the root as owner.</li>
@@ -38,7 +39,6 @@ public final class RecordCursor {
     /** {@link #section()} of an additional record. */
     public static final int ADDITIONAL = 3;
 
-    public static final int TYPE_SOA = 6;
     /** Offset of the TTL field from the end of the owner name (after TYPE and CLASS). */
     private static final int TTL_AT = 4;
     /** TYPE, CLASS, TTL, RDLENGTH. */
@@ -156,11 +156,6 @@ public final class RecordCursor {
     public int section() {
         return index < answersFrom ? QUESTION : index < authorityFrom ? ANSWER
                 : index < additionalFrom ? AUTHORITY : ADDITIONAL;
-    }
-
-    /** The number of this entry among all entries of the message, from 0 (questions first). */
-    public int index() {
-        return index;
     }
 
     /** The absolute index of the owner name's first byte. */
