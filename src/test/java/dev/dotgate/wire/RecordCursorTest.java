@@ -55,6 +55,23 @@ class RecordCursorTest {
         }
     }
 
+    /** {@link RecordCursor#soaMinimum()} of the first SOA record of {@code wire} (-2 without one). */
+    static long soaMinimum(byte[] wire) {
+        ByteBuf buf = Unpooled.wrappedBuffer(wire);
+        try {
+            RecordCursor c = new RecordCursor(buf);
+            while (c.next()) {
+                if (c.type() == Type.SOA) {
+                    return c.soaMinimum();
+                }
+            }
+            return -2;
+        } finally {
+            buf.release();
+            assertThat(buf.refCnt()).isZero();
+        }
+    }
+
     /**
      * www.example.com. A: two A answers, an NS and an SOA in authority, a glue A and an OPT in additional. dnsjava
      * compresses every owner name after the question.
@@ -120,18 +137,15 @@ class RecordCursorTest {
 
     @Test
     void readsTheSoaMinimumAndTheClassInPlace() throws Exception {
-        ByteBuf buf = Unpooled.wrappedBuffer(answer().toWire());
+        byte[] wire = answer().toWire();
+        assertThat(soaMinimum(wire)).isEqualTo(60);
+        ByteBuf buf = Unpooled.wrappedBuffer(wire);
         try {
             RecordCursor c = new RecordCursor(buf);
-            long minimum = -2;
             List<Integer> classes = new ArrayList<>();
             while (c.next()) {
                 classes.add(c.dnsClass());
-                if (c.type() == Type.SOA) {
-                    minimum = c.soaMinimum();
-                }
             }
-            assertThat(minimum).isEqualTo(60);
             assertThat(classes).containsExactly(1, 1, 1, 1, 1, 1, 1232);
         } finally {
             buf.release();
@@ -150,21 +164,10 @@ class RecordCursorTest {
         System.arraycopy(wire, 0, longer, 0, soa.rdEnd());
         System.arraycopy(wire, soa.rdEnd(), longer, soa.rdEnd() + 1, wire.length - soa.rdEnd());
         longer = withShort(longer, soa.rdStart() - 2, soa.rdEnd() - soa.rdStart() + 1);
-        ByteBuf buf = Unpooled.wrappedBuffer(longer);
-        try {
-            RecordCursor c = new RecordCursor(buf);
-            long minimum = -2;
-            while (c.next()) {
-                if (c.type() == Type.SOA) {
-                    minimum = c.soaMinimum();
-                }
-            }
-            assertThat(c.malformed()).isFalse(); // the walk itself is fine
-            assertThat(minimum).isEqualTo(-1);
-        } finally {
-            buf.release();
-            assertThat(buf.refCnt()).isZero();
-        }
+        Walk lengthened = walk(longer);
+        assertThat(lengthened.malformed()).isFalse(); // the walk itself is fine
+        assertThat(lengthened.atEnd()).isTrue();
+        assertThat(soaMinimum(longer)).isEqualTo(-1);
     }
 
     @Test
@@ -220,19 +223,8 @@ class RecordCursorTest {
         // A pointer inside SOA RDATA gets the same check.
         Entry soa = walk(wire).entries().get(4);
         byte[] soaLoop = withShort(wire, soa.rdStart(), 0xC000 | soa.rdStart());
-        ByteBuf buf = Unpooled.wrappedBuffer(soaLoop);
-        try {
-            RecordCursor c = new RecordCursor(buf);
-            long minimum = -2;
-            while (c.next()) {
-                if (c.type() == Type.SOA) {
-                    minimum = c.soaMinimum();
-                }
-            }
-            assertThat(minimum).isEqualTo(-1);
-        } finally {
-            buf.release();
-        }
+        assertThat(soaMinimum(soaLoop)).isEqualTo(-1);
+        assertThat(soaMinimum(wire)).isEqualTo(60);
     }
 
     @Test
