@@ -55,7 +55,10 @@ public final class NameKey implements Comparable<NameKey> {
         return new NameKey(wire);
     }
 
-    /** The key of the question name of {@code query}, which {@code info} describes as OK. Moves no indexes. */
+    /**
+     * The key of the question name of {@code query}, which {@code info} describes as OK. Borrows {@code query}: moves
+     * no indexes.
+     */
     public static NameKey ofQuestion(ByteBuf query, QueryInfo info) {
         byte[] b = new byte[info.questionEnd() - Dns.HEADER_LENGTH - 4];
         copyLowerCase(query, query.readerIndex() + Dns.HEADER_LENGTH, b, 0, b.length);
@@ -70,7 +73,7 @@ public final class NameKey implements Comparable<NameKey> {
     /**
      * Copies {@code length} bytes of a wire-form name from {@code buf} at {@code index} into {@code dst} at
      * {@code dstIndex}, ASCII letters lower-cased (label lengths are at most 63, below 'A', so they pass unchanged).
-     * Does not move indexes.
+     * Borrows {@code buf}: does not move its indexes.
      */
     public static void copyLowerCase(ByteBuf buf, int index, byte[] dst, int dstIndex, int length) {
         buf.getBytes(index, dst, dstIndex, length);
@@ -81,7 +84,8 @@ public final class NameKey implements Comparable<NameKey> {
 
     /**
      * Whether the {@code length} bytes of {@code buf} at {@code index} are, ASCII case-insensitively, the
-     * lower-cased name bytes {@code lower[lowerIndex, lowerIndex + length)}. Does not move indexes.
+     * lower-cased name bytes {@code lower[lowerIndex, lowerIndex + length)}. Borrows {@code buf}: does not move its
+     * indexes.
      */
     public static boolean matches(ByteBuf buf, int index, byte[] lower, int lowerIndex, int length) {
         for (int k = 0; k < length; k++) {
