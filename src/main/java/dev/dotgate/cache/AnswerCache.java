@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.dotgate.wire.AnswerTtls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -115,27 +116,28 @@ public final class AnswerCache {
         if (scan.problem != null) {
             return rejected(scan.problem);
         }
+        AnswerTtls ttls = scan.ttls;
         long floor;
         long ceiling;
         if (scan.negative) {
-            if (!scan.hasSoa) {
+            if (ttls.negativeTtl() == AnswerTtls.NONE) {
                 return rejected(PutResult.NEGATIVE_WITHOUT_SOA);
             }
             floor = 0;
-            ceiling = Math.min(scan.minTtl, options.negativeMaxTtl().getSeconds());
+            ceiling = Math.min(ttls.min(), options.negativeMaxTtl().getSeconds());
         } else {
             floor = options.minTtl().getSeconds();
             ceiling = options.maxTtl().getSeconds();
         }
-        long lifetime = Math.max(floor, Math.min(ceiling, scan.minTtl));
+        long lifetime = Math.max(floor, Math.min(ceiling, ttls.min()));
         if (lifetime <= 0) {
             return rejected(PutResult.ZERO_TTL);
         }
         byte[] message = ByteBufUtil.getBytes(answer);
-        for (int k = 0; k < scan.ttlOffsets.length; k++) {
-            writeInt(message, scan.ttlOffsets[k], (int) Math.max(floor, Math.min(ceiling, scan.ttls[k])));
+        for (int k = 0; k < ttls.count(); k++) {
+            writeInt(message, ttls.offset(k), (int) Math.max(floor, Math.min(ceiling, ttls.ttl(k))));
         }
-        CachedAnswer entry = new CachedAnswer(message, scan.ttlOffsets, ticker.read(), (int) lifetime, scan.negative);
+        CachedAnswer entry = new CachedAnswer(message, ttls.offsets(), ticker.read(), (int) lifetime, scan.negative);
         storedBytes.add(message.length);
         cache.put(key, entry);
         inserts.increment();

@@ -1,5 +1,6 @@
 package dev.dotgate.policy;
 
+import dev.dotgate.wire.DomainSet;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;

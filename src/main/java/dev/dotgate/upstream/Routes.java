@@ -1,6 +1,6 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.policy.DomainSet;
+import dev.dotgate.wire.DomainSet;
 import dev.dotgate.wire.Dns;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 public final class Dns {
     public static final int HEADER_LENGTH = 12;
     public static final int MAX_MESSAGE = 65535;
+    public static final int TYPE_SOA = 6;
     public static final int TYPE_OPT = 41;
 
     public static final int RCODE_NOERROR = 0;

@@ -7,8 +7,8 @@ import io.netty.buffer.ByteBuf;
  * describe one connection, so the gateway never passes them through: it takes them out of upstream answers before
  * anything else sees them (the cache, clients) and writes its own where a transport calls for them.
  *
- * <p>Works on the message in its buffer: locating the OPT record walks the records once, skipping names without
- * following compression pointers. Nothing here takes ownership of a buffer.
+ * <p>Works on the message in its buffer: locating the OPT record walks the records once with a {@link RecordCursor}.
+ * Nothing here takes ownership of a buffer.
  */
 public final class EdnsOptions {
     public static final int KEEPALIVE = 11;
@@ -40,23 +40,31 @@ public final class EdnsOptions {
     }
 
     /**
+     * The index just past the option that starts at {@code i} of OPT RDATA ending at {@code rdEnd}, or
+     * {@link #MALFORMED} when its code, length or data run past the record (RFC 6891 6.1.2). The one validating
+     * step of every walk over the options.
+     */
+    static int optionEnd(ByteBuf m, int i, int rdEnd) {
+        if (i + 4 > rdEnd) {
+            return MALFORMED;
+        }
+        int next = i + 4 + m.getUnsignedShort(i + 2);
+        return next > rdEnd ? MALFORMED : next;
+    }
+
+    /**
      * Which hop-by-hop options the OPT RDATA spanning [{@code rdStart}, {@code rdEnd}) carries ({@link #HAS_PADDING},
      * {@link #HAS_KEEPALIVE}), or {@link #MALFORMED} when an option runs past the end.
      */
     static int hopByHop(ByteBuf m, int rdStart, int rdEnd) {
         int found = 0;
-        int i = rdStart;
-        while (i < rdEnd) {
-            if (i + 4 > rdEnd) {
+        for (int i = rdStart, next; i < rdEnd; i = next) {
+            next = optionEnd(m, i, rdEnd);
+            if (next == MALFORMED) {
                 return MALFORMED;
             }
             int code = m.getUnsignedShort(i);
-            int next = i + 4 + m.getUnsignedShort(i + 2);
-            if (next > rdEnd) {
-                return MALFORMED;
-            }
             found |= code == PADDING ? HAS_PADDING : code == KEEPALIVE ? HAS_KEEPALIVE : 0;
-            i = next;
         }
         return found;
     }
@@ -66,43 +74,17 @@ public final class EdnsOptions {
      * {@link #MALFORMED} when the records cannot be walked or the OPT record is not a root-named additional record.
      */
     public static int findOpt(ByteBuf m) {
-        int start = m.readerIndex();
-        int end = m.writerIndex();
-        if (end - start < Dns.HEADER_LENGTH) {
-            return MALFORMED;
-        }
-        int arcount = Dns.arcount(m);
-        if (arcount == 0) {
+        if (m.readableBytes() >= Dns.HEADER_LENGTH && Dns.arcount(m) == 0) {
             return NONE;
         }
-        int i = start + Dns.HEADER_LENGTH;
-        for (int q = Dns.qdcount(m); q > 0; q--) {
-            int nameEnd = Names.skip(m, i, end);
-            if (nameEnd == Names.MALFORMED || nameEnd + 4 > end) {
-                return MALFORMED;
-            }
-            i = nameEnd + 4;
-        }
-        int before = Dns.ancount(m) + Dns.nscount(m);
+        RecordCursor c = new RecordCursor(m);
         int found = NONE;
-        for (int r = 0, total = before + arcount; r < total; r++) {
-            int nameEnd = Names.skip(m, i, end);
-            if (nameEnd == Names.MALFORMED || nameEnd + 10 > end) {
-                return MALFORMED;
+        while (c.next()) {
+            if (c.type() == Dns.TYPE_OPT) { // the cursor lets at most one through, and only where it may stand
+                found = c.nameStart();
             }
-            int next = nameEnd + 10 + m.getUnsignedShort(nameEnd + 8);
-            if (next > end) {
-                return MALFORMED;
-            }
-            if (m.getUnsignedShort(nameEnd) == Dns.TYPE_OPT) {
-                if (found != NONE || r < before || nameEnd != i + 1) {
-                    return MALFORMED;
-                }
-                found = i;
-            }
-            i = next;
         }
-        return found;
+        return c.malformed() ? MALFORMED : found;
     }
 
     /**
@@ -151,19 +133,14 @@ public final class EdnsOptions {
     public static int findOption(ByteBuf m, int optAt, int code) {
         int rdStart = optAt + OPT_HEADER;
         int rdEnd = rdStart + m.getUnsignedShort(optAt + OPT_HEADER - 2);
-        int i = rdStart;
-        while (i < rdEnd) {
-            if (i + 4 > rdEnd) {
-                return MALFORMED;
-            }
-            int next = i + 4 + m.getUnsignedShort(i + 2);
-            if (next > rdEnd) {
+        for (int i = rdStart, next; i < rdEnd; i = next) {
+            next = optionEnd(m, i, rdEnd);
+            if (next == MALFORMED) {
                 return MALFORMED;
             }
             if (m.getUnsignedShort(i) == code) {
                 return i;
             }
-            i = next;
         }
         return NONE;
     }

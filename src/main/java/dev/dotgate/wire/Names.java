@@ -11,11 +11,19 @@ public final class Names {
     private Names() {
     }
 
+    /** {@link #skip}'s {@code messageStart} for a name that must be written out in full: no pointer is valid. */
+    public static final int UNCOMPRESSED = -1;
+
     /**
-     * Returns the index just past the name that starts at {@code index}, or {@link #MALFORMED}.
-     * A compression pointer ends the name (its target is not followed); labels of type 01/10 are malformed.
+     * Returns the index just past the name that starts at {@code index}, or {@link #MALFORMED}: a label over 63
+     * bytes or of type 01/10, more than 255 bytes, running past {@code end}, or a bad compression pointer. A pointer
+     * ends the name (its target is not followed) and must point backwards into the message that starts at
+     * {@code messageStart}: after its header and before {@code index} (RFC 1035 4.1.4, a prior occurrence), so the
+     * first name of a message is never compressed and a name cannot point to itself or forwards. With
+     * {@link #UNCOMPRESSED} every pointer is malformed. The one name walk of {@link RecordCursor} and the question
+     * readers.
      */
-    public static int skip(ByteBuf buf, int index, int end) {
+    public static int skip(ByteBuf buf, int index, int end, int messageStart) {
         int length = 0;
         int i = index;
         while (i < end) {
@@ -24,7 +32,11 @@ public final class Names {
                 return i + 1;
             }
             if ((len & 0xC0) == 0xC0) {
-                return i + 2 <= end ? i + 2 : MALFORMED;
+                if (messageStart == UNCOMPRESSED || i + 2 > end) {
+                    return MALFORMED;
+                }
+                int target = messageStart + (((len & 0x3F) << 8) | buf.getUnsignedByte(i + 1));
+                return target >= messageStart + Dns.HEADER_LENGTH && target < index ? i + 2 : MALFORMED;
             }
             if ((len & 0xC0) != 0) {
                 return MALFORMED;
@@ -38,42 +50,9 @@ public final class Names {
         return MALFORMED;
     }
 
-    /**
-     * Like {@link #skip} but refuses compression pointers: the question of a query must be written out in full.
-     */
+    /** {@link #skip} of a name that must be written out in full, such as the question of a query. */
     public static int skipUncompressed(ByteBuf buf, int index, int end) {
-        int length = 0;
-        int i = index;
-        while (i < end) {
-            int len = buf.getUnsignedByte(i);
-            if (len == 0) {
-                return i + 1;
-            }
-            if (len > 63) {
-                return MALFORMED;
-            }
-            length += len + 1;
-            if (length > MAX_NAME_LENGTH - 1) {
-                return MALFORMED;
-            }
-            i += len + 1;
-        }
-        return MALFORMED;
-    }
-
-    /**
-     * Copies {@code length} bytes of a wire-form name from {@code buf} at {@code index} into {@code dst} from 0,
-     * ASCII letters lower-cased (label lengths are at most 63, below 'A', so they pass unchanged). Does not move
-     * indexes.
-     */
-    public static void copyLowerCase(ByteBuf buf, int index, byte[] dst, int length) {
-        buf.getBytes(index, dst, 0, length);
-        for (int k = 0; k < length; k++) {
-            byte c = dst[k];
-            if (c >= 'A' && c <= 'Z') {
-                dst[k] = (byte) (c + 32);
-            }
-        }
+        return skip(buf, index, end, UNCOMPRESSED);
     }
 
     /** Compares two byte ranges ASCII case-insensitively (names may differ in case, RFC 4343). */

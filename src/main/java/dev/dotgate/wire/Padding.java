@@ -232,20 +232,14 @@ public final class Padding {
     /** Bytes of the options kept ({@link #dropped}), or -1 when an option runs past {@code rdEnd}. */
     private static int keptLength(ByteBuf m, int rdStart, int rdEnd, int strip) {
         int kept = 0;
-        int i = rdStart;
-        while (i < rdEnd) {
-            if (i + 4 > rdEnd) {
+        for (int i = rdStart, next; i < rdEnd; i = next) {
+            next = EdnsOptions.optionEnd(m, i, rdEnd);
+            if (next == EdnsOptions.MALFORMED) {
                 return -1;
             }
-            int code = m.getUnsignedShort(i);
-            int size = 4 + m.getUnsignedShort(i + 2);
-            if (i + size > rdEnd) {
-                return -1;
+            if (!dropped(m.getUnsignedShort(i), strip)) {
+                kept += next - i;
             }
-            if (!dropped(code, strip)) {
-                kept += size;
-            }
-            i += size;
         }
         return kept;
     }

@@ -42,8 +42,7 @@ public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, b
     /** Parses the readable bytes of {@code msg} as a query. Does not move indexes or take ownership. */
     public static QueryInfo parse(ByteBuf msg) {
         int start = msg.readerIndex();
-        int end = msg.writerIndex();
-        if (end - start < Dns.HEADER_LENGTH) {
+        if (msg.writerIndex() - start < Dns.HEADER_LENGTH) {
             return failed(Status.SHORT);
         }
         if (Dns.isResponse(msg)) {
@@ -55,50 +54,32 @@ public record QueryInfo(Status status, int questionEnd, int qtype, int qclass, b
         if (Dns.qdcount(msg) != 1) {
             return failed(Status.MALFORMED);
         }
-        int nameEnd = Names.skipUncompressed(msg, start + Dns.HEADER_LENGTH, end);
-        if (nameEnd == Names.MALFORMED || nameEnd + 4 > end) {
-            return failed(Status.MALFORMED);
+        RecordCursor c = new RecordCursor(msg);
+        if (!c.next()) {
+            return failed(Status.MALFORMED); // the question cannot be read (the first name is never compressed)
         }
-        int qtype = msg.getUnsignedShort(nameEnd);
-        int qclass = msg.getUnsignedShort(nameEnd + 2);
-        int questionEnd = nameEnd + 4;
-
-        int records = Dns.ancount(msg) + Dns.nscount(msg);
-        int additional = Dns.arcount(msg);
-        int i = questionEnd;
+        int qtype = c.type();
+        int qclass = c.dnsClass();
+        int questionEnd = c.rdataEnd();
         boolean hasOpt = false;
         int udpSize = 512;
         boolean dnssecOk = false;
         int optOffset = -1;
         int options = 0;
-        for (int r = 0; r < records + additional; r++) {
-            int rrNameEnd = Names.skip(msg, i, end);
-            if (rrNameEnd == Names.MALFORMED || rrNameEnd + 10 > end) {
-                return failed(Status.MALFORMED);
-            }
-            int type = msg.getUnsignedShort(rrNameEnd);
-            int rdLength = msg.getUnsignedShort(rrNameEnd + 8);
-            int next = rrNameEnd + 10 + rdLength;
-            if (next > end) {
-                return failed(Status.MALFORMED);
-            }
-            if (type == Dns.TYPE_OPT) {
-                if (hasOpt || r < records || rrNameEnd != i + 1) {
-                    return failed(Status.MALFORMED); // two OPTs, OPT outside additional, or OPT not at the root
-                }
+        while (c.next()) {
+            if (c.type() == Dns.TYPE_OPT) { // the cursor lets one through, in the additional section, at the root
                 hasOpt = true;
-                udpSize = Math.max(512, msg.getUnsignedShort(rrNameEnd + 2));
-                dnssecOk = (msg.getUnsignedShort(rrNameEnd + 6) & 0x8000) != 0;
-                optOffset = i - start;
-                options = EdnsOptions.hopByHop(msg, rrNameEnd + 10, next);
+                udpSize = Math.max(512, c.dnsClass());
+                dnssecOk = (msg.getUnsignedShort(c.ttlOffset() + 2) & 0x8000) != 0;
+                optOffset = c.nameStart() - start;
+                options = EdnsOptions.hopByHop(msg, c.rdataStart(), c.rdataEnd());
                 if (options == EdnsOptions.MALFORMED) {
                     return failed(Status.MALFORMED); // an option runs past the record (RFC 6891 6.1.2: FORMERR)
                 }
             }
-            i = next;
         }
-        if (i != end) {
-            return failed(Status.MALFORMED); // trailing garbage
+        if (!c.atEnd()) {
+            return failed(Status.MALFORMED); // a record that cannot be read, or trailing garbage
         }
         return new QueryInfo(Status.OK, questionEnd - start, qtype, qclass, hasOpt, udpSize, dnssecOk, optOffset,
                 (options & EdnsOptions.HAS_PADDING) != 0, (options & EdnsOptions.HAS_KEEPALIVE) != 0);

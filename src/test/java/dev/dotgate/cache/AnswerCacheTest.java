@@ -427,6 +427,51 @@ class AnswerCacheTest {
         assertThat(cache.size()).isZero();
     }
 
+    /** Pointers the record walk refuses (RFC 1035 4.1.4: to a prior occurrence), and an OPT not at the root. */
+    @Test
+    void answersWithBadPointersOrABadOptAreMalformed() throws Exception {
+        AnswerCache cache = cache();
+        Message q = query("www.example.com.", Type.A);
+        Message a = answer(q, rr("www.example.com. 300 IN A 192.0.2.1"), rr("www.example.com. 300 IN A 192.0.2.2"));
+        byte[] full = a.toWire();
+        CacheKey key = key(q);
+        int first = 12 + 17 + 4; // the first answer's owner: a pointer to the question
+        int second = first + 16;
+        assertThat(full[first] & 0xFF).isEqualTo(0xC0);
+        assertThat(full[second] & 0xFF).isEqualTo(0xC0);
+        byte[] self = full.clone();
+        self[first + 1] = (byte) first;
+        byte[] forward = full.clone();
+        forward[first + 1] = (byte) second;
+        byte[] header = full.clone();
+        header[first + 1] = 2;
+        byte[] optOwner = full.clone(); // the second A becomes an OPT (it is in the answer section) ...
+        optOwner[second + 2] = 0;
+        optOwner[second + 3] = 41;
+        byte[] optName = full.clone(); // ... and the real OPT (last, 11 bytes) gets a pointer for its root name
+        int opt = full.length - 11;
+        assertThat(full[opt]).isZero();
+        optName = Arrays.copyOf(optName, full.length + 1);
+        System.arraycopy(full, opt + 1, optName, opt + 2, 10);
+        optName[opt] = (byte) 0xC0;
+        optName[opt + 1] = 12;
+        for (byte[] bad : List.of(self, forward, header, optOwner, optName)) {
+            ByteBuf b = Unpooled.wrappedBuffer(bad);
+            try {
+                assertThat(cache.put(key, b)).isEqualTo(PutResult.MALFORMED);
+            } finally {
+                b.release();
+                assertThat(b.refCnt()).isZero();
+            }
+        }
+        ByteBuf good = Unpooled.wrappedBuffer(full);
+        try {
+            assertThat(cache.put(key, good)).isEqualTo(PutResult.POSITIVE);
+        } finally {
+            good.release();
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {

@@ -16,7 +16,7 @@ class AllowlistTest {
     Path dir;
 
     private static boolean allowsWire(Allowlist allowlist, String name) throws Exception {
-        ByteBuf buf = Unpooled.wrappedBuffer(DomainSetTest.query(name));
+        ByteBuf buf = Unpooled.wrappedBuffer(Queries.query(name));
         try {
             return allowlist.allows(buf, buf.readerIndex() + 12);
         } finally {

@@ -49,7 +49,7 @@ class BlocklistsTest {
     }
 
     private static String blockedByWire(Blocklists lists, String name) throws Exception {
-        ByteBuf buf = Unpooled.wrappedBuffer(DomainSetTest.query(name));
+        ByteBuf buf = Unpooled.wrappedBuffer(Queries.query(name));
         try {
             return lists.blockedBy(buf, buf.readerIndex() + 12);
         } finally {

@@ -1,9 +1,10 @@
 package dev.dotgate.policy;
 
-import static dev.dotgate.policy.DomainSet.NO_MATCH;
+import static dev.dotgate.wire.DomainSet.NO_MATCH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringReader;
+import dev.dotgate.wire.DomainSet;
 import org.junit.jupiter.api.Test;
 
 /** Line recognition: every format, comments, what is skipped, what is unsupported, what is bad. */

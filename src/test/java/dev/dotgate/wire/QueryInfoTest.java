@@ -68,6 +68,27 @@ class QueryInfoTest {
         assertThat(parse(twoQuestions).status()).isEqualTo(QueryInfo.Status.MALFORMED);
     }
 
+    /** A record's owner must point to a prior name (RFC 1035 4.1.4): not to itself, forwards or into the header. */
+    @Test
+    void recordsWithBadPointersAreMalformed() throws Exception {
+        Name name = Name.fromString("www.Example.com.");
+        Message m = Message.newQuery(Record.newRecord(name, Type.AAAA, DClass.IN));
+        m.addRecord(new org.xbill.DNS.TXTRecord(name, DClass.IN, 0, "x"), org.xbill.DNS.Section.ADDITIONAL);
+        m.addRecord(new OPTRecord(1232, 0, 0), org.xbill.DNS.Section.ADDITIONAL);
+        byte[] q = m.toWire();
+        int owner = 12 + 17 + 4;
+        assertThat(q[owner] & 0xFF).isEqualTo(0xC0); // dnsjava points the TXT owner at the question
+        QueryInfo ok = parse(q);
+        assertThat(ok.status()).isEqualTo(QueryInfo.Status.OK);
+        assertThat(ok.hasOpt()).isTrue();
+        assertThat(ok.optOffset()).isEqualTo(owner + 2 + 10 + 2);
+        for (int target : new int[] {owner, owner + 2, 4, q.length}) {
+            byte[] bad = q.clone();
+            bad[owner + 1] = (byte) target;
+            assertThat(parse(bad).status()).as("pointer to %d", target).isEqualTo(QueryInfo.Status.MALFORMED);
+        }
+    }
+
     @Test
     void questionsMatchCaseInsensitively() throws Exception {
         ByteBuf a = Unpooled.wrappedBuffer(query(false));

@@ -1,5 +1,6 @@
 package dev.dotgate.policy.local;
 
+import dev.dotgate.wire.NameKey;
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,7 @@ final class AnswerTemplates {
             }
             seen.add(target);
             last = target;
-            end = nodes.get(NameKey.of(target));
+            end = nodes.get(NameKey.ofWire(target.toWireCanonical()));
             if (end != null && end.cname() != null) {
                 chain.addAll(end.cname().rrs(false));
             }

@@ -1,6 +1,7 @@
 package dev.dotgate.policy.local;
 
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.NameKey;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -77,7 +78,7 @@ public final class LocalRecords {
                 }
                 for (Record r : addresses.rrs(false)) {
                     Name reverse = ReverseMap.fromAddress(address(r));
-                    NameKey key = NameKey.of(reverse);
+                    NameKey key = NameKey.ofWire(reverse.toWireCanonical());
                     if (!nodes.containsKey(key)) {
                         add(derived, new PTRRecord(reverse, DClass.IN, r.getTTL(), node.name()), node.firstIndex(),
                                 node.firstText());
@@ -96,7 +97,7 @@ public final class LocalRecords {
     }
 
     private static void add(Map<NameKey, AnswerTemplates.Node> nodes, Record r, int index, String text) {
-        AnswerTemplates.Node node = nodes.computeIfAbsent(NameKey.of(r.getName()),
+        AnswerTemplates.Node node = nodes.computeIfAbsent(NameKey.ofWire(r.getName().toWireCanonical()),
                 k -> new AnswerTemplates.Node(r.getName(), new LinkedHashMap<>(), index, text));
         RRset cname = node.cname();
         if (r.getType() == Type.CNAME ? !node.rrsets().isEmpty() && (cname == null || !cname.first().equals(r))

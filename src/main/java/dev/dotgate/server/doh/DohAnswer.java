@@ -1,7 +1,7 @@
 package dev.dotgate.server.doh;
 
 import dev.dotgate.wire.Dns;
-import dev.dotgate.wire.Ttls;
+import dev.dotgate.wire.AnswerTtls;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.AsciiString;
 
@@ -22,19 +22,29 @@ final class DohAnswer {
     }
 
     /**
-     * {@code max-age} of the smallest TTL in the answer, so no HTTP cache keeps it longer than DNS would;
-     * {@code no-store} for answers with no record to take a TTL from or an rcode other than NOERROR/NXDOMAIN
-     * (a failure must not be cached).
+     * {@code max-age} of the smallest TTL in the answer ({@link AnswerTtls#min(ByteBuf)}, the walk the cache stores
+     * answers by: an authority SOA counts for its negative TTL), so no HTTP cache keeps it longer than DNS would;
+     * {@code no-store} for answers with no record to take a TTL from, that cannot be walked, or with an rcode other
+     * than NOERROR/NXDOMAIN (a failure must not be cached). Borrows {@code answer}.
      */
     static CharSequence cacheControl(ByteBuf answer) {
         int rcode = Dns.rcode(answer);
-        if (rcode != Dns.RCODE_NOERROR && rcode != Dns.RCODE_NXDOMAIN) {
+        return storable(rcode) ? cacheControl(rcode, AnswerTtls.min(answer)) : NO_STORE;
+    }
+
+    /**
+     * The same for an answer of {@code rcode} whose {@link AnswerTtls#min()} is {@code minTtl}
+     * ({@link AnswerTtls#NONE} without records or when unreadable): for a caller that already has the answer's TTLs
+     * and need not walk it again.
+     */
+    static CharSequence cacheControl(int rcode, long minTtl) {
+        if (!storable(rcode) || minTtl == AnswerTtls.NONE) {
             return NO_STORE;
         }
-        long ttl = Ttls.min(answer);
-        if (ttl == Ttls.NONE) {
-            return NO_STORE;
-        }
-        return ttl < CACHED ? MAX_AGE[(int) ttl] : "max-age=" + ttl;
+        return minTtl < CACHED ? MAX_AGE[(int) minTtl] : "max-age=" + minTtl;
+    }
+
+    private static boolean storable(int rcode) {
+        return rcode == Dns.RCODE_NOERROR || rcode == Dns.RCODE_NXDOMAIN;
     }
 }

@@ -1,4 +1,4 @@
-package dev.dotgate.policy;
+package dev.dotgate.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -6,16 +6,21 @@ import java.util.Arrays;
 
 /**
  * An immutable set of domain names for suffix matching, each with {@link #SELF}/{@link #BELOW} flags and an int
- * tag. Built to hold millions of names: every entry lives in one byte arena and one open-addressing {@code long[]}
+ * tag: block and allow lists ({@code policy}) and forwarding zones (routes) use it, so it lives in {@code wire}, below
+ * both. Built to hold millions of names: every entry lives in one byte arena and one open-addressing {@code long[]}
  * table, so there is one object per set, not per name.
  *
  * <p>Arena entry layout: {@code [wire length][flags][tag, 4 bytes big-endian][wire name]}, the name lower-cased in
- * DNS wire form (length-prefixed labels) without the root byte. A table slot holds {@code hash << 32 | offset};
- * 0 is an empty slot (offset 0 is a pad byte, never an entry).
+ * DNS wire form (length-prefixed labels) without the root byte: a {@link NameKey}'s bytes but the last, written by
+ * {@link NameKey#encode}. A table slot holds {@code hash << 32 | offset}; 0 is an empty slot (offset 0 is a pad
+ * byte, never an entry).
  *
  * <p>Lookups hash every suffix of the query name with one polynomial hash: the hash of the whole name and the
  * running hash of its prefix give each suffix's hash by subtraction, longest suffix first, so the most specific
  * entry is found first and the walk stops there. Nothing is allocated per lookup.
+ *
+ * <p>Just over 300 lines with its {@link Builder}: the two share the arena layout, the hash and the probing, which
+ * stay readable in one file; the name encoding they both use is {@link NameKey}'s.
  */
 public final class DomainSet {
     /** The entry matches the name itself. */
@@ -25,25 +30,14 @@ public final class DomainSet {
     /** Returned by the match methods when no entry matches. */
     public static final int NO_MATCH = -1;
 
-    static final int MAX_TEXT_LENGTH = 253;
-    static final int MAX_LABEL = 63;
     private static final int HEADER = 6;
     private static final int P = 0x9E3779B1; // odd multiplier of the polynomial hash (mod 2^32)
     private static final int[] POW = new int[256];
-    private static final byte[] LOWER = new byte[256];
-    /** Per ASCII char: whether names may hold it (letters, digits, '-', and '_' which real lists contain). */
-    private static final boolean[] NAME_CHAR = new boolean[128];
 
     static {
         POW[0] = 1;
         for (int i = 1; i < POW.length; i++) {
             POW[i] = POW[i - 1] * P;
-        }
-        for (int i = 0; i < 256; i++) {
-            LOWER[i] = (byte) (i >= 'A' && i <= 'Z' ? i + 32 : i);
-        }
-        for (int c = 0; c < 128; c++) {
-            NAME_CHAR[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_';
         }
     }
 
@@ -110,7 +104,7 @@ public final class DomainSet {
     /** Like {@link #match(ByteBuf, int)} for a dotted name (trailing dot optional); for tests and the CLI. */
     public int match(String name) {
         byte[] w = new byte[SCRATCH_SIZE];
-        int n = encode(name, 0, name.length(), w);
+        int n = NameKey.encode(name, 0, name.length(), w);
         if (n <= 0 || size == 0) {
             return NO_MATCH;
         }
@@ -134,12 +128,12 @@ public final class DomainSet {
             if (len == 0) {
                 break;
             }
-            if (len < 0 || len > MAX_LABEL || i + len >= available) {
+            if (len < 0 || len > NameKey.MAX_LABEL || i + len >= available) {
                 return NO_MATCH;
             }
             full = full * P + len;
             for (int k = i + 1; k <= i + len; k++) {
-                byte c = LOWER[w[k] & 0xFF];
+                byte c = (byte) Names.toLower(w[k]);
                 w[k] = c;
                 full = full * P + (c & 0xFF);
             }
@@ -201,48 +195,6 @@ public final class DomainSet {
         return h;
     }
 
-    /**
-     * Writes {@code s[start, end)} as a lower-cased wire name without the root byte into {@code out} (at least 255
-     * bytes) and returns its length, or -1 when it is not a valid name: empty label, label over 63 bytes, more than
-     * 253 characters, characters other than letters, digits, '-' and '_'. One trailing dot is allowed.
-     */
-    static int encode(CharSequence s, int start, int end, byte[] out) {
-        if (end > start && s.charAt(end - 1) == '.') {
-            end--;
-        }
-        int textLength = end - start;
-        if (textLength <= 0 || textLength > MAX_TEXT_LENGTH) {
-            return -1;
-        }
-        int lenAt = 0;
-        int w = 1;
-        for (int i = start; i < end; i++) {
-            char c = s.charAt(i);
-            if (c == '.') {
-                int len = w - lenAt - 1;
-                if (len == 0) {
-                    return -1;
-                }
-                out[lenAt] = (byte) len;
-                lenAt = w++;
-                continue;
-            }
-            if (c >= 128 || !NAME_CHAR[c]) {
-                return -1;
-            }
-            if (w - lenAt - 1 == MAX_LABEL) {
-                return -1;
-            }
-            out[w++] = LOWER[c];
-        }
-        int len = w - lenAt - 1;
-        if (len == 0) {
-            return -1;
-        }
-        out[lenAt] = (byte) len;
-        return w;
-    }
-
     /** Collects names; not thread-safe. {@link #build()} hands the arrays over, so a builder builds once. */
     public static final class Builder {
         private static final double MAX_LOAD = 0.7;
@@ -274,7 +226,7 @@ public final class DomainSet {
             if (flags == 0 || (flags & ~(SELF | BELOW)) != 0) {
                 throw new IllegalArgumentException("flags must be SELF, BELOW or both: " + flags);
             }
-            int n = encode(s, start, end, scratch);
+            int n = NameKey.encode(s, start, end, scratch);
             if (n <= 0) {
                 return false;
             }

@@ -1,8 +1,8 @@
-package dev.dotgate.policy;
+package dev.dotgate.wire;
 
-import static dev.dotgate.policy.DomainSet.BELOW;
-import static dev.dotgate.policy.DomainSet.NO_MATCH;
-import static dev.dotgate.policy.DomainSet.SELF;
+import static dev.dotgate.wire.DomainSet.BELOW;
+import static dev.dotgate.wire.DomainSet.NO_MATCH;
+import static dev.dotgate.wire.DomainSet.SELF;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
