@@ -1,10 +1,7 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link QueryRandom}); with 0x20 on (the default, {@link UpstreamSpec#randomizeCase}) the letters of the question
  * name are randomly cased in the copy sent ({@link CaseMask}). An answer is taken only with the query's ID and
  * question, letter case exactly as sent; anything else is dropped and counted (a wrong case as
- * {@link Stats#upstreamCaseMismatch}) while the query waits on for the real answer. The client gets its own
+ * {@link UpstreamTotals#caseMismatch}) while the query waits on for the real answer. The client gets its own
  * question case back. The socket closes when the answer is taken or the query expires.
  *
  * <p>The copy advertises the gateway's EDNS UDP payload size ({@code udpSize}, {@code limits.upstream_udp_size}),
@@ -51,10 +48,10 @@ public final class DatagramUpstream implements Upstream {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final UpstreamSpec spec;
-    private final Stats stats;
+    private final UpstreamTotals totals;
     private final EventLoopGroup group;
     private final Lane[] lanes;
-    private final StreamUpstream tcpFallback;
+    private final Upstream tcpFallback;
     private final ChannelFactory<? extends DatagramChannel> channels;
     private final Padding.UpstreamCopy copy;
     private final long timeoutNanos;
@@ -68,27 +65,46 @@ public final class DatagramUpstream implements Upstream {
     private volatile long downUntilNanos = System.nanoTime();
 
     /**
-     * {@code udpSize}: the EDNS UDP payload size written into the copies sent ({@code limits.upstream_udp_size});
-     * {@code options}: the timeout, and {@code pool_size × max_queries_per_connection} as the bound on queries in
-     * flight.
+     * The {@code udp} factory on {@code group}: each upstream asks truncated answers again over an upstream made by
+     * {@code tcp} for the same address and settings; all count into {@code totals}.
      */
-    public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, UpstreamOptions options, int udpSize,
-            StreamUpstream tcpFallback, Stats stats, UpstreamCounters counters) {
+    public static UpstreamFactory factory(EventLoopGroup group, UpstreamFactory tcp, UpstreamTotals totals) {
+        return new UpstreamFactory() {
+            @Override
+            public String scheme() {
+                return "udp";
+            }
+
+            @Override
+            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
+                return new DatagramUpstream(setup, group, tcp.create(setup.withSpec(setup.spec().tcpFallback()),
+                        counters), totals, counters);
+            }
+        };
+    }
+
+    /**
+     * {@code setup}: the URI, the EDNS UDP payload size written into the copies sent ({@code
+     * limits.upstream_udp_size}), the timeout, and {@code pool_size × max_queries_per_connection} as the bound on
+     * queries in flight; {@code tcpFallback}: where truncated answers are asked again (closed with this one).
+     */
+    public DatagramUpstream(UpstreamSetup setup, EventLoopGroup group, Upstream tcpFallback, UpstreamTotals totals,
+            UpstreamCounters counters) {
         this.counters = counters;
-        this.spec = spec;
-        this.stats = stats;
+        this.spec = setup.spec();
+        this.totals = totals;
         this.group = group;
-        this.timeoutNanos = options.timeout().toNanos();
+        this.timeoutNanos = setup.timeout().toNanos();
         // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).
         this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), timeoutNanos * 2 / 3);
         this.tcpFallback = tcpFallback;
-        this.copy = new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, udpSize, spec.forwardEcs());
+        this.copy = new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, setup.udpSize(), spec.forwardEcs());
         this.channels = new ReflectiveChannelFactory<>(Transports.datagramChannel());
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : group) {
             loops.add((EventLoop) e);
         }
-        int perLane = Math.max(1, (options.poolSize() * options.maxInflight() + loops.size() - 1) / loops.size());
+        int perLane = Math.max(1, (setup.poolSize() * setup.maxInflight() + loops.size() - 1) / loops.size());
         this.lanes = new Lane[loops.size()];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new Lane(loops.get(i), perLane);
@@ -115,26 +131,26 @@ public final class DatagramUpstream implements Upstream {
     }
 
     @Override
-    public void send(Exchange exchange) {
+    public void send(UpstreamQuery query) {
         counters.queries.increment();
         for (Lane lane : lanes) {
             if (lane.loop.inEventLoop()) {
-                lane.send(exchange);
+                lane.send(query);
                 return;
             }
         }
         EventExecutor next = group.next();
         for (Lane lane : lanes) {
             if (lane.loop == next) {
-                lane.loop.execute(() -> lane.send(exchange));
+                lane.loop.execute(() -> lane.send(query));
                 return;
             }
         }
-        lanes[0].loop.execute(() -> lanes[0].send(exchange));
+        lanes[0].loop.execute(() -> lanes[0].send(query));
     }
 
     /** Queries left unanswered with nothing accepted since they left: back off, retry them elsewhere. */
-    private void silent(List<Exchange> silent, long now) {
+    private void silent(List<UpstreamQuery> silent, long now) {
         synchronized (this) {
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             downUntilNanos = now + backoffNanos;
@@ -144,9 +160,9 @@ public final class DatagramUpstream implements Upstream {
                 down = true;
             }
         }
-        stats.upstreamSilentClosed.increment();
+        totals.silentClosed.increment();
         IOException cause = new IOException(name() + " is not answering");
-        for (Exchange e : silent) {
+        for (UpstreamQuery e : silent) {
             e.lost(cause);
         }
     }
@@ -189,26 +205,26 @@ public final class DatagramUpstream implements Upstream {
             this.ticker = loop.scheduleAtFixedRate(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
         }
 
-        void send(Exchange exchange) {
+        void send(UpstreamQuery query) {
             if (closed) {
-                exchange.lost(new IOException(name() + " is closed"));
+                query.lost(new IOException(name() + " is closed"));
                 return;
             }
-            if (exchange.isDone()) {
+            if (query.isDone()) {
                 return;
             }
             if (inflight >= maxInflight) {
-                exchange.lost(new IOException(name() + ": " + inflight + " queries in flight already"));
+                query.lost(new IOException(name() + ": " + inflight + " queries in flight already"));
                 return;
             }
             QueryRandom random = QueryRandom.current();
-            UdpQuery q = new UdpQuery(this, exchange, random.nextId(), spec.randomizeCase() ? random.nextLong() : 0,
+            UdpQuery q = new UdpQuery(this, query, random.nextId(), spec.randomizeCase() ? random.nextLong() : 0,
                     System.nanoTime());
             DatagramChannel channel;
             try {
                 channel = channels.newChannel();
             } catch (RuntimeException e) { // out of file descriptors and the like
-                exchange.lost(new IOException(name() + ": cannot open a socket: " + e.getMessage(), e));
+                query.lost(new IOException(name() + ": cannot open a socket: " + e.getMessage(), e));
                 return;
             }
             channel.config().setRecvByteBufAllocator(RECEIVE);
@@ -218,7 +234,7 @@ public final class DatagramUpstream implements Upstream {
             ChannelFuture registered = loop.register(channel);
             if (registered.isDone() && !registered.isSuccess()) {
                 finish(q);
-                exchange.lost(new IOException(name() + ": cannot open a socket", registered.cause()));
+                query.lost(new IOException(name() + ": cannot open a socket", registered.cause()));
                 return;
             }
             // On the loop, registering and connecting a datagram socket complete at once; the kernel binds it to
@@ -236,14 +252,14 @@ public final class DatagramUpstream implements Upstream {
             if (q.finished) {
                 return;
             }
-            Exchange exchange = q.exchange;
+            UpstreamQuery query = q.query;
             if (!future.isSuccess()) {
                 finish(q);
-                exchange.lost(new IOException(name() + ": " + future.cause().getMessage(), future.cause()));
+                query.lost(new IOException(name() + ": " + future.cause().getMessage(), future.cause()));
                 return;
             }
-            ByteBuf out = q.channel.alloc().ioBuffer(exchange.upstreamLength(Padding.Hop.DATAGRAM));
-            if (!exchange.writeDatagram(out, q.id, copy)) {
+            ByteBuf out = q.channel.alloc().ioBuffer(query.maxLength(Padding.Hop.DATAGRAM));
+            if (!query.write(out, q.id, copy, false)) {
                 out.release();
                 finish(q);
                 return;
@@ -294,11 +310,11 @@ public final class DatagramUpstream implements Upstream {
         private void sweep() {
             long now = System.nanoTime();
             long lastAnswer = lastAnswerNanos;
-            List<Exchange> silent = null;
+            List<UpstreamQuery> silent = null;
             UdpQuery q = oldest;
             while (q != null && now - q.sentNanos > silentNanos) {
                 UdpQuery next = q.next;
-                if (q.exchange.isDone() || now - q.sentNanos > timeoutNanos) {
+                if (q.query.isDone() || now - q.sentNanos > timeoutNanos) {
                     finish(q);
                 } else if (q.sentNanos - lastAnswer > 0) {
                     // Nothing at all was accepted from the upstream since this query left.
@@ -306,7 +322,7 @@ public final class DatagramUpstream implements Upstream {
                     if (silent == null) {
                         silent = new ArrayList<>();
                     }
-                    silent.add(q.exchange);
+                    silent.add(q.query);
                 }
                 q = next;
             }
@@ -323,24 +339,24 @@ public final class DatagramUpstream implements Upstream {
             ByteBuf answer = packet.content();
             if (!packet.sender().equals(spec.address()) || answer.readableBytes() < Dns.HEADER_LENGTH
                     || !Dns.isResponse(answer)) {
-                stats.upstreamMalformed.increment();
+                totals.malformed.increment();
                 packet.release();
                 return;
             }
-            Exchange exchange = q.exchange;
-            if (q.finished || exchange.isDone()) {
-                stats.upstreamLate.increment();
+            UpstreamQuery query = q.query;
+            if (q.finished || query.isDone()) {
+                totals.late.increment();
                 packet.release();
                 return;
             }
-            if (Dns.id(answer) != q.id || !exchange.matches(answer)) {
-                (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+            if (Dns.id(answer) != q.id || !query.matches(answer)) {
+                (query.isDone() ? totals.late : totals.unmatched).increment();
                 packet.release();
                 return;
             }
             if (spec.randomizeCase()
                     && !CaseMask.echoed(answer, answer.readerIndex() + Dns.HEADER_LENGTH, q.caseMask)) {
-                stats.upstreamCaseMismatch.increment();
+                totals.caseMismatch.increment();
                 packet.release();
                 return;
             }
@@ -348,25 +364,25 @@ public final class DatagramUpstream implements Upstream {
             finish(q);
             if (Dns.isTruncated(answer)) {
                 packet.release();
-                stats.upstreamTruncatedRetriedTcp.increment();
-                tcpFallback.send(exchange);
+                totals.truncatedRetriedTcp.increment();
+                tcpFallback.send(query);
                 return;
             }
             // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
             // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
-            exchange.restoreQuestion(answer);
-            exchange.answer(answer);
+            query.restoreQuestion(answer);
+            query.complete(answer);
         }
 
         private void close() {
             ticker.cancel(false);
-            List<Exchange> lost = new ArrayList<>();
+            List<UpstreamQuery> lost = new ArrayList<>();
             while (oldest != null) {
-                lost.add(oldest.exchange);
+                lost.add(oldest.query);
                 finish(oldest);
             }
             IOException cause = new IOException("gateway shutting down");
-            for (Exchange e : lost) {
+            for (UpstreamQuery e : lost) {
                 e.lost(cause);
             }
         }

@@ -1,10 +1,7 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Padding;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -40,7 +37,7 @@ public final class StreamUpstream implements Upstream {
     private final UpstreamSpec spec;
     private final SslContext tls; // null for tcp://
     private final EventLoopGroup group;
-    private final Stats stats;
+    private final UpstreamTotals totals;
     private final int maxInflight;
     private final long timeoutNanos;
     private final long idleNanos;
@@ -57,19 +54,40 @@ public final class StreamUpstream implements Upstream {
     private volatile boolean shutdown;
     private final UpstreamCounters counters;
 
-    /** {@code counters}: where this upstream counts its queries, errors and connects (for its metrics). */
-    public StreamUpstream(UpstreamSpec spec, SslContext tls, EventLoopGroup group, UpstreamOptions options,
-            Stats stats, UpstreamCounters counters) {
+    /**
+     * The factory of {@code scheme} ("tls" with a client TLS context, "tcp" with none) on {@code group}: one
+     * upstream per setup, counting into {@code totals} and its own counters.
+     */
+    public static UpstreamFactory factory(String scheme, EventLoopGroup group, SslContext tls, UpstreamTotals totals) {
+        return new UpstreamFactory() {
+            @Override
+            public String scheme() {
+                return scheme;
+            }
+
+            @Override
+            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
+                return new StreamUpstream(setup, tls, group, totals, counters);
+            }
+        };
+    }
+
+    /**
+     * {@code tls}: the client TLS context (null for tcp://); {@code counters}: where this upstream counts its
+     * queries, errors and connects (for its metrics).
+     */
+    public StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
+            UpstreamCounters counters) {
         this.counters = counters;
-        this.spec = spec;
+        this.spec = setup.spec();
         this.tls = tls;
         this.group = group;
-        this.stats = stats;
-        this.maxInflight = options.maxInflight();
-        this.timeoutNanos = options.timeout().toNanos();
-        this.idleNanos = options.idleTimeout().toNanos();
-        this.connectTimeoutMillis = (int) options.connectTimeout().toMillis();
-        this.slots = new PipelinedConnection[options.poolSize()];
+        this.totals = totals;
+        this.maxInflight = setup.maxInflight();
+        this.timeoutNanos = setup.timeout().toNanos();
+        this.idleNanos = setup.idleTimeout().toNanos();
+        this.connectTimeoutMillis = (int) setup.connectTimeout().toMillis();
+        this.slots = new PipelinedConnection[setup.poolSize()];
         this.copy = new Padding.UpstreamCopy(tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM, 0,
                 spec.forwardEcs());
         this.retryAtNanos = System.nanoTime();
@@ -111,13 +129,13 @@ public final class StreamUpstream implements Upstream {
     }
 
     @Override
-    public void send(Exchange exchange) {
+    public void send(UpstreamQuery query) {
         PipelinedConnection c = pick();
         if (c == null) {
-            exchange.lost(new IOException(name() + " is down or full"));
+            query.lost(new IOException(name() + " is down or full"));
         } else {
             counters.queries.increment();
-            c.send(exchange);
+            c.send(query);
         }
     }
 
@@ -154,9 +172,9 @@ public final class StreamUpstream implements Upstream {
     /** Starts a new connection; queries sent to it wait until it is ready. Under the lock. */
     private PipelinedConnection connect() {
         EventLoop loop = group.next();
-        PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos,
+        PipelinedConnection connection = new PipelinedConnection(this, loop, totals, timeoutNanos, idleNanos,
                 copy);
-        stats.upstreamConnects.increment();
+        totals.connects.increment();
         counters.connects.increment();
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -215,7 +233,7 @@ public final class StreamUpstream implements Upstream {
             return;
         }
         if (isConnectFailure(cause)) {
-            stats.upstreamConnectFailures.increment();
+            totals.connectFailures.increment();
             counters.connectFailures.increment();
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);

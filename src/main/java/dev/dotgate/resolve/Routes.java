@@ -1,6 +1,9 @@
-package dev.dotgate.upstream;
+package dev.dotgate.resolve;
 
+// DomainSet is policy's name set: resolve may not import policy in the target layering. The name set moves to
+// wire in issue 10 (another branch); the import changes with it at merge.
 import dev.dotgate.policy.DomainSet;
+import dev.dotgate.upstream.UpstreamGroup;
 import dev.dotgate.wire.Dns;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
@@ -11,6 +14,7 @@ import java.util.Map;
 /**
  * Which upstreams a name goes to: the most specific conditional-forwarding zone that contains it
  * ({@code corp.example} to its own resolvers), else the default group. Immutable; a reload builds new routes.
+ * A forwarding concern, so it lives with {@link ForwardingResolver} rather than in {@code upstream}.
  */
 public final class Routes {
     private final UpstreamGroup defaultGroup;
@@ -48,6 +52,4 @@ public final class Routes {
     public UpstreamGroup defaultGroup() {
         return defaultGroup;
     }
-
-
 }
