@@ -5,7 +5,6 @@ import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -13,10 +12,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * One query on its way through the chain: its immutable context (the query bytes, the parsed {@link QueryInfo},
- * the client, the transport, the client's event loop, what the listener attached) and the promise of its answer,
- * completed exactly once, by an answer or a synthesized error, whichever comes first; later completions are
- * released and ignored. Its one job is that completion: whichever thread completes it, the outcome is delivered
+ * One query on its way through the chain: its immutable {@link QueryContext} and the promise of its answer,
+ * completed exactly once, by an answer or a synthesized error, whichever comes first; later
+ * completions are released and ignored. Its one job is that completion: whichever thread completes it, the outcome is delivered
  * on the client's event loop, where the {@link Listener}s see it, then the {@link QueryObserver}, then the
  * {@link Responder} gets the reply.
  *
@@ -34,14 +32,12 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <p>Completion state is written on the loop only; {@link #isDone} may be read anywhere.
  */
-public final class Exchange implements Runnable {
+public final class Exchange extends QueryContext implements Runnable {
     /** A stage's view of the outcome. Called on the exchange's loop, before the observer and the responder. */
     public interface Listener {
         /**
-         * The exchange is about to fail with {@code rcode} because no upstream answered ({@code decision} is
-         * {@link Decision#UPSTREAM_TIMEOUT} or {@link Decision#UPSTREAM_FAILED}; {@link #reason} is set). Returns
-         * a replacement answer (the caller takes ownership; it goes out as {@link Decision#STALE}), or null. The
-         * first listener to return one wins.
+         * About to fail with {@code rcode}: no upstream answered ({@code decision} UPSTREAM_TIMEOUT or _FAILED,
+         * {@link #reason} set). Returns a replacement (caller owns it; sent as STALE) or null; the first wins.
          */
         default ByteBuf recover(Exchange exchange, int rcode, Decision decision) {
             return null;
@@ -57,39 +53,23 @@ public final class Exchange implements Runnable {
 
     private static final AtomicIntegerFieldUpdater<Exchange> STATE =
             AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "state");
-    private static final int OPEN = 0;
-    private static final int COMPLETING = 1;
-    private static final int DELIVERED = 2;
+    private static final int OPEN = 0, COMPLETING = 1, DELIVERED = 2;
 
-    private final ByteBuf query;
-    private final QueryInfo info;
-    private final Transport transport;
-    private final InetSocketAddress client;
-    private final EventExecutor loop;
     private final Responder responder;
     private final QueryObserver observer;
-    private final Object attachment;
-    private final byte kind;
-    private final long startNanos = System.nanoTime();
     private volatile int state;
     private boolean released; // guarded by this
     private Listener first;
     private Listener second;
     private Listener[] more;
     private ForwardingAttempt forwarding;
-    // What a completion on another thread hands to the loop (written before the task is queued).
+    // A completion made on another thread, for the loop (written before the task is queued).
     private ByteBuf pendingAnswer;
     private int pendingRcode;
-    private Decision pendingDecision;
-    private String pendingReason;
-    // The outcome, set on the loop at delivery.
+    // The outcome: set on the loop at delivery (decision and reason first come with a pending completion).
     private Decision decision;
     private String reason;
     private int rcode = -1;
-
-    private static final byte CLIENT = 0;
-    private static final byte PREFETCH = 1;
-    private static final byte CHASE = 2;
 
     /**
      * A client's query, read on {@code loop} (the client connection's event loop, where it completes). Takes
@@ -104,15 +84,9 @@ public final class Exchange implements Runnable {
 
     private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
             EventExecutor loop, Responder responder, QueryObserver observer, Object attachment, byte kind) {
-        this.query = query;
-        this.info = info;
-        this.transport = transport;
-        this.client = client;
-        this.loop = loop;
+        super(query, info, transport, client, loop, attachment, kind);
         this.responder = responder;
         this.observer = observer;
-        this.attachment = attachment;
-        this.kind = kind;
     }
 
     /**
@@ -126,21 +100,9 @@ public final class Exchange implements Runnable {
         return new Exchange(copy, info, transport, client, loop, responder, QueryObserver.NONE, null, PREFETCH);
     }
 
-    /**
-     * A query the gateway asks on this exchange's behalf with other bytes (the target of a local CNAME): like
-     * {@link #internalCopy}, not counted, not reported, its answer handed to {@code responder}. Takes ownership of
-     * {@code query}.
-     */
+    /** Like {@link #internalCopy} with other bytes (a local CNAME's target). Takes ownership of {@code query}. */
     public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
         return new Exchange(query, info, transport, client, loop, responder, QueryObserver.NONE, null, CHASE);
-    }
-
-    /**
-     * The query bytes, owned by the exchange. For the stages on the loop before the exchange completes (policy,
-     * cache lookup), listeners and the observer; another thread uses {@link #bytesLocked}.
-     */
-    public ByteBuf query() {
-        return query;
     }
 
     /** The query bytes, or null once released. Only while holding this exchange's monitor. */
@@ -148,77 +110,21 @@ public final class Exchange implements Runnable {
         return released ? null : query;
     }
 
-    /** Whether the gateway asked this itself (a prefetch, a local CNAME's target): not counted, not reported. */
-    public boolean isInternal() {
-        return kind != CLIENT;
-    }
-
-    /**
-     * Whether this is a cache refresh no client waits for ({@link #internalCopy}): its failures are not counted and
-     * it gets no stale answer. A local CNAME's target ({@link #internalQuery}) is internal but not a prefetch.
-     */
-    public boolean isPrefetch() {
-        return kind == PREFETCH;
-    }
-
-    /** The allocator replies come from: the query buffer's. */
-    public ByteBufAllocator alloc() {
-        return query.alloc();
-    }
-
-    /** What the listener attached at intake; null when nothing was. */
-    public Object attachment() {
-        return attachment;
-    }
-
-    public QueryInfo info() {
-        return info;
-    }
-
-    public Transport transport() {
-        return transport;
-    }
-
-    public InetSocketAddress client() {
-        return client;
-    }
-
-    /** The client connection's event loop: every stage, listener and the responder run here. */
-    public EventExecutor loop() {
-        return loop;
-    }
-
-    public int queryLength() {
-        return query.readableBytes();
-    }
-
-    public long startNanos() {
-        return startNanos;
-    }
-
     /** Whether a completion has been accepted (it may still be on its way to the loop). Any thread. */
     public boolean isDone() {
         return state != OPEN;
     }
 
-    /**
-     * Adds {@code listener}, to hear the outcome. On the loop, before the exchange is handed on (so before anything
-     * can deliver its completion).
-     */
+    /** Adds {@code listener}. On the loop, before the exchange is handed on (so before it can complete). */
     public void listen(Listener listener) {
         if (first == null) {
             first = listener;
         } else if (second == null) {
             second = listener;
         } else {
-            more = more == null ? new Listener[] {listener} : append(more, listener);
+            more = more == null ? new Listener[1] : Arrays.copyOf(more, more.length + 1);
+            more[more.length - 1] = listener;
         }
-    }
-
-    private static Listener[] append(Listener[] a, Listener l) {
-        Listener[] out = Arrays.copyOf(a, a.length + 1);
-        out[a.length] = l;
-        return out;
     }
 
     /** The forwarding of this query (set by the forwarding stage, or taken from a CNAME target); null if none. */
@@ -233,19 +139,17 @@ public final class Exchange implements Runnable {
 
     /** The upstream of the latest forwarding attempt, or null when the query was not forwarded. */
     public Upstream upstream() {
-        ForwardingAttempt f = forwarding;
-        return f == null ? null : f.upstream();
+        return forwarding == null ? null : forwarding.upstream();
     }
 
     /** Nanoseconds from the start of the latest upstream attempt to now. */
     public long attemptElapsedNanos() {
-        ForwardingAttempt f = forwarding;
-        return f == null ? 0 : f.attemptElapsedNanos();
+        return forwarding == null ? 0 : forwarding.attemptElapsedNanos();
     }
 
     /** How the exchange completed; null until delivered. */
     public Decision decision() {
-        return decision;
+        return state == DELIVERED ? decision : null;
     }
 
     /** Detail of the decision (the blocking list, "acl" ...); may be null. */
@@ -256,11 +160,6 @@ public final class Exchange implements Runnable {
     /** The response code sent back, or -1 until delivered. */
     public int rcode() {
         return rcode;
-    }
-
-    /** Completes with an upstream's {@code answer}: {@link #answer(ByteBuf, Decision, String)} as FORWARDED. */
-    public boolean answer(ByteBuf answer) {
-        return answer(answer, Decision.FORWARDED, null);
     }
 
     /**
@@ -324,8 +223,8 @@ public final class Exchange implements Runnable {
         }
         pendingAnswer = answer;
         pendingRcode = failRcode;
-        pendingDecision = decision;
-        pendingReason = reason;
+        this.decision = decision;
+        this.reason = reason;
         try {
             loop.execute(this); // the queue's hand-off publishes the fields above
         } catch (RejectedExecutionException e) { // the loop is shutting down: nobody to answer
@@ -342,7 +241,7 @@ public final class Exchange implements Runnable {
         if (state == COMPLETING) {
             ByteBuf answer = pendingAnswer;
             pendingAnswer = null;
-            complete(answer, pendingRcode, pendingDecision, pendingReason);
+            complete(answer, pendingRcode, decision, reason);
         }
     }
 
@@ -366,12 +265,14 @@ public final class Exchange implements Runnable {
         this.reason = reason;
         this.rcode = Dns.rcode(reply);
         state = DELIVERED;
-        notify(first, reply);
-        notify(second, reply);
-        if (more != null) {
-            for (Listener l : more) {
-                notify(l, reply);
-            }
+        if (first != null) {
+            first.completed(this, reply);
+        }
+        if (second != null) {
+            second.completed(this, reply);
+        }
+        for (int i = 0; more != null && i < more.length; i++) {
+            more[i].completed(this, reply);
         }
         observer.completed(this);
         releaseQuery();
@@ -383,20 +284,10 @@ public final class Exchange implements Runnable {
         if (r == null && second != null) {
             r = second.recover(this, failRcode, decision);
         }
-        if (r == null && more != null) {
-            for (Listener l : more) {
-                if ((r = l.recover(this, failRcode, decision)) != null) {
-                    break;
-                }
-            }
+        for (int i = 0; r == null && more != null && i < more.length; i++) {
+            r = more[i].recover(this, failRcode, decision);
         }
         return r;
-    }
-
-    private void notify(Listener l, ByteBuf reply) {
-        if (l != null) {
-            l.completed(this, reply);
-        }
     }
 
     private synchronized void releaseQuery() {

@@ -65,25 +65,6 @@ public final class DatagramUpstream implements Upstream {
     private volatile long downUntilNanos = System.nanoTime();
 
     /**
-     * The {@code udp} factory on {@code group}: each upstream asks truncated answers again over an upstream made by
-     * {@code tcp} for the same address and settings; all count into {@code totals}.
-     */
-    public static UpstreamFactory factory(EventLoopGroup group, UpstreamFactory tcp, UpstreamTotals totals) {
-        return new UpstreamFactory() {
-            @Override
-            public String scheme() {
-                return "udp";
-            }
-
-            @Override
-            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
-                return new DatagramUpstream(setup, group, tcp.create(setup.withSpec(setup.spec().tcpFallback()),
-                        counters), totals, counters);
-            }
-        };
-    }
-
-    /**
      * {@code setup}: the URI, the EDNS UDP payload size written into the copies sent ({@code
      * limits.upstream_udp_size}), the timeout, and {@code pool_size × max_queries_per_connection} as the bound on
      * queries in flight; {@code tcpFallback}: where truncated answers are asked again (closed with this one).

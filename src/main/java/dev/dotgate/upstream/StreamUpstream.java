@@ -53,24 +53,7 @@ public final class StreamUpstream implements Upstream {
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
     private final UpstreamCounters counters;
-
-    /**
-     * The factory of {@code scheme} ("tls" with a client TLS context, "tcp" with none) on {@code group}: one
-     * upstream per setup, counting into {@code totals} and its own counters.
-     */
-    public static UpstreamFactory factory(String scheme, EventLoopGroup group, SslContext tls, UpstreamTotals totals) {
-        return new UpstreamFactory() {
-            @Override
-            public String scheme() {
-                return scheme;
-            }
-
-            @Override
-            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
-                return new StreamUpstream(setup, tls, group, totals, counters);
-            }
-        };
-    }
+    private final Channels channels;
 
     /**
      * {@code tls}: the client TLS context (null for tcp://); {@code counters}: where this upstream counts its
@@ -78,6 +61,13 @@ public final class StreamUpstream implements Upstream {
      */
     public StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
             UpstreamCounters counters) {
+        this(setup, tls, group, totals, counters, null);
+    }
+
+    /** {@code channels}: how connections are opened (null: by {@link #bootstrap}). */
+    StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
+            UpstreamCounters counters, Channels channels) {
+        this.channels = channels != null ? channels : (u, c) -> u.bootstrap(c);
         this.counters = counters;
         this.spec = setup.spec();
         this.tls = tls;
@@ -176,8 +166,23 @@ public final class StreamUpstream implements Upstream {
                 copy);
         totals.connects.increment();
         counters.connects.increment();
+        channels.open(this, connection);
+        return connection;
+    }
+
+    /**
+     * Opens the channel of a new connection: on its loop, bound to it ({@link PipelinedConnection#attach}) before any
+     * event, which calls {@link #connected} and {@link PipelinedConnection#ready} once up, or reports the failure.
+     * Tests open connections on an {@code EmbeddedChannel} instead of a socket.
+     */
+    interface Channels {
+        void open(StreamUpstream upstream, PipelinedConnection connection);
+    }
+
+    /** The real one: a TCP connect, then a TLS handshake for tls://. */
+    private void bootstrap(PipelinedConnection connection) {
         Bootstrap b = new Bootstrap()
-                .group(loop)
+                .group(connection.loop())
                 .channel(Transports.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -215,10 +220,10 @@ public final class StreamUpstream implements Upstream {
                 connection.ready();
             }
         });
-        return connection;
     }
 
-    private synchronized void connected() {
+    /** A connection is up: the upstream is reachable, backoff ends. */
+    synchronized void connected() {
         if (failing) {
             log.info("upstream {} is reachable again", name());
         }
@@ -232,42 +237,21 @@ public final class StreamUpstream implements Upstream {
         if (shutdown) {
             return;
         }
-        if (isConnectFailure(cause)) {
+        if (ConnectErrors.isConnectFailure(cause)) {
             totals.connectFailures.increment();
             counters.connectFailures.increment();
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
             retryAtNanos = System.nanoTime() + backoffNanos + jitter;
             if (!failing) {
-                log.warn("upstream {}: {}", name(), describe(cause));
+                log.warn("upstream {}: {}", name(), ConnectErrors.describe(cause));
                 failing = true;
             } else {
-                log.debug("upstream {}: {}", name(), describe(cause));
+                log.debug("upstream {}: {}", name(), ConnectErrors.describe(cause));
             }
         } else {
-            log.debug("upstream {} connection error: {}", name(), describe(cause));
+            log.debug("upstream {} connection error: {}", name(), ConnectErrors.describe(cause));
         }
-    }
-
-    /** Whether the connection never came up (refused, timed out, TLS handshake failed): a reason to back off. */
-    private static boolean isConnectFailure(Throwable cause) {
-        return (cause instanceof java.net.ConnectException
-                || cause instanceof io.netty.channel.ConnectTimeoutException
-                || cause instanceof SSLException
-                || cause.getCause() instanceof SSLException);
-    }
-
-    static String describe(Throwable cause) {
-        Throwable c = cause;
-        while (c.getCause() != null && c.getMessage() != null && c.getCause().getMessage() != null
-                && c instanceof io.netty.handler.codec.DecoderException) {
-            c = c.getCause();
-        }
-        String msg = c.getMessage();
-        if (c instanceof SSLException) {
-            return "TLS handshake failed: " + msg;
-        }
-        return msg == null ? c.getClass().getSimpleName() : msg;
     }
 
     void closed(PipelinedConnection connection) {

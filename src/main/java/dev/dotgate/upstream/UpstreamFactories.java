@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** The upstream factories by URI scheme: how the gateway turns an {@link UpstreamSetup} into an {@link Upstream}. */
 public final class UpstreamFactories {
@@ -27,9 +28,27 @@ public final class UpstreamFactories {
      * TCP fallback for truncated answers), all on {@code group}, counting into {@code totals}.
      */
     public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, UpstreamTotals totals) {
-        UpstreamFactory tcp = StreamUpstream.factory("tcp", group, null, totals);
-        return of(StreamUpstream.factory("tls", group, tls, totals), tcp,
-                DatagramUpstream.factory(group, tcp, totals));
+        UpstreamFactory tcp = factory("tcp", (setup, counters) -> new StreamUpstream(setup, null, group, totals,
+                counters));
+        return of(factory("tls", (setup, counters) -> new StreamUpstream(setup, tls, group, totals, counters)), tcp,
+                factory("udp", (setup, counters) -> new DatagramUpstream(setup, group,
+                        tcp.create(setup.withSpec(setup.spec().tcpFallback()), counters), totals, counters)));
+    }
+
+    /** A factory for {@code scheme} that builds with {@code build}. */
+    public static UpstreamFactory factory(String scheme,
+            BiFunction<UpstreamSetup, UpstreamCounters, Upstream> build) {
+        return new UpstreamFactory() {
+            @Override
+            public String scheme() {
+                return scheme;
+            }
+
+            @Override
+            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
+                return build.apply(setup, counters);
+            }
+        };
     }
 
     /** The factory for {@code scheme}; IllegalArgumentException when none serves it. */
