@@ -72,6 +72,7 @@ class ForwardingTest {
         assertThat(Dns.id(replies.replies.get(0))).isEqualTo(0x1234);
         assertThat(e.query().refCnt()).isZero();
         // The timer went with the answer: nothing fires later.
+        assertThat(channel.runScheduledPendingTasks()).as("no timer left").isEqualTo(-1);
         channel.advanceTimeBy(TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertThat(replies.replies).hasSize(1);
