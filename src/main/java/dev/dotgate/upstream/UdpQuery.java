@@ -15,7 +15,7 @@ import io.netty.channel.socket.DatagramPacket;
  * All state lives on its lane's event loop.
  */
 final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
-    final DatagramUpstream.Lane lane;
+    final DatagramLane lane;
     final UpstreamQuery query;
     final int id;
     /** The 0x20 case mask; only meaningful when the upstream randomises case. */
@@ -26,7 +26,7 @@ final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutu
     UdpQuery next;
     boolean finished;
 
-    UdpQuery(DatagramUpstream.Lane lane, UpstreamQuery query, int id, long caseMask, long sentNanos) {
+    UdpQuery(DatagramLane lane, UpstreamQuery query, int id, long caseMask, long sentNanos) {
         this.lane = lane;
         this.query = query;
         this.id = id;
