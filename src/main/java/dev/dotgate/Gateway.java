@@ -14,6 +14,7 @@ import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.observe.metrics.MetricsServer;
+import dev.dotgate.policy.AccessResolver;
 import dev.dotgate.policy.Policy;
 import dev.dotgate.policy.PolicyLoader;
 import dev.dotgate.policy.PolicyResolver;
@@ -193,7 +194,7 @@ public final class Gateway implements AutoCloseable {
                 TlsProvider.describe());
     }
 
-    /** Policy, then the cache (unless off), then forwarding. Reuses {@code previous}'s cache when settings match. */
+    /** Access, policy, then the cache (unless off), then forwarding. Reuses {@code previous}'s cache when settings match. */
     private Resolver chain(GatewayConfig cfg, GatewayConfig previous) {
         Resolver forwarding = new ForwardingResolver(() -> routes, cfg.upstream().timeout(),
                 stats.queryCounters);
@@ -208,7 +209,7 @@ public final class Gateway implements AutoCloseable {
         } else {
             caching = null;
         }
-        return new PolicyResolver(() -> policy, next);
+        return new AccessResolver(() -> policy, stats.refusedAcl, new PolicyResolver(() -> policy, next));
     }
 
     private void registerMetrics() {

@@ -18,9 +18,10 @@ import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
 /**
- * Where every transport hands in a client message: it is checked, then either sent down the resolver chain,
- * answered at once (FORMERR, NOTIMP), or refused (a client outside the listener's access list). The one query
- * path all listeners share.
+ * Where every transport hands in a client message: it is parsed, then either made an {@link Exchange} and sent
+ * down the resolver chain (whose first stage checks the access list), answered at once (FORMERR, NOTIMP), or
+ * dropped. Stream connections from outside the access list are refused at accept ({@link #admitsConnection}).
+ * The one query path all listeners share.
  */
 public final class QueryIntake {
     /** What became of a message. */
@@ -113,14 +114,8 @@ public final class QueryIntake {
         QueryInfo info = QueryInfo.parse(msg);
         switch (info.status()) {
             case OK:
-                Exchange exchange = exchange(msg, info, transport, client, executor, responder, limit);
-                // Stream clients were checked at connect; checked again per query so a reload applies to open ones.
-                if (!policy.get().acl(transport).allows(client)) {
-                    stats.refusedAcl.increment();
-                    exchange.fail(Dns.RCODE_REFUSED, Decision.REFUSED_ACL, "acl");
-                } else {
-                    resolver.resolve(exchange);
-                }
+                // The chain's first stage checks the access list (policy.AccessResolver).
+                resolver.resolve(exchange(msg, info, transport, client, executor, responder, limit));
                 return Outcome.ACCEPTED;
             case MALFORMED:
             case UNSUPPORTED_OPCODE:
