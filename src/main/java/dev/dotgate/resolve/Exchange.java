@@ -65,8 +65,8 @@ public final class Exchange extends QueryContext implements Runnable {
     private ForwardingAttempt forwarding;
     // A completion made on another thread, for the loop (written before the task is queued).
     private ByteBuf pendingAnswer;
-    private int pendingRcode;
-    // The outcome: set on the loop at delivery (decision and reason first come with a pending completion).
+    // The outcome: set on the loop at delivery; a completion from another thread stores decision, reason and the
+    // failure's rcode here first, for the loop to finish.
     private Decision decision;
     private String reason;
     private int rcode = -1;
@@ -159,7 +159,7 @@ public final class Exchange extends QueryContext implements Runnable {
 
     /** The response code sent back, or -1 until delivered. */
     public int rcode() {
-        return rcode;
+        return state == DELIVERED ? rcode : -1;
     }
 
     /**
@@ -222,7 +222,7 @@ public final class Exchange extends QueryContext implements Runnable {
             return;
         }
         pendingAnswer = answer;
-        pendingRcode = failRcode;
+        rcode = failRcode;
         this.decision = decision;
         this.reason = reason;
         try {
@@ -241,7 +241,7 @@ public final class Exchange extends QueryContext implements Runnable {
         if (state == COMPLETING) {
             ByteBuf answer = pendingAnswer;
             pendingAnswer = null;
-            complete(answer, pendingRcode, decision, reason);
+            complete(answer, rcode, decision, reason);
         }
     }
 

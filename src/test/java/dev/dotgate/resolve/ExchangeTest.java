@@ -70,6 +70,7 @@ class ExchangeTest {
 
         assertThat(e.isDone()).isFalse();
         assertThat(e.decision()).isNull();
+        assertThat(e.rcode()).isEqualTo(-1);
         assertThat(e.answer(upstream, Decision.FORWARDED, null)).isTrue();
         assertThat(e.answer(late, Decision.FORWARDED, null)).isFalse();
         assertThat(e.fail(Dns.RCODE_SERVFAIL)).isFalse();
