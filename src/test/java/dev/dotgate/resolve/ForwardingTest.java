@@ -34,14 +34,23 @@ class ForwardingTest {
     private final ForwardingResolver forwarding = new ForwardingResolver(
             () -> Routes.of(new UpstreamGroup(List.of(one, two)), Map.of()), TIMEOUT, counters);
 
+    private final java.util.List<Exchange> exchanges = new java.util.ArrayList<>();
+
     @AfterEach
     void close() {
+        for (Exchange e : exchanges) {
+            assertThat(e.query().refCnt()).as("query bytes released").isZero();
+        }
+        for (ByteBuf r : replies.replies) {
+            assertThat(r.refCnt()).isOne();
+        }
         replies.release();
         assertThat(channel.finishAndReleaseAll()).isFalse();
     }
 
     private Exchange forward(Message q) {
         Exchange e = exchange(q, channel.eventLoop(), replies, QueryObserver.NONE);
+        exchanges.add(e);
         forwarding.resolve(e);
         return e;
     }
@@ -148,6 +157,8 @@ class ForwardingTest {
     void aPrefetchsFailuresAreNotCounted() throws Exception {
         Exchange client = exchange(query("a.test.", 9), channel.eventLoop(), replies, QueryObserver.NONE);
         Exchange refresh = client.internalCopy(Responder.DISCARD);
+        exchanges.add(client);
+        exchanges.add(refresh);
         one.available = false;
         two.available = false;
         forwarding.resolve(refresh);
