@@ -15,12 +15,14 @@ import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.observe.metrics.MetricsServer;
+import dev.dotgate.policy.AccessResolver;
 import dev.dotgate.policy.Policy;
 import dev.dotgate.policy.PolicyLoader;
 import dev.dotgate.policy.PolicyResolver;
 import dev.dotgate.policy.ListRefresher;
 import dev.dotgate.resolve.ForwardingResolver;
 import dev.dotgate.resolve.Resolver;
+import dev.dotgate.resolve.Routes;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.BindFailure;
 import dev.dotgate.server.Listeners;
@@ -31,12 +33,11 @@ import dev.dotgate.tls.IdentityHolder;
 import dev.dotgate.tls.ServerIdentity;
 import dev.dotgate.tls.ServerTls;
 import dev.dotgate.tls.TlsProvider;
-import dev.dotgate.upstream.DatagramUpstream;
-import dev.dotgate.upstream.Routes;
-import dev.dotgate.upstream.StreamUpstream;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.upstream.UpstreamCounters;
+import dev.dotgate.upstream.UpstreamFactories;
 import dev.dotgate.upstream.UpstreamGroup;
+import dev.dotgate.upstream.UpstreamSetup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
@@ -71,8 +72,8 @@ public final class Gateway implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final EventLoopGroup group;
     private final int threads;
-    private SslContext upstreamTls;
-    private final Map<String, Upstream> upstreamsByKey = new HashMap<>();
+    private UpstreamFactories upstreamFactories;
+    private final Map<UpstreamSetup, Upstream> upstreamsByKey = new HashMap<>();
     private volatile Routes routes;
     private volatile Policy policy;
     private ListRefresher refresher;
@@ -171,7 +172,8 @@ public final class Gateway implements AutoCloseable {
     public void start() throws BindFailure, IOException, GeneralSecurityException {
         GatewayConfig cfg = config;
         try {
-            upstreamTls = ClientTls.context(cfg.upstream().ca());
+            upstreamFactories = UpstreamFactories.standard(group, ClientTls.context(cfg.upstream().ca()),
+                    stats.upstreamTotals);
             routes = buildRoutes(cfg);
             policy = PolicyLoader.load(cfg.policy(), cfg.dataDir());
             events = EventSinks.open(cfg.observe().events(), cfg.observe().eventsQueue());
@@ -202,20 +204,22 @@ public final class Gateway implements AutoCloseable {
                 TlsProvider.describe());
     }
 
-    /** Policy, then the cache (unless off), then forwarding. Reuses {@code previous}'s cache when settings match. */
+    /** Access, policy, then the cache (unless off), then forwarding. Reuses {@code previous}'s cache when settings match. */
     private Resolver chain(GatewayConfig cfg, GatewayConfig previous) {
-        Resolver forwarding = new ForwardingResolver(() -> routes, cfg.upstream().timeout(), stats);
+        Resolver forwarding = new ForwardingResolver(() -> routes, cfg.upstream().timeout(),
+                stats.queryCounters);
         Resolver next = forwarding;
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
                     ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()), cacheTicker);
-            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter);
+            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter,
+                    stats.queryCounters);
             next = caching;
         } else {
             caching = null;
         }
-        return new PolicyResolver(() -> policy, next);
+        return new AccessResolver(() -> policy, stats.refusedAcl, new PolicyResolver(() -> policy, next));
     }
 
     private void registerMetrics() {
@@ -238,7 +242,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Upstreams for the default group and each forwarding zone; an upstream already running is reused. */
     private Routes buildRoutes(GatewayConfig cfg) {
-        Map<String, Upstream> keep = new HashMap<>();
+        Map<UpstreamSetup, Upstream> keep = new HashMap<>();
         int udpSize = cfg.limits().upstreamUdpSize();
         UpstreamGroup dflt = group(cfg.upstream().servers(), cfg.upstream(), udpSize, keep);
         Map<String, UpstreamGroup> zones = new LinkedHashMap<>();
@@ -248,7 +252,7 @@ public final class Gateway implements AutoCloseable {
         Routes built = Routes.of(dflt, zones);
         List<Upstream> retired = new ArrayList<>();
         synchronized (upstreamsByKey) {
-            for (Map.Entry<String, Upstream> e : upstreamsByKey.entrySet()) {
+            for (Map.Entry<UpstreamSetup, Upstream> e : upstreamsByKey.entrySet()) {
                 if (!keep.containsKey(e.getKey())) {
                     retired.add(e.getValue());
                 }
@@ -265,20 +269,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     private UpstreamGroup group(List<UpstreamSpec> specs, UpstreamOptions options, int udpSize,
-            Map<String, Upstream> keep) {
+            Map<UpstreamSetup, Upstream> keep) {
         List<Upstream> list = new ArrayList<>();
         for (UpstreamSpec spec : specs) {
             // Same URI and same connection settings: the running upstream (and its connections) carries on.
-            String key = spec + " " + options.ca() + " " + options.timeout() + " " + options.poolSize() + " "
-                    + options.maxInflight() + " " + options.idleTimeout() + " " + options.connectTimeout() + " "
-                    + udpSize;
+            UpstreamSetup key = UpstreamSetup.of(spec, options, udpSize);
             Upstream u = keep.get(key);
             if (u == null) {
                 synchronized (upstreamsByKey) {
                     u = upstreamsByKey.get(key);
                 }
                 if (u == null) {
-                    u = upstream(spec, options, udpSize);
+                    u = upstream(key);
                 }
                 keep.put(key, u);
             }
@@ -289,8 +291,8 @@ public final class Gateway implements AutoCloseable {
         return new UpstreamGroup(list);
     }
 
-    private Upstream upstream(UpstreamSpec spec, UpstreamOptions options, int udpSize) {
-        String name = spec.toString();
+    private Upstream upstream(UpstreamSetup setup) {
+        String name = setup.spec().toString();
         boolean known = metrics.hasUpstream(name);
         UpstreamCounters counters = metrics.upstream(name).counters();
         if (!known) {
@@ -301,15 +303,7 @@ public final class Gateway implements AutoCloseable {
                 }
             });
         }
-        switch (spec.protocol()) {
-            case TLS:
-                return new StreamUpstream(spec, upstreamTls, group, options, stats, counters);
-            case TCP:
-                return new StreamUpstream(spec, null, group, options, stats, counters);
-            default:
-                return new DatagramUpstream(spec, group, options, udpSize,
-                        new StreamUpstream(spec.tcpFallback(), null, group, options, stats, counters), stats, counters);
-        }
+        return upstreamFactories.create(setup, counters);
     }
 
     private void startRefresher(GatewayConfig cfg) {

@@ -9,11 +9,15 @@ import java.util.concurrent.atomic.LongAdder;
  * logged at shutdown. Thread-safe and cheap to bump from any event loop.
  */
 public final class Stats {
-    public final LongAdder queries = new LongAdder();
-    public final LongAdder completed = new LongAdder();
-    public final LongAdder answered = new LongAdder();
-    public final LongAdder servfailTimeout = new LongAdder();
-    public final LongAdder servfailNoUpstream = new LongAdder();
+    /** The query path's counters, owned by {@code resolve}; the fields of the same names below are its adders. */
+    public final dev.dotgate.resolve.QueryCounters queryCounters = new dev.dotgate.resolve.QueryCounters();
+    /** The upstreams' gateway-wide counters, owned by {@code upstream}; read through the upstream* fields below. */
+    public final dev.dotgate.upstream.UpstreamTotals upstreamTotals = new dev.dotgate.upstream.UpstreamTotals();
+    public final LongAdder queries = queryCounters.queries;
+    public final LongAdder completed = queryCounters.completed;
+    public final LongAdder answered = queryCounters.answered;
+    public final LongAdder servfailTimeout = queryCounters.servfailTimeout;
+    public final LongAdder servfailNoUpstream = queryCounters.servfailNoUpstream;
     public final LongAdder formerr = new LongAdder();
     public final LongAdder notimp = new LongAdder();
     public final LongAdder truncated = new LongAdder();
@@ -31,17 +35,17 @@ public final class Stats {
     public final LongAdder refusedAcl = new LongAdder();
     public final LongAdder proxyHeaderRejected = new LongAdder();
     public final LongAdder proxyHeaderUntrusted = new LongAdder();
-    public final LongAdder retries = new LongAdder();
-    public final LongAdder upstreamConnects = new LongAdder();
-    public final LongAdder upstreamConnectFailures = new LongAdder();
-    public final LongAdder upstreamSilentClosed = new LongAdder();
-    public final LongAdder upstreamIdleClosed = new LongAdder();
-    public final LongAdder upstreamUnmatched = new LongAdder();
-    public final LongAdder upstreamLate = new LongAdder();
-    public final LongAdder upstreamMalformed = new LongAdder();
-    public final LongAdder upstreamTruncatedRetriedTcp = new LongAdder();
+    public final LongAdder retries = queryCounters.retries;
+    public final LongAdder upstreamConnects = upstreamTotals.connects;
+    public final LongAdder upstreamConnectFailures = upstreamTotals.connectFailures;
+    public final LongAdder upstreamSilentClosed = upstreamTotals.silentClosed;
+    public final LongAdder upstreamIdleClosed = upstreamTotals.idleClosed;
+    public final LongAdder upstreamUnmatched = upstreamTotals.unmatched;
+    public final LongAdder upstreamLate = upstreamTotals.late;
+    public final LongAdder upstreamMalformed = upstreamTotals.malformed;
+    public final LongAdder upstreamTruncatedRetriedTcp = upstreamTotals.truncatedRetriedTcp;
     /** udp:// answers dropped because their question did not echo the letter case sent (0x20): spoofed. */
-    public final LongAdder upstreamCaseMismatch = new LongAdder();
+    public final LongAdder upstreamCaseMismatch = upstreamTotals.caseMismatch;
     /** Stream connections (TCP, DoT, DoH) closed at accept: client outside the listener's access list. */
     public final LongAdder connectionsRefusedAcl = new LongAdder();
     /** UDP answers over the response rate sent as a truncated (TC=1) reply instead of being dropped. */

@@ -27,7 +27,8 @@ import org.xbill.DNS.Section;
  * gets the local chain followed by the target's records and the target's rcode: NXDOMAIN or SERVFAIL
  * (RFC 6604). A resolver answering for an alias gives the chain and the data (RFC 1034 section 3.6.2), and many
  * stub resolvers do not follow a bare CNAME themselves. The client's query is reported (events, metrics) with
- * the target's outcome and reason: forwarded, cached, blocked by a list, refused by the allowlist, timed out.
+ * the target's outcome and reason (forwarded, cached, blocked by a list, refused by the allowlist, timed out) and
+ * the upstream the target went to, if any.
  *
  * <p>Only this rare path parses and builds whole messages (dnsjava): the local answer, the target's answer and
  * the merged one.
@@ -94,6 +95,9 @@ final class CnameChase implements Responder {
         } finally {
             answer.release();
         }
+        // The target's forwarding is the client query's: its events and metrics name the upstream that answered
+        // (or timed out), like those of a query forwarded directly.
+        client.forwardedBy(targetExchange.forwarding());
         answer(client, merged, decision, reason);
     }
 

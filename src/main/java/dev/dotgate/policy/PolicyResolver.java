@@ -10,10 +10,10 @@ import java.util.function.Supplier;
 import org.xbill.DNS.Name;
 
 /**
- * The first step of the chain: one policy decision per query, before the cache or any upstream sees it. Local
- * records answer first (the operator's own names; a CNAME leaving them is followed through this same chain, see
- * {@link CnameChase}), then the allowlist refuses what it does not list, then the blocklists answer per the block
- * mode; whatever passes goes on to {@code next}.
+ * The policy stage, after the access list: one policy decision per query, before the cache or any upstream sees
+ * it. Local records answer first (the operator's own names; a CNAME leaving them is followed through the chain from
+ * here, see {@link CnameChase}), then the allowlist refuses what it does not list, then the blocklists answer per
+ * the block mode; whatever passes goes on to {@code next}.
  */
 public final class PolicyResolver implements Resolver {
     private final Supplier<Policy> policy;

@@ -1,178 +1,155 @@
 package dev.dotgate.resolve;
 
-import dev.dotgate.observe.Stats;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.wire.Dns;
-import dev.dotgate.wire.Padding;
 import dev.dotgate.wire.QueryInfo;
-import dev.dotgate.wire.Questions;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * One client query on its way through the gateway, completed exactly once: by an answer, a synthesized error or
- * its timeout, whichever comes first; later completions are released and ignored.
+ * One query on its way through the chain: its immutable {@link QueryContext} and the promise of its answer,
+ * completed exactly once, by an answer or a synthesized error, whichever comes first; later
+ * completions are released and ignored. Its one job is that completion: whichever thread completes it, the outcome is delivered
+ * on the client's event loop, where the {@link Listener}s see it, then the {@link QueryObserver}, then the
+ * {@link Responder} gets the reply.
  *
- * <p>Owns the client's query bytes (with the client's ID) until it completes. Upstreams never hold on to the
- * query buffer: they copy it with {@link #writeQuery} and compare with {@link #matches}, both of which are safe
- * against a completion on another thread.
+ * <p>Why the context is the promise: a query passes four stages, and a promise plus a listener object per stage
+ * per query would be several allocations on the hottest path for what one object can carry. Listeners sit in two
+ * fields and, beyond two, a small array; a cross-thread completion is handed to the loop with the exchange itself
+ * as the task, so delivering allocates nothing. Stages still only see the answer by adding a listener
+ * (like the lifecycle observer of Netty's {@code DnsNameResolver}), never by owning a slot.
+ *
+ * <p>Buffers: the exchange owns the query bytes until it has completed (released right before the reply goes to
+ * the responder). {@link #answer} takes ownership of the answer; listeners and the observer are lent the reply;
+ * the responder takes ownership of it. The query bytes may be read freely on the loop before completion; from
+ * another thread (an upstream writing its copy) only while holding this exchange's monitor and checking
+ * {@link #bytesLocked} (see {@link ForwardingAttempt}).
+ *
+ * <p>Completion state is written on the loop only; {@link #isDone} may be read anywhere.
  */
-public final class Exchange {
-    /** Called when an attempt was lost before an answer (connection died, upstream down). */
-    public interface LossHandler {
-        void lost(Exchange exchange, Throwable cause);
-    }
-
-    /**
-     * Sees an exchange's completion before the client does: the cache stores upstream answers and answers the
-     * queries that waited for the same question, and replaces a failure with a stale answer when it has one.
-     */
-    public interface CompletionHook {
-        /** An upstream answer (client ID already set) about to go out. Does not own {@code answer}. */
-        void answered(Exchange exchange, ByteBuf answer);
+public final class Exchange extends QueryContext implements Runnable {
+    /** A stage's view of the outcome. Called on the exchange's loop, before the observer and the responder. */
+    public interface Listener {
+        /**
+         * About to fail with {@code rcode}: no upstream answered ({@code decision} UPSTREAM_TIMEOUT or _FAILED,
+         * {@link #reason} set). Returns a replacement (caller owns it; sent as STALE) or null; the first wins.
+         */
+        default ByteBuf recover(Exchange exchange, int rcode, Decision decision) {
+            return null;
+        }
 
         /**
-         * The exchange is about to fail with {@code rcode} ({@code decision} says why). Returns a replacement
-         * answer (caller takes ownership, it goes out as {@link Decision#STALE}), or null to let it fail.
+         * The exchange completed with {@code reply} ({@link #decision}, {@link #reason}, {@link #rcode} set, the
+         * client's ID in place). {@code reply} is lent: read it, copy it, do not release it. The query bytes are
+         * still readable.
          */
-        ByteBuf failing(Exchange exchange, int rcode, Decision decision);
-
-        /** The exchange has completed, however it did (after {@link #answered} or {@link #failing}). */
-        default void completed(Exchange exchange) {
-        }
+        void completed(Exchange exchange, ByteBuf reply);
     }
 
-    private final ByteBuf query;
-    private final QueryInfo info;
-    private final Transport transport;
-    private final InetSocketAddress client;
-    private final EventExecutor executor;
+    private static final AtomicIntegerFieldUpdater<Exchange> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "state");
+    private static final int OPEN = 0, COMPLETING = 1, DELIVERED = 2;
+
     private final Responder responder;
-    private final ByteBufAllocator alloc;
-    private final Stats stats;
     private final QueryObserver observer;
-    private final boolean internal;
-    private final boolean prefetch;
-    private final long startNanos = System.nanoTime();
-    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile int state;
     private boolean released; // guarded by this
-    private volatile ScheduledFuture<?> timeout;
-    private volatile int attempts;
-    private volatile LossHandler lossHandler;
-    private volatile Upstream upstream;
-    private volatile dev.dotgate.upstream.UpstreamGroup route;
-    private volatile long attemptNanos;
-    private volatile CompletionHook hook;
-    private volatile Decision decision;
-    private volatile String reason;
-    private volatile int rcode = -1;
-    /** Set by the listener before the exchange goes down the chain, read on completion, maybe on another thread. */
-    private volatile Object attachment;
+    private Listener first;
+    private Listener second;
+    private Listener[] more;
+    private ForwardingAttempt forwarding;
+    // A completion made on another thread, for the loop (written before the task is queued).
+    private ByteBuf pendingAnswer;
+    // The outcome: set on the loop at delivery; a completion from another thread stores decision, reason and the
+    // failure's rcode here first, for the loop to finish.
+    private Decision decision;
+    private String reason;
+    private int rcode = -1;
 
     /**
-     * A client's query. Takes ownership of {@code query}; {@code observer} hears of the completion (events,
-     * metrics).
+     * A client's query, read on {@code loop} (the client connection's event loop, where it completes). Takes
+     * ownership of {@code query}; replies are allocated from its allocator. {@code observer} hears of the
+     * completion (events, metrics); {@code attachment} is what the listener needs back then (its client's limit
+     * state), or null.
      */
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
-            QueryObserver observer) {
-        this(query, info, transport, client, executor, responder, alloc, stats, observer, false, false);
+            EventExecutor loop, Responder responder, QueryObserver observer, Object attachment) {
+        this(query, info, transport, client, loop, responder, observer, attachment, CLIENT);
     }
 
     private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor executor, Responder responder, ByteBufAllocator alloc, Stats stats,
-            QueryObserver observer, boolean internal, boolean prefetch) {
-        this.query = query;
-        this.info = info;
-        this.transport = transport;
-        this.client = client;
-        this.executor = executor;
+            EventExecutor loop, Responder responder, QueryObserver observer, Object attachment, byte kind) {
+        super(query, info, transport, client, loop, attachment, kind);
         this.responder = responder;
-        this.alloc = alloc;
-        this.stats = stats;
         this.observer = observer;
-        this.internal = internal;
-        this.prefetch = prefetch;
-        if (!internal) {
-            stats.queries.increment();
-        }
     }
 
     /**
      * A query the gateway asks on its own behalf (a cache prefetch) with a copy of this exchange's query bytes:
-     * not counted as a client query, not reported as an event, its answer handed to {@code responder}.
+     * not counted as a client query, not reported, its answer handed to {@code responder}. On the loop, before
+     * this exchange has completed.
      */
-    public synchronized Exchange internalCopy(Responder responder) {
-        ByteBuf copy = alloc.buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
+    public Exchange internalCopy(Responder responder) {
+        ByteBuf copy = alloc().buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
                 query.readableBytes());
-        return new Exchange(copy, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
-                true, true);
+        return new Exchange(copy, info, transport, client, loop, responder, QueryObserver.NONE, null, PREFETCH);
     }
 
-    /**
-     * A query the gateway asks on this exchange's behalf with other bytes (the target of a local CNAME): like
-     * {@link #internalCopy}, not counted, not reported, its answer handed to {@code responder}. Takes ownership of
-     * {@code query}.
-     */
+    /** Like {@link #internalCopy} with other bytes (a local CNAME's target). Takes ownership of {@code query}. */
     public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
-        return new Exchange(query, info, transport, client, executor, responder, alloc, stats, QueryObserver.NONE,
-                true, false);
+        return new Exchange(query, info, transport, client, loop, responder, QueryObserver.NONE, null, CHASE);
     }
 
-    /**
-     * The query bytes, owned by the exchange. Only for the steps that run before the exchange is handed to an
-     * upstream or its timer starts (policy, cache lookup), when nothing can complete it concurrently.
-     */
-    public ByteBuf query() {
-        return query;
+    /** The query bytes, or null once released. Only while holding this exchange's monitor. */
+    ByteBuf bytesLocked() {
+        return released ? null : query;
     }
 
-    /**
-     * Whether the gateway asked this itself (a prefetch, a local CNAME's target) rather than a client: not counted
-     * as a client query, not reported as an event.
-     */
-    public boolean isInternal() {
-        return internal;
+    /** Whether a completion has been accepted (it may still be on its way to the loop). Any thread. */
+    public boolean isDone() {
+        return state != OPEN;
     }
 
-    /**
-     * Whether this is a cache refresh no client waits for ({@link #internalCopy}): its failures are not counted and
-     * it gets no stale answer. A local CNAME's target ({@link #internalQuery}) is internal but not a prefetch.
-     */
-    public boolean isPrefetch() {
-        return prefetch;
+    /** Adds {@code listener}. On the loop, before the exchange is handed on (so before it can complete). */
+    public void listen(Listener listener) {
+        if (first == null) {
+            first = listener;
+        } else if (second == null) {
+            second = listener;
+        } else {
+            more = more == null ? new Listener[1] : Arrays.copyOf(more, more.length + 1);
+            more[more.length - 1] = listener;
+        }
     }
 
-    public ByteBufAllocator alloc() {
-        return alloc;
+    /** The forwarding of this query (set by the forwarding stage, or taken from a CNAME target); null if none. */
+    public ForwardingAttempt forwarding() {
+        return forwarding;
     }
 
-    /**
-     * Attaches what the listener needs back at completion (the client's limit state); set once, before the
-     * exchange is handed on.
-     */
-    public void attach(Object value) {
-        this.attachment = value;
+    /** Records who forwarded this query: for the observer (the upstream, its latency). On the loop. */
+    public void forwardedBy(ForwardingAttempt attempt) {
+        this.forwarding = attempt;
     }
 
-    /** What {@link #attach} set; null when nothing was attached. */
-    public Object attachment() {
-        return attachment;
+    /** The upstream of the latest forwarding attempt, or null when the query was not forwarded. */
+    public Upstream upstream() {
+        return forwarding == null ? null : forwarding.upstream();
     }
 
-    public void hook(CompletionHook hook) {
-        this.hook = hook;
+    /** Nanoseconds from the start of the latest upstream attempt to now. */
+    public long attemptElapsedNanos() {
+        return forwarding == null ? 0 : forwarding.attemptElapsedNanos();
     }
 
-    /** How the exchange completed; null while it has not. */
+    /** How the exchange completed; null until delivered. */
     public Decision decision() {
-        return decision;
+        return state == DELIVERED ? decision : null;
     }
 
     /** Detail of the decision (the blocking list, "acl" ...); may be null. */
@@ -180,179 +157,35 @@ public final class Exchange {
         return reason;
     }
 
-    /** The response code sent back, or -1 while not completed. */
+    /** The response code sent back, or -1 until delivered. */
     public int rcode() {
-        return rcode;
-    }
-
-    /** Nanoseconds from the start of the latest upstream attempt. */
-    public long attemptElapsedNanos() {
-        return System.nanoTime() - attemptNanos;
-    }
-
-    public QueryInfo info() {
-        return info;
-    }
-
-    public Transport transport() {
-        return transport;
-    }
-
-    public InetSocketAddress client() {
-        return client;
-    }
-
-    public int queryLength() {
-        return query.readableBytes();
-    }
-
-    public long startNanos() {
-        return startNanos;
-    }
-
-    public boolean isDone() {
-        return done.get();
-    }
-
-    public int attempts() {
-        return attempts;
-    }
-
-    /** Counts a new attempt on {@code target} and sets who hears about its loss. */
-    public void beginAttempt(Upstream target, LossHandler handler) {
-        this.upstream = target;
-        this.lossHandler = handler;
-        this.attemptNanos = System.nanoTime();
-        attempts++;
-    }
-
-    /** The upstreams this query goes to (set by the forwarding step). */
-    public void route(dev.dotgate.upstream.UpstreamGroup group) {
-        this.route = group;
-    }
-
-    public dev.dotgate.upstream.UpstreamGroup route() {
-        return route;
-    }
-
-    /** The upstream of the latest attempt, or null before the first. */
-    public Upstream upstream() {
-        return upstream;
-    }
-
-    /** Completes with SERVFAIL after {@code millis} unless answered before. Scheduled on the client's loop. */
-    public void startTimer(long millis) {
-        timeout = executor.schedule(() -> {
-            if (fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null) && !prefetch) {
-                stats.servfailTimeout.increment();
-            }
-        }, millis, TimeUnit.MILLISECONDS);
-    }
-
-    /** The most bytes {@link #writeQuery} or {@link #writeDatagram} write for {@code hop}, length prefix not counted. */
-    public int upstreamLength(Padding.Hop hop) {
-        return Padding.maxQueryLength(queryLength(), hop);
+        return state == DELIVERED ? rcode : -1;
     }
 
     /**
-     * Appends a 2-byte length and the query, with {@code id} in place of the client's ID and its OPT options as
-     * {@code copy} wants them ({@link Padding#writeQuery(ByteBuf, QueryInfo, ByteBuf, Padding.UpstreamCopy)}:
-     * padded over TLS, the client's cookie and, unless forwarded, its subnet left out), to {@code out}. Returns
-     * false, writing nothing, when the exchange has completed meanwhile.
-     */
-    public synchronized boolean writeQuery(ByteBuf out, int id, Padding.UpstreamCopy copy) {
-        if (released) {
-            return false;
-        }
-        int lengthAt = out.writerIndex();
-        out.writeShort(0);
-        int len = Padding.writeQuery(query, info, out, copy);
-        out.setShort(lengthAt, len);
-        out.setShort(lengthAt + 2, id);
-        return true;
-    }
-
-    /**
-     * Appends the query with {@code id} in place of the client's ID, no length prefix, its OPT as {@code copy}
-     * wants it (no hop-by-hop options, no cookie, the subnet only when forwarded, the upstream's UDP size). The
-     * question is the client's, letter case included; a caller randomising the case does it in {@code out}.
-     * False when completed.
-     */
-    public synchronized boolean writeDatagram(ByteBuf out, int id, Padding.UpstreamCopy copy) {
-        if (released) {
-            return false;
-        }
-        int at = out.writerIndex();
-        Padding.writeQuery(query, info, out, copy);
-        out.setShort(at, id);
-        return true;
-    }
-
-    /**
-     * Writes the client's question name (its letter case) over the question of {@code answer}, which
-     * {@link #matches} accepted: for an upstream that was sent another case (0x20). Does nothing once completed.
-     * Does not take ownership of {@code answer}.
-     */
-    public synchronized void restoreQuestion(ByteBuf answer) {
-        if (released) {
-            return;
-        }
-        int nameLength = info.questionEnd() - Dns.HEADER_LENGTH - 4;
-        answer.setBytes(answer.readerIndex() + Dns.HEADER_LENGTH, query, query.readerIndex() + Dns.HEADER_LENGTH,
-                nameLength);
-    }
-
-    /** Whether {@code answer} is for this query's question. False once the exchange has completed. */
-    public synchronized boolean matches(ByteBuf answer) {
-        return !released && Questions.sameQuestion(query, answer);
-    }
-
-    /** Reports a lost attempt to whoever started it; ignored once completed. */
-    public void lost(Throwable cause) {
-        LossHandler handler = lossHandler;
-        if (!isDone() && handler != null) {
-            handler.lost(this, cause);
-        }
-    }
-
-    /** Completes with an upstream's {@code answer}: {@link #answer(ByteBuf, Decision, String)} as FORWARDED. */
-    public boolean answer(ByteBuf answer) {
-        return answer(answer, Decision.FORWARDED, null);
-    }
-
-    /**
-     * Completes with {@code answer}, restoring the client's ID. Takes ownership of {@code answer}; releases it
-     * when already completed. Returns whether this call completed the exchange.
+     * Completes with {@code answer}; the client's ID goes in. Takes ownership of {@code answer}; releases it when
+     * already completed. Any thread. Returns whether this call completed the exchange.
      */
     public boolean answer(ByteBuf answer, Decision decision, String reason) {
-        if (!done.compareAndSet(false, true)) {
+        if (!STATE.compareAndSet(this, OPEN, COMPLETING)) {
             answer.release();
             return false;
         }
-        int clientId;
-        synchronized (this) {
-            clientId = Dns.id(query);
-        }
-        Dns.setId(answer, clientId);
-        CompletionHook h = hook;
-        if (h != null && decision == Decision.FORWARDED) {
-            h.answered(this, answer);
-        }
-        complete(answer, decision, reason);
+        deliver(answer, -1, decision, reason);
         return true;
     }
 
     /**
      * Completes with a copy of another query's answer to the same question: this query's ID and its question
-     * bytes (the client's letter case) go in. Does not take ownership of {@code source}.
+     * bytes (the client's letter case and RD bit) go in. Does not take ownership of {@code source}. Any thread.
      */
     public boolean answerCopy(ByteBuf source, Decision decision, String reason) {
         ByteBuf copy;
         synchronized (this) {
-            if (released) {
+            if (released || isDone()) {
                 return false;
             }
-            copy = alloc.buffer(source.readableBytes()).writeBytes(source, source.readerIndex(),
+            copy = alloc().buffer(source.readableBytes()).writeBytes(source, source.readerIndex(),
                     source.readableBytes());
             int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
             if (copy.readableBytes() >= info.questionEnd()) {
@@ -371,56 +204,94 @@ public final class Exchange {
     }
 
     /**
-     * Completes with a synthesized error reply for {@code decision}. An upstream failure may be replaced by a
-     * stale answer from the {@link CompletionHook}. Returns whether this call completed the exchange.
+     * Completes with a synthesized error reply for {@code decision}; an upstream failure may be replaced by a
+     * listener's {@link Listener#recover} answer. Any thread. Returns whether this call completed the exchange.
      */
     public boolean fail(int rcode, Decision decision, String reason) {
-        if (!done.compareAndSet(false, true)) {
+        if (!STATE.compareAndSet(this, OPEN, COMPLETING)) {
             return false;
         }
-        this.reason = reason; // for the hook, which passes it on to queries that waited on this one
-        CompletionHook h = hook;
-        if (h != null && (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED)) {
-            ByteBuf stale = h.failing(this, rcode, decision);
-            if (stale != null) {
-                complete(stale, Decision.STALE, decision.label());
-                return true;
-            }
-        }
-        ByteBuf reply;
-        synchronized (this) {
-            reply = Replies.error(alloc, query, info, rcode);
-        }
-        complete(reply, decision, reason);
+        deliver(null, rcode, decision, reason);
         return true;
     }
 
-    /** Sends {@code reply} (owned, final bytes) after recording the outcome and telling the observer. */
-    private void complete(ByteBuf reply, Decision decision, String reason) {
+    /** Delivers on the loop: at once when already there, else with this exchange as the task. */
+    private void deliver(ByteBuf answer, int failRcode, Decision decision, String reason) {
+        if (loop.inEventLoop()) {
+            complete(answer, failRcode, decision, reason);
+            return;
+        }
+        pendingAnswer = answer;
+        rcode = failRcode;
+        this.decision = decision;
+        this.reason = reason;
+        try {
+            loop.execute(this); // the queue's hand-off publishes the fields above
+        } catch (RejectedExecutionException e) { // the loop is shutting down: nobody to answer
+            if (answer != null) {
+                answer.release();
+            }
+            releaseQuery();
+        }
+    }
+
+    /** Internal: delivers a completion made on another thread. Runs once, on the loop. */
+    @Override
+    public void run() {
+        if (state == COMPLETING) {
+            ByteBuf answer = pendingAnswer;
+            pendingAnswer = null;
+            complete(answer, rcode, decision, reason);
+        }
+    }
+
+    private void complete(ByteBuf answer, int failRcode, Decision decision, String reason) {
+        ByteBuf reply = answer;
+        this.reason = reason;
+        if (reply == null) {
+            if (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED) {
+                reply = recover(failRcode, decision);
+            }
+            if (reply != null) {
+                reason = decision.label();
+                decision = Decision.STALE;
+            } else {
+                reply = Replies.error(alloc(), query, info, failRcode);
+            }
+        } else {
+            Dns.setId(reply, Dns.id(query));
+        }
         this.decision = decision;
         this.reason = reason;
         this.rcode = Dns.rcode(reply);
-        if (decision == Decision.FORWARDED && !internal) {
-            stats.answered.increment();
+        state = DELIVERED;
+        if (first != null) {
+            first.completed(this, reply);
+        }
+        if (second != null) {
+            second.completed(this, reply);
+        }
+        for (int i = 0; more != null && i < more.length; i++) {
+            more[i].completed(this, reply);
         }
         observer.completed(this);
-        CompletionHook h = hook;
-        if (h != null) {
-            h.completed(this);
-        }
-        finish();
+        releaseQuery();
         responder.respond(this, reply);
     }
 
-    private void finish() {
-        if (!internal) {
-            stats.completed.increment();
+    private ByteBuf recover(int failRcode, Decision decision) {
+        ByteBuf r = first == null ? null : first.recover(this, failRcode, decision);
+        if (r == null && second != null) {
+            r = second.recover(this, failRcode, decision);
         }
-        ScheduledFuture<?> t = timeout;
-        if (t != null) {
-            t.cancel(false);
+        for (int i = 0; r == null && more != null && i < more.length; i++) {
+            r = more[i].recover(this, failRcode, decision);
         }
-        synchronized (this) {
+        return r;
+    }
+
+    private synchronized void releaseQuery() {
+        if (!released) {
             released = true;
             query.release();
         }

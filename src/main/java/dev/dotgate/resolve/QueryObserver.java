@@ -3,8 +3,8 @@ package dev.dotgate.resolve;
 import java.net.InetSocketAddress;
 
 /**
- * Hears what became of every client query: metrics and events. Called on the query path, so implementations
- * must not block (events leave through a bounded queue).
+ * Hears what became of every client query: metrics and events. Called on the query path (the client's loop), so
+ * implementations must not block (events leave through a bounded queue).
  */
 public interface QueryObserver {
     /** Observes nothing. */
@@ -19,8 +19,8 @@ public interface QueryObserver {
     };
 
     /**
-     * {@code exchange} has its decision, reason and rcode set and still holds its query
-     * ({@link Exchange#withQuery}); its reply goes out right after.
+     * {@code exchange} has its decision, reason and rcode set and still holds its query bytes
+     * ({@link Exchange#query}); its reply goes out right after. On the exchange's loop.
      */
     void completed(Exchange exchange);
 

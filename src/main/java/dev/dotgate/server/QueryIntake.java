@@ -18,9 +18,10 @@ import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
 /**
- * Where every transport hands in a client message: it is checked, then either sent down the resolver chain,
- * answered at once (FORMERR, NOTIMP), or refused (a client outside the listener's access list). The one query
- * path all listeners share.
+ * Where every transport hands in a client message: it is parsed, then either made an {@link Exchange} and sent
+ * down the resolver chain (whose first stage checks the access list), answered at once (FORMERR, NOTIMP), or
+ * dropped. Stream connections from outside the access list are refused at accept ({@link #admitsConnection}).
+ * The one query path all listeners share.
  */
 public final class QueryIntake {
     /** What became of a message. */
@@ -35,8 +36,11 @@ public final class QueryIntake {
     private final Stats stats;
     private final QueryObserver observer;
     private final Supplier<Policy> policy;
-    /** The observer of exchanges that count against a client's in-flight share: releases it, then reports. */
-    private final QueryObserver releasing;
+    /**
+     * The observer of every client exchange: releases the client's in-flight share (when it has one), counts the
+     * completion, then reports it.
+     */
+    private final QueryObserver completing;
 
     /** {@code policy} supplies the access lists, read per message so a reload applies at once. */
     public QueryIntake(Resolver resolver, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
@@ -44,11 +48,17 @@ public final class QueryIntake {
         this.stats = stats;
         this.observer = observer;
         this.policy = policy;
-        this.releasing = new QueryObserver() {
+        this.completing = new QueryObserver() {
             @Override
             public void completed(Exchange exchange) {
-                ((ClientState) exchange.attachment()).release(); // exactly once: an exchange completes once
+                if (exchange.attachment() instanceof ClientState limit) {
+                    limit.release(); // exactly once: an exchange completes once
+                }
+                if (exchange.decision() == Decision.FORWARDED) {
+                    stats.answered.increment();
+                }
                 observer.completed(exchange);
+                stats.completed.increment();
             }
 
             @Override
@@ -95,28 +105,24 @@ public final class QueryIntake {
      * {@link #accept} for a client under limits: {@code limit} is its state (null: exempt, or not limited). An
      * exchange made for the message counts as one of the client's queries in flight from here until it
      * completes (released exactly once, when it does); the state is attached to it ({@link Exchange#attachment})
-     * for the responder. The caller has checked the client's rate and share before.
+     * for the responder. The caller has checked the client's rate and share before. Called on the client
+     * connection's event loop ({@code executor}), where the exchange completes; replies are allocated from
+     * {@code msg}'s allocator ({@code alloc} is kept for the callers and unused).
      */
     public Outcome accept(ByteBuf msg, Transport transport, InetSocketAddress client, EventExecutor executor,
             Responder responder, ByteBufAllocator alloc, ClientState limit) {
         QueryInfo info = QueryInfo.parse(msg);
         switch (info.status()) {
             case OK:
-                Exchange exchange = exchange(msg, info, transport, client, executor, responder, alloc, limit);
-                // Stream clients were checked at connect; checked again per query so a reload applies to open ones.
-                if (!policy.get().acl(transport).allows(client)) {
-                    stats.refusedAcl.increment();
-                    exchange.fail(Dns.RCODE_REFUSED, Decision.REFUSED_ACL, "acl");
-                } else {
-                    resolver.resolve(exchange);
-                }
+                // The chain's first stage checks the access list (policy.AccessResolver).
+                resolver.resolve(exchange(msg, info, transport, client, executor, responder, limit));
                 return Outcome.ACCEPTED;
             case MALFORMED:
             case UNSUPPORTED_OPCODE:
                 if (transport != Transport.UDP) {
                     boolean formerr = info.status() == QueryInfo.Status.MALFORMED;
                     (formerr ? stats.formerr : stats.notimp).increment();
-                    exchange(msg, info, transport, client, executor, responder, alloc, limit)
+                    exchange(msg, info, transport, client, executor, responder, limit)
                             .fail(formerr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP);
                     return Outcome.ACCEPTED;
                 }
@@ -135,13 +141,11 @@ public final class QueryIntake {
     }
 
     private Exchange exchange(ByteBuf msg, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor executor, Responder responder, ByteBufAllocator alloc, ClientState limit) {
-        if (limit == null) {
-            return new Exchange(msg, info, transport, client, executor, responder, alloc, stats, observer);
+            EventExecutor executor, Responder responder, ClientState limit) {
+        if (limit != null) {
+            limit.acquire();
         }
-        Exchange e = new Exchange(msg, info, transport, client, executor, responder, alloc, stats, releasing);
-        limit.acquire();
-        e.attach(limit);
-        return e;
+        stats.queries.increment();
+        return new Exchange(msg, info, transport, client, executor, responder, completing, limit);
     }
 }

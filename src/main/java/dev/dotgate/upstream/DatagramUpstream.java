@@ -1,23 +1,15 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
-import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link QueryRandom}); with 0x20 on (the default, {@link UpstreamSpec#randomizeCase}) the letters of the question
  * name are randomly cased in the copy sent ({@link CaseMask}). An answer is taken only with the query's ID and
  * question, letter case exactly as sent; anything else is dropped and counted (a wrong case as
- * {@link Stats#upstreamCaseMismatch}) while the query waits on for the real answer. The client gets its own
+ * {@link UpstreamTotals#caseMismatch}) while the query waits on for the real answer. The client gets its own
  * question case back. The socket closes when the answer is taken or the query expires.
  *
  * <p>The copy advertises the gateway's EDNS UDP payload size ({@code udpSize}, {@code limits.upstream_udp_size}),
@@ -40,58 +32,58 @@ import java.util.concurrent.TimeUnit;
  * skipped for a back-off (1 s doubling to 30 s); the first answer ends it. At most {@code pool_size ×
  * max_queries_per_connection} queries (one socket each) are in flight; more are reported lost, to go elsewhere.
  *
- * <p>Each event loop of the group has a {@link Lane}: a query sent from an event loop (the client's) opens its
+ * <p>Each event loop of the group has a {@link DatagramLane}: a query sent from an event loop (the client's) opens its
  * socket on that loop and stays there, so there is no hand-over between threads and every loop shares the cost of
  * the sockets; a query sent from elsewhere goes to the next loop's lane. Only the silence bookkeeping is shared.
  */
 public final class DatagramUpstream implements Upstream {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DatagramUpstream.class);
-    private static final FixedRecvByteBufAllocator RECEIVE = new FixedRecvByteBufAllocator(65536);
+    static final FixedRecvByteBufAllocator RECEIVE = new FixedRecvByteBufAllocator(65536);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    private final UpstreamSpec spec;
-    private final Stats stats;
+    final UpstreamSpec spec;
+    final UpstreamTotals totals;
     private final EventLoopGroup group;
-    private final Lane[] lanes;
-    private final StreamUpstream tcpFallback;
-    private final ChannelFactory<? extends DatagramChannel> channels;
-    private final Padding.UpstreamCopy copy;
-    private final long timeoutNanos;
-    private final long silentNanos;
+    private final DatagramLane[] lanes;
+    final Upstream tcpFallback;
+    final ChannelFactory<? extends DatagramChannel> channels;
+    final Padding.UpstreamCopy copy;
+    final long timeoutNanos;
+    final long silentNanos;
     private final UpstreamCounters counters;
-    private volatile boolean closed;
+    volatile boolean closed;
     /** When an answer was last taken, on any lane. */
-    private volatile long lastAnswerNanos = System.nanoTime();
+    volatile long lastAnswerNanos = System.nanoTime();
     private volatile boolean down;
     private long backoffNanos;                        // guarded by this
     private volatile long downUntilNanos = System.nanoTime();
 
     /**
-     * {@code udpSize}: the EDNS UDP payload size written into the copies sent ({@code limits.upstream_udp_size});
-     * {@code options}: the timeout, and {@code pool_size × max_queries_per_connection} as the bound on queries in
-     * flight.
+     * {@code setup}: the URI, the EDNS UDP payload size written into the copies sent ({@code
+     * limits.upstream_udp_size}), the timeout, and {@code pool_size × max_queries_per_connection} as the bound on
+     * queries in flight; {@code tcpFallback}: where truncated answers are asked again (closed with this one).
      */
-    public DatagramUpstream(UpstreamSpec spec, EventLoopGroup group, UpstreamOptions options, int udpSize,
-            StreamUpstream tcpFallback, Stats stats, UpstreamCounters counters) {
+    public DatagramUpstream(UpstreamSetup setup, EventLoopGroup group, Upstream tcpFallback, UpstreamTotals totals,
+            UpstreamCounters counters) {
         this.counters = counters;
-        this.spec = spec;
-        this.stats = stats;
+        this.spec = setup.spec();
+        this.totals = totals;
         this.group = group;
-        this.timeoutNanos = options.timeout().toNanos();
+        this.timeoutNanos = setup.timeout().toNanos();
         // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).
         this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), timeoutNanos * 2 / 3);
         this.tcpFallback = tcpFallback;
-        this.copy = new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, udpSize, spec.forwardEcs());
+        this.copy = new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, setup.udpSize(), spec.forwardEcs());
         this.channels = new ReflectiveChannelFactory<>(Transports.datagramChannel());
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : group) {
             loops.add((EventLoop) e);
         }
-        int perLane = Math.max(1, (options.poolSize() * options.maxInflight() + loops.size() - 1) / loops.size());
-        this.lanes = new Lane[loops.size()];
+        int perLane = Math.max(1, (setup.poolSize() * setup.maxInflight() + loops.size() - 1) / loops.size());
+        this.lanes = new DatagramLane[loops.size()];
         for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new Lane(loops.get(i), perLane);
+            lanes[i] = new DatagramLane(this, loops.get(i), perLane);
         }
     }
 
@@ -115,26 +107,26 @@ public final class DatagramUpstream implements Upstream {
     }
 
     @Override
-    public void send(Exchange exchange) {
+    public void send(UpstreamQuery query) {
         counters.queries.increment();
-        for (Lane lane : lanes) {
+        for (DatagramLane lane : lanes) {
             if (lane.loop.inEventLoop()) {
-                lane.send(exchange);
+                lane.send(query);
                 return;
             }
         }
         EventExecutor next = group.next();
-        for (Lane lane : lanes) {
+        for (DatagramLane lane : lanes) {
             if (lane.loop == next) {
-                lane.loop.execute(() -> lane.send(exchange));
+                lane.loop.execute(() -> lane.send(query));
                 return;
             }
         }
-        lanes[0].loop.execute(() -> lanes[0].send(exchange));
+        lanes[0].loop.execute(() -> lanes[0].send(query));
     }
 
     /** Queries left unanswered with nothing accepted since they left: back off, retry them elsewhere. */
-    private void silent(List<Exchange> silent, long now) {
+    void silent(List<UpstreamQuery> silent, long now) {
         synchronized (this) {
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             downUntilNanos = now + backoffNanos;
@@ -144,15 +136,15 @@ public final class DatagramUpstream implements Upstream {
                 down = true;
             }
         }
-        stats.upstreamSilentClosed.increment();
+        totals.silentClosed.increment();
         IOException cause = new IOException(name() + " is not answering");
-        for (Exchange e : silent) {
+        for (UpstreamQuery e : silent) {
             e.lost(cause);
         }
     }
 
     /** An answer was taken: the upstream is alive. */
-    private void answered() {
+    void answered() {
         lastAnswerNanos = System.nanoTime();
         if (down) {
             synchronized (this) {
@@ -169,206 +161,8 @@ public final class DatagramUpstream implements Upstream {
     public void close() {
         closed = true;
         tcpFallback.close();
-        for (Lane lane : lanes) {
+        for (DatagramLane lane : lanes) {
             lane.loop.execute(lane::close);
-        }
-    }
-
-    /** The queries of one event loop, in send order; everything in it runs on that loop. */
-    final class Lane {
-        final EventLoop loop;
-        private final int maxInflight;
-        private final ScheduledFuture<?> ticker;
-        private UdpQuery oldest;
-        private UdpQuery newest;
-        private int inflight;
-
-        Lane(EventLoop loop, int maxInflight) {
-            this.loop = loop;
-            this.maxInflight = maxInflight;
-            this.ticker = loop.scheduleAtFixedRate(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
-        }
-
-        void send(Exchange exchange) {
-            if (closed) {
-                exchange.lost(new IOException(name() + " is closed"));
-                return;
-            }
-            if (exchange.isDone()) {
-                return;
-            }
-            if (inflight >= maxInflight) {
-                exchange.lost(new IOException(name() + ": " + inflight + " queries in flight already"));
-                return;
-            }
-            QueryRandom random = QueryRandom.current();
-            UdpQuery q = new UdpQuery(this, exchange, random.nextId(), spec.randomizeCase() ? random.nextLong() : 0,
-                    System.nanoTime());
-            DatagramChannel channel;
-            try {
-                channel = channels.newChannel();
-            } catch (RuntimeException e) { // out of file descriptors and the like
-                exchange.lost(new IOException(name() + ": cannot open a socket: " + e.getMessage(), e));
-                return;
-            }
-            channel.config().setRecvByteBufAllocator(RECEIVE);
-            channel.pipeline().addLast(q);
-            q.channel = channel;
-            link(q);
-            ChannelFuture registered = loop.register(channel);
-            if (registered.isDone() && !registered.isSuccess()) {
-                finish(q);
-                exchange.lost(new IOException(name() + ": cannot open a socket", registered.cause()));
-                return;
-            }
-            // On the loop, registering and connecting a datagram socket complete at once; the kernel binds it to
-            // a random ephemeral port.
-            ChannelFuture connected = channel.connect(spec.address());
-            if (connected.isDone()) {
-                connected(q, connected);
-            } else {
-                connected.addListener(q);
-            }
-        }
-
-        /** The socket of {@code q} is connected (or failed to): write the query. */
-        void connected(UdpQuery q, ChannelFuture future) {
-            if (q.finished) {
-                return;
-            }
-            Exchange exchange = q.exchange;
-            if (!future.isSuccess()) {
-                finish(q);
-                exchange.lost(new IOException(name() + ": " + future.cause().getMessage(), future.cause()));
-                return;
-            }
-            ByteBuf out = q.channel.alloc().ioBuffer(exchange.upstreamLength(Padding.Hop.DATAGRAM));
-            if (!exchange.writeDatagram(out, q.id, copy)) {
-                out.release();
-                finish(q);
-                return;
-            }
-            if (spec.randomizeCase()) {
-                CaseMask.apply(out, out.readerIndex() + Dns.HEADER_LENGTH, q.caseMask);
-            }
-            q.channel.writeAndFlush(out, q.channel.voidPromise());
-        }
-
-        private void link(UdpQuery q) {
-            q.prev = newest;
-            if (newest == null) {
-                oldest = q;
-            } else {
-                newest.next = q;
-            }
-            newest = q;
-            inflight++;
-        }
-
-        /** Closes the socket of {@code q} and takes it out of the list. Idempotent. */
-        private void finish(UdpQuery q) {
-            if (q.finished) {
-                return;
-            }
-            q.close();
-            if (q.prev == null) {
-                oldest = q.next;
-            } else {
-                q.prev.next = q.next;
-            }
-            if (q.next == null) {
-                newest = q.prev;
-            } else {
-                q.next.prev = q.prev;
-            }
-            q.prev = null;
-            q.next = null;
-            inflight--;
-        }
-
-        /**
-         * Every 100 ms: close the sockets of queries that expired or completed otherwise, and retry elsewhere what
-         * a silent upstream left unanswered. Walks from the oldest query while they are older than the silence
-         * bound, so the cost is the queries that need attention.
-         */
-        private void sweep() {
-            long now = System.nanoTime();
-            long lastAnswer = lastAnswerNanos;
-            List<Exchange> silent = null;
-            UdpQuery q = oldest;
-            while (q != null && now - q.sentNanos > silentNanos) {
-                UdpQuery next = q.next;
-                if (q.exchange.isDone() || now - q.sentNanos > timeoutNanos) {
-                    finish(q);
-                } else if (q.sentNanos - lastAnswer > 0) {
-                    // Nothing at all was accepted from the upstream since this query left.
-                    finish(q);
-                    if (silent == null) {
-                        silent = new ArrayList<>();
-                    }
-                    silent.add(q.exchange);
-                }
-                q = next;
-            }
-            if (silent != null) {
-                silent(silent, now);
-            }
-        }
-
-        /**
-         * A datagram on the socket of {@code q}. Taken only with the query's ID, question and (0x20) exact letter
-         * case; anything else is counted and dropped, and the query waits on.
-         */
-        void onAnswer(UdpQuery q, DatagramPacket packet) {
-            ByteBuf answer = packet.content();
-            if (!packet.sender().equals(spec.address()) || answer.readableBytes() < Dns.HEADER_LENGTH
-                    || !Dns.isResponse(answer)) {
-                stats.upstreamMalformed.increment();
-                packet.release();
-                return;
-            }
-            Exchange exchange = q.exchange;
-            if (q.finished || exchange.isDone()) {
-                stats.upstreamLate.increment();
-                packet.release();
-                return;
-            }
-            if (Dns.id(answer) != q.id || !exchange.matches(answer)) {
-                (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
-                packet.release();
-                return;
-            }
-            if (spec.randomizeCase()
-                    && !CaseMask.echoed(answer, answer.readerIndex() + Dns.HEADER_LENGTH, q.caseMask)) {
-                stats.upstreamCaseMismatch.increment();
-                packet.release();
-                return;
-            }
-            answered();
-            finish(q);
-            if (Dns.isTruncated(answer)) {
-                packet.release();
-                stats.upstreamTruncatedRetriedTcp.increment();
-                tcpFallback.send(exchange);
-                return;
-            }
-            // No EDNS padding or keepalive to take out: writeDatagram leaves the client's out, and servers send
-            // neither unless asked (RFC 7828 3.3.2, RFC 8467 4). A truncated answer goes to TCP, which strips them.
-            exchange.restoreQuestion(answer);
-            exchange.answer(answer);
-        }
-
-        private void close() {
-            ticker.cancel(false);
-            List<Exchange> lost = new ArrayList<>();
-            while (oldest != null) {
-                lost.add(oldest.exchange);
-                finish(oldest);
-            }
-            IOException cause = new IOException("gateway shutting down");
-            for (Exchange e : lost) {
-                e.lost(cause);
-            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.resolve.Exchange;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
@@ -15,11 +14,11 @@ import java.util.List;
  */
 final class InflightTable {
     private static final class Entry {
-        final Exchange exchange; // null for a quarantined ID
+        final UpstreamQuery query; // null for a quarantined ID
         final long sinceNanos;    // sent at, or quarantined at
 
-        Entry(Exchange exchange, long sinceNanos) {
-            this.exchange = exchange;
+        Entry(UpstreamQuery query, long sinceNanos) {
+            this.query = query;
             this.sinceNanos = sinceNanos;
         }
     }
@@ -38,8 +37,8 @@ final class InflightTable {
         return entries.size() >= MAX_IDS;
     }
 
-    /** Adds {@code exchange} under a fresh random ID and returns it; -1 when the ID space is exhausted. */
-    int add(Exchange exchange, long nowNanos) {
+    /** Adds {@code query} under a fresh random ID and returns it; -1 when the ID space is exhausted. */
+    int add(UpstreamQuery query, long nowNanos) {
         if (full()) {
             return -1;
         }
@@ -48,26 +47,26 @@ final class InflightTable {
         do {
             id = random.nextId();
         } while (entries.containsKey(id));
-        entries.put(id, new Entry(exchange, nowNanos));
+        entries.put(id, new Entry(query, nowNanos));
         live++;
         return id;
     }
 
-    /** The exchange waiting under {@code id}, or null when none is (unknown or quarantined). */
-    Exchange get(int id) {
+    /** The query waiting under {@code id}, or null when none is (unknown or quarantined). */
+    UpstreamQuery get(int id) {
         Entry e = entries.get(id);
-        return e == null ? null : e.exchange;
+        return e == null ? null : e.query;
     }
 
     boolean quarantined(int id) {
         Entry e = entries.get(id);
-        return e != null && e.exchange == null;
+        return e != null && e.query == null;
     }
 
     /** Removes a live entry after its answer arrived. */
     void remove(int id) {
         Entry e = entries.remove(id);
-        if (e != null && e.exchange != null) {
+        if (e != null && e.query != null) {
             live--;
         }
     }
@@ -76,11 +75,11 @@ final class InflightTable {
      * Takes out, quarantining their IDs, the queries still waiting after {@code silentNanos} that were sent after
      * {@code lastAnswerNanos} (nothing at all has come back since they left): for the caller to retry elsewhere.
      */
-    List<Exchange> takeUnanswered(long nowNanos, long silentNanos, long lastAnswerNanos) {
+    List<UpstreamQuery> takeUnanswered(long nowNanos, long silentNanos, long lastAnswerNanos) {
         List<Integer> ids = null;
         for (IntObjectMap.PrimitiveEntry<Entry> pe : entries.entries()) {
             Entry e = pe.value();
-            if (e.exchange != null && !e.exchange.isDone() && nowNanos - e.sinceNanos > silentNanos
+            if (e.query != null && !e.query.isDone() && nowNanos - e.sinceNanos > silentNanos
                     && e.sinceNanos - lastAnswerNanos > 0) {
                 if (ids == null) {
                     ids = new ArrayList<>();
@@ -91,9 +90,9 @@ final class InflightTable {
         if (ids == null) {
             return List.of();
         }
-        List<Exchange> out = new ArrayList<>(ids.size());
+        List<UpstreamQuery> out = new ArrayList<>(ids.size());
         for (int id : ids) {
-            out.add(entries.put(id, new Entry(null, nowNanos)).exchange);
+            out.add(entries.put(id, new Entry(null, nowNanos)).query);
             live--;
         }
         return out;
@@ -113,11 +112,11 @@ final class InflightTable {
             IntObjectMap.PrimitiveEntry<Entry> pe = it.next();
             Entry e = pe.value();
             long age = nowNanos - e.sinceNanos;
-            if (e.exchange == null) {
+            if (e.query == null) {
                 if (age > quarantineNanos) {
                     it.remove();
                 }
-            } else if (age > timeoutNanos || e.exchange.isDone()) {
+            } else if (age > timeoutNanos || e.query.isDone()) {
                 if (toQuarantine == null) {
                     toQuarantine = new ArrayList<>();
                 }
@@ -137,12 +136,12 @@ final class InflightTable {
         return oldest;
     }
 
-    /** Removes and returns every live exchange, e.g. when the connection closed. */
-    List<Exchange> drain() {
-        List<Exchange> out = new ArrayList<>(live);
+    /** Removes and returns every live query, e.g. when the connection closed. */
+    List<UpstreamQuery> drain() {
+        List<UpstreamQuery> out = new ArrayList<>(live);
         for (Entry e : entries.values()) {
-            if (e.exchange != null) {
-                out.add(e.exchange);
+            if (e.query != null) {
+                out.add(e.query);
             }
         }
         entries.clear();

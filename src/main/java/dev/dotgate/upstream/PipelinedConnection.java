@@ -1,7 +1,5 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.Padding;
@@ -32,10 +30,10 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private static final IOException CLOSED = new IOException("upstream connection closed");
 
     private final StreamUpstream upstream;
-    private final Stats stats;
+    private final UpstreamTotals totals;
     private final EventLoop loop;
     private final InflightTable table = new InflightTable();
-    private final ArrayDeque<Exchange> waiting = new ArrayDeque<>();
+    private final ArrayDeque<UpstreamQuery> waiting = new ArrayDeque<>();
     private final AtomicInteger load = new AtomicInteger();
     private final long timeoutNanos;
     private final long silentNanos;
@@ -53,19 +51,19 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> ticker;
 
     /** {@code hop}: how queries are written (padded and with a keepalive request over TLS); no subnet forwarded. */
-    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos,
+    PipelinedConnection(StreamUpstream upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos, long idleNanos,
             Padding.Hop hop) {
-        this(upstream, loop, stats, timeoutNanos, idleNanos, new Padding.UpstreamCopy(hop, 0, false));
+        this(upstream, loop, totals, timeoutNanos, idleNanos, new Padding.UpstreamCopy(hop, 0, false));
     }
 
     /** {@code copy}: how queries are written (hop-by-hop options for the hop, client subnet or not). */
-    PipelinedConnection(StreamUpstream upstream, EventLoop loop, Stats stats, long timeoutNanos, long idleNanos,
+    PipelinedConnection(StreamUpstream upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos, long idleNanos,
             Padding.UpstreamCopy copy) {
         this.upstream = upstream;
         this.copy = copy;
         this.configuredIdleNanos = idleNanos;
         this.loop = loop;
-        this.stats = stats;
+        this.totals = totals;
         this.timeoutNanos = timeoutNanos;
         this.idleNanos = idleNanos;
         // A connection that has said nothing for this long while a query waits is taken for dead.
@@ -97,41 +95,41 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         this.channel = channel;
     }
 
-    /** Queues {@code exchange} on this connection. Any thread. */
-    void send(Exchange exchange) {
+    /** Queues {@code query} on this connection. Any thread. */
+    void send(UpstreamQuery query) {
         load.incrementAndGet();
         if (loop.inEventLoop()) {
-            doSend(exchange);
+            doSend(query);
         } else {
-            loop.execute(() -> doSend(exchange));
+            loop.execute(() -> doSend(query));
         }
     }
 
-    private void doSend(Exchange exchange) {
+    private void doSend(UpstreamQuery query) {
         if (closed || draining) { // draining: picked just before the upstream asked us to stop; sent elsewhere
             load.decrementAndGet();
-            exchange.lost(CLOSED);
+            query.lost(CLOSED);
         } else if (!ready) {
-            waiting.add(exchange);
+            waiting.add(query);
         } else {
-            write(exchange);
+            write(query);
             channel.flush();
         }
     }
 
-    private void write(Exchange exchange) {
-        if (exchange.isDone()) {
+    private void write(UpstreamQuery query) {
+        if (query.isDone()) {
             load.decrementAndGet();
             return;
         }
-        int id = table.add(exchange, System.nanoTime());
+        int id = table.add(query, System.nanoTime());
         if (id < 0) {
             load.decrementAndGet();
-            exchange.lost(new IOException("no free query ID on upstream connection"));
+            query.lost(new IOException("no free query ID on upstream connection"));
             return;
         }
-        ByteBuf out = channel.alloc().ioBuffer(2 + exchange.upstreamLength(copy.hop()));
-        if (!exchange.writeQuery(out, id, copy)) {
+        ByteBuf out = channel.alloc().ioBuffer(2 + query.maxLength(copy.hop()));
+        if (!query.write(out, id, copy, true)) {
             out.release();
             table.remove(id);
             load.decrementAndGet();
@@ -149,7 +147,7 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         ready = true;
         lastReadNanos = System.nanoTime();
         ticker = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        Exchange e;
+        UpstreamQuery e;
         while ((e = waiting.poll()) != null) {
             write(e);
         }
@@ -161,20 +159,20 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         lastReadNanos = System.nanoTime();
         if (frame.readableBytes() < Dns.HEADER_LENGTH || !Dns.isResponse(frame)) {
-            stats.upstreamMalformed.increment();
+            totals.malformed.increment();
             frame.release();
             return;
         }
         int id = Dns.id(frame);
-        Exchange exchange = table.get(id);
-        if (exchange == null) {
-            (table.quarantined(id) ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+        UpstreamQuery query = table.get(id);
+        if (query == null) {
+            (table.quarantined(id) ? totals.late : totals.unmatched).increment();
             frame.release();
             return;
         }
-        if (!exchange.matches(frame)) {
-            // Either a wrong answer or the exchange completed meanwhile; the entry stays until it expires.
-            (exchange.isDone() ? stats.upstreamLate : stats.upstreamUnmatched).increment();
+        if (!query.matches(frame)) {
+            // Either a wrong answer or the query completed meanwhile; the entry stays until it expires.
+            (query.isDone() ? totals.late : totals.unmatched).increment();
             frame.release();
             return;
         }
@@ -182,11 +180,11 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         load.decrementAndGet();
         lastBusyNanos = lastReadNanos;
         // Padding and keepalive describe this connection: neither reaches the cache or a client.
-        int keepalive = EdnsOptions.stripHopByHop(frame, !exchange.info().hasOpt());
+        int keepalive = EdnsOptions.stripHopByHop(frame, !query.info().hasOpt());
         if (keepalive != EdnsOptions.NO_KEEPALIVE) {
             keepalive(keepalive);
         }
-        exchange.answer(frame);
+        query.complete(frame);
     }
 
     /**
@@ -215,11 +213,11 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
             load.addAndGet(-expired[0]);
         }
         if (table.live() > 0 && now - oldest > silentNanos && lastReadNanos - oldest < 0) {
-            stats.upstreamSilentClosed.increment();
+            totals.silentClosed.increment();
             log.debug("upstream {}: connection silent with queries waiting; closing it", upstream.name());
             channel.close();
         } else if (table.live() == 0 && waiting.isEmpty() && (draining || now - lastBusyNanos > idleNanos)) {
-            stats.upstreamIdleClosed.increment();
+            totals.idleClosed.increment();
             channel.close();
         } else if (table.full()) {
             channel.close(); // quarantined IDs crowd out new ones: start afresh on a new connection
@@ -259,12 +257,12 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         }
         upstream.closed(this);
         var lost = table.drain();
-        Exchange w;
+        UpstreamQuery w;
         while ((w = waiting.poll()) != null) {
             lost.add(w);
         }
         load.addAndGet(-lost.size());
-        for (Exchange e : lost) {
+        for (UpstreamQuery e : lost) {
             e.lost(cause);
         }
     }

@@ -1,10 +1,7 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
 import dev.dotgate.wire.Padding;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -40,7 +37,7 @@ public final class StreamUpstream implements Upstream {
     private final UpstreamSpec spec;
     private final SslContext tls; // null for tcp://
     private final EventLoopGroup group;
-    private final Stats stats;
+    private final UpstreamTotals totals;
     private final int maxInflight;
     private final long timeoutNanos;
     private final long idleNanos;
@@ -56,20 +53,31 @@ public final class StreamUpstream implements Upstream {
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
     private final UpstreamCounters counters;
+    private final Channels channels;
 
-    /** {@code counters}: where this upstream counts its queries, errors and connects (for its metrics). */
-    public StreamUpstream(UpstreamSpec spec, SslContext tls, EventLoopGroup group, UpstreamOptions options,
-            Stats stats, UpstreamCounters counters) {
+    /**
+     * {@code tls}: the client TLS context (null for tcp://); {@code counters}: where this upstream counts its
+     * queries, errors and connects (for its metrics).
+     */
+    public StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
+            UpstreamCounters counters) {
+        this(setup, tls, group, totals, counters, null);
+    }
+
+    /** {@code channels}: how connections are opened (null: by {@link #bootstrap}). */
+    StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
+            UpstreamCounters counters, Channels channels) {
+        this.channels = channels != null ? channels : (u, c) -> u.bootstrap(c);
         this.counters = counters;
-        this.spec = spec;
+        this.spec = setup.spec();
         this.tls = tls;
         this.group = group;
-        this.stats = stats;
-        this.maxInflight = options.maxInflight();
-        this.timeoutNanos = options.timeout().toNanos();
-        this.idleNanos = options.idleTimeout().toNanos();
-        this.connectTimeoutMillis = (int) options.connectTimeout().toMillis();
-        this.slots = new PipelinedConnection[options.poolSize()];
+        this.totals = totals;
+        this.maxInflight = setup.maxInflight();
+        this.timeoutNanos = setup.timeout().toNanos();
+        this.idleNanos = setup.idleTimeout().toNanos();
+        this.connectTimeoutMillis = (int) setup.connectTimeout().toMillis();
+        this.slots = new PipelinedConnection[setup.poolSize()];
         this.copy = new Padding.UpstreamCopy(tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM, 0,
                 spec.forwardEcs());
         this.retryAtNanos = System.nanoTime();
@@ -111,13 +119,13 @@ public final class StreamUpstream implements Upstream {
     }
 
     @Override
-    public void send(Exchange exchange) {
+    public void send(UpstreamQuery query) {
         PipelinedConnection c = pick();
         if (c == null) {
-            exchange.lost(new IOException(name() + " is down or full"));
+            query.lost(new IOException(name() + " is down or full"));
         } else {
             counters.queries.increment();
-            c.send(exchange);
+            c.send(query);
         }
     }
 
@@ -154,12 +162,27 @@ public final class StreamUpstream implements Upstream {
     /** Starts a new connection; queries sent to it wait until it is ready. Under the lock. */
     private PipelinedConnection connect() {
         EventLoop loop = group.next();
-        PipelinedConnection connection = new PipelinedConnection(this, loop, stats, timeoutNanos, idleNanos,
+        PipelinedConnection connection = new PipelinedConnection(this, loop, totals, timeoutNanos, idleNanos,
                 copy);
-        stats.upstreamConnects.increment();
+        totals.connects.increment();
         counters.connects.increment();
+        channels.open(this, connection);
+        return connection;
+    }
+
+    /**
+     * Opens the channel of a new connection: on its loop, bound to it ({@link PipelinedConnection#attach}) before any
+     * event, which calls {@link #connected} and {@link PipelinedConnection#ready} once up, or reports the failure.
+     * Tests open connections on an {@code EmbeddedChannel} instead of a socket.
+     */
+    interface Channels {
+        void open(StreamUpstream upstream, PipelinedConnection connection);
+    }
+
+    /** The real one: a TCP connect, then a TLS handshake for tls://. */
+    private void bootstrap(PipelinedConnection connection) {
         Bootstrap b = new Bootstrap()
-                .group(loop)
+                .group(connection.loop())
                 .channel(Transports.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -197,10 +220,10 @@ public final class StreamUpstream implements Upstream {
                 connection.ready();
             }
         });
-        return connection;
     }
 
-    private synchronized void connected() {
+    /** A connection is up: the upstream is reachable, backoff ends. */
+    synchronized void connected() {
         if (failing) {
             log.info("upstream {} is reachable again", name());
         }
@@ -214,42 +237,21 @@ public final class StreamUpstream implements Upstream {
         if (shutdown) {
             return;
         }
-        if (isConnectFailure(cause)) {
-            stats.upstreamConnectFailures.increment();
+        if (ConnectErrors.isConnectFailure(cause)) {
+            totals.connectFailures.increment();
             counters.connectFailures.increment();
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
             retryAtNanos = System.nanoTime() + backoffNanos + jitter;
             if (!failing) {
-                log.warn("upstream {}: {}", name(), describe(cause));
+                log.warn("upstream {}: {}", name(), ConnectErrors.describe(cause));
                 failing = true;
             } else {
-                log.debug("upstream {}: {}", name(), describe(cause));
+                log.debug("upstream {}: {}", name(), ConnectErrors.describe(cause));
             }
         } else {
-            log.debug("upstream {} connection error: {}", name(), describe(cause));
+            log.debug("upstream {} connection error: {}", name(), ConnectErrors.describe(cause));
         }
-    }
-
-    /** Whether the connection never came up (refused, timed out, TLS handshake failed): a reason to back off. */
-    private static boolean isConnectFailure(Throwable cause) {
-        return (cause instanceof java.net.ConnectException
-                || cause instanceof io.netty.channel.ConnectTimeoutException
-                || cause instanceof SSLException
-                || cause.getCause() instanceof SSLException);
-    }
-
-    static String describe(Throwable cause) {
-        Throwable c = cause;
-        while (c.getCause() != null && c.getMessage() != null && c.getCause().getMessage() != null
-                && c instanceof io.netty.handler.codec.DecoderException) {
-            c = c.getCause();
-        }
-        String msg = c.getMessage();
-        if (c instanceof SSLException) {
-            return "TLS handshake failed: " + msg;
-        }
-        return msg == null ? c.getClass().getSimpleName() : msg;
     }
 
     void closed(PipelinedConnection connection) {

@@ -1,6 +1,5 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.resolve.Exchange;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -16,8 +15,8 @@ import io.netty.channel.socket.DatagramPacket;
  * All state lives on its lane's event loop.
  */
 final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
-    final DatagramUpstream.Lane lane;
-    final Exchange exchange;
+    final DatagramLane lane;
+    final UpstreamQuery query;
     final int id;
     /** The 0x20 case mask; only meaningful when the upstream randomises case. */
     final long caseMask;
@@ -27,9 +26,9 @@ final class UdpQuery extends ChannelInboundHandlerAdapter implements ChannelFutu
     UdpQuery next;
     boolean finished;
 
-    UdpQuery(DatagramUpstream.Lane lane, Exchange exchange, int id, long caseMask, long sentNanos) {
+    UdpQuery(DatagramLane lane, UpstreamQuery query, int id, long caseMask, long sentNanos) {
         this.lane = lane;
-        this.exchange = exchange;
+        this.query = query;
         this.id = id;
         this.caseMask = caseMask;
         this.sentNanos = sentNanos;

@@ -1,19 +1,19 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.resolve.Exchange;
-
 /**
- * A resolver the gateway forwards to. {@link #send} never blocks: the exchange is answered through
- * {@link Exchange#answer}, or reported lost through {@link Exchange#lost} so the caller can retry elsewhere.
+ * A resolver the gateway forwards to, made by the {@link UpstreamFactory} of its URI scheme. {@link #send} never
+ * blocks: the query is answered through {@link UpstreamQuery#complete}, or reported lost through
+ * {@link UpstreamQuery#lost} so the caller can retry elsewhere.
  */
 public interface Upstream {
-    /** The upstream's URI, for logs. */
+    /** The upstream's URI, for logs, metrics and events. */
     String name();
 
     /** False while the upstream is backing off after failures and has no open connection. */
     boolean available();
 
-    void send(Exchange exchange);
+    /** Sends {@code query} (any thread); holds it until answered, lost or expired. */
+    void send(UpstreamQuery query);
 
     /** This upstream's counters. */
     UpstreamCounters counters();
@@ -23,6 +23,6 @@ public interface Upstream {
         return 0;
     }
 
-    /** Closes every connection; exchanges in flight are reported lost. */
+    /** Closes every connection; queries in flight are reported lost. */
     void close();
 }

@@ -51,7 +51,7 @@ class EventsTest {
                     allowlist = "%s"
                     blocklists = ["%s"]
                     local = ["nas.home.arpa A 192.168.1.10", "ad.home.arpa CNAME x.ads.test",
-                             "org.home.arpa CNAME www.example.org"]
+                             "org.home.arpa CNAME www.example.org", "fwd.home.arpa CNAME x.bench.test"]
                     [[forward]]
                     zone = "slow.test"
                     servers = ["tcp://127.0.0.1:%d"]
@@ -71,6 +71,7 @@ class EventsTest {
                 ask(gw, "www.example.org", Type.A);      // refused by the allowlist
                 ask(gw, "ad.home.arpa", Type.A);         // a local CNAME to a blocked name
                 ask(gw, "org.home.arpa", Type.A);        // a local CNAME to a name the allowlist refuses
+                ask(gw, "fwd.home.arpa", Type.A);        // a local CNAME to a forwarded name
                 ask(gw, "q.slow.test", Type.A);          // upstream timeout
                 ask(gw, "q.gone.test", Type.A);          // the only upstream is silent: failed early
                 try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
@@ -81,7 +82,7 @@ class EventsTest {
                     byte[] garbage = {1, 2, 3};
                     s.send(new DatagramPacket(garbage, garbage.length, gw.udp())); // malformed, dropped
                 }
-                List<JsonNode> lines = await(events, 11);
+                List<JsonNode> lines = await(events, 12);
                 JsonNode e = find(lines, n -> n.path("data").path("name").asText().equals("a.test."));
                 assertThat(e.path("specversion").asText()).isEqualTo("1.0");
                 assertThat(e.path("type").asText()).isEqualTo("dev.dotgate.query");
@@ -109,6 +110,10 @@ class EventsTest {
                 assertThat(alias.path("rcode").asText()).isEqualTo("NXDOMAIN");
                 assertThat(decision(lines, "org.home.arpa.", "refused_allowlist").path("rcode").asText())
                         .isEqualTo("REFUSED");
+                // ... and with the upstream its target went to.
+                JsonNode chased = decision(lines, "fwd.home.arpa.", "forwarded");
+                assertThat(chased.path("rcode").asText()).isEqualTo("NOERROR");
+                assertThat(chased.path("upstream").asText()).isEqualTo(unbound.uri());
                 JsonNode timeout = decision(lines, "q.slow.test.", "upstream_timeout");
                 assertThat(timeout.path("rcode").asText()).isEqualTo("SERVFAIL");
                 assertThat(timeout.path("upstream").asText()).isEqualTo("tcp://127.0.0.1:" + mute.getLocalPort());

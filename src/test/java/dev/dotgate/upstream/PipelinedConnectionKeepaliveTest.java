@@ -4,18 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
-import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.Exchange;
-import dev.dotgate.resolve.QueryObserver;
-import dev.dotgate.resolve.Transport;
 import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.Padding;
-import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +32,8 @@ import org.xbill.DNS.Type;
  */
 class PipelinedConnectionKeepaliveTest {
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(8);
-    private final Stats stats = new Stats();
+    private final UpstreamTotals totals = new UpstreamTotals();
+    private final List<TestQuery> queries = new ArrayList<>();
     private final List<ByteBuf> answers = new ArrayList<>();
     private EmbeddedChannel channel;
     private PipelinedConnection connection;
@@ -50,8 +44,9 @@ class PipelinedConnectionKeepaliveTest {
         UpstreamOptions options = new UpstreamOptions(List.of(spec), null, Duration.ofSeconds(3), 1, 100,
                 Duration.ofNanos(IDLE_NANOS), Duration.ofSeconds(1));
         channel = new EmbeddedChannel();
-        upstream = new StreamUpstream(spec, null, channel.eventLoop(), options, stats, new UpstreamCounters());
-        connection = new PipelinedConnection(upstream, channel.eventLoop(), stats, TimeUnit.SECONDS.toNanos(3),
+        upstream = new StreamUpstream(UpstreamSetup.of(spec, options, 1232), null, channel.eventLoop(), totals,
+                new UpstreamCounters());
+        connection = new PipelinedConnection(upstream, channel.eventLoop(), totals, TimeUnit.SECONDS.toNanos(3),
                 IDLE_NANOS, hop);
         connection.attach(channel);
         channel.pipeline().addLast(connection);
@@ -60,7 +55,7 @@ class PipelinedConnectionKeepaliveTest {
 
     @AfterEach
     void release() {
-        answers.forEach(ByteBuf::release);
+        queries.forEach(TestQuery::close);
         if (channel != null) {
             channel.finishAndReleaseAll();
         }
@@ -73,9 +68,8 @@ class PipelinedConnectionKeepaliveTest {
             q.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
         }
         ByteBuf query = Unpooled.wrappedBuffer(q.toWire());
-        Exchange e = new Exchange(query, QueryInfo.parse(query), Transport.UDP,
-                new InetSocketAddress("127.0.0.1", 5353), channel.eventLoop(), (ex, answer) -> answers.add(answer),
-                ByteBufAllocator.DEFAULT, stats, QueryObserver.NONE);
+        TestQuery e = new TestQuery(query);
+        queries.add(e);
         connection.send(e);
         ByteBuf frame = channel.readOutbound();
         try {
@@ -97,6 +91,8 @@ class PipelinedConnectionKeepaliveTest {
                 java.net.InetAddress.getByName("192.0.2.1")), Section.ANSWER);
         a.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(options)), Section.ADDITIONAL);
         channel.writeInbound(Unpooled.wrappedBuffer(a.toWire()));
+        answers.clear();
+        queries.forEach(q -> answers.addAll(q.answers));
     }
 
     private static EDNSOption keepalive(int units) {

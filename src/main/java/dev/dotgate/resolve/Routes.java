@@ -1,5 +1,6 @@
-package dev.dotgate.upstream;
+package dev.dotgate.resolve;
 
+import dev.dotgate.upstream.UpstreamGroup;
 import dev.dotgate.wire.DomainSet;
 import dev.dotgate.wire.Dns;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +12,7 @@ import java.util.Map;
 /**
  * Which upstreams a name goes to: the most specific conditional-forwarding zone that contains it
  * ({@code corp.example} to its own resolvers), else the default group. Immutable; a reload builds new routes.
+ * A forwarding concern, so it lives with {@link ForwardingResolver} rather than in {@code upstream}.
  */
 public final class Routes {
     private final UpstreamGroup defaultGroup;
@@ -48,6 +50,4 @@ public final class Routes {
     public UpstreamGroup defaultGroup() {
         return defaultGroup;
     }
-
-
 }

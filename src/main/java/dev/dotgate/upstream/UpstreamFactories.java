@@ -1,0 +1,67 @@
+package dev.dotgate.upstream;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** The upstream factories by URI scheme: how the gateway turns an {@link UpstreamSetup} into an {@link Upstream}. */
+public final class UpstreamFactories {
+    private final Map<String, UpstreamFactory> byScheme;
+
+    private UpstreamFactories(Map<String, UpstreamFactory> byScheme) {
+        this.byScheme = Map.copyOf(byScheme);
+    }
+
+    /** These factories; a later one for the same scheme replaces an earlier. */
+    public static UpstreamFactories of(UpstreamFactory... factories) {
+        Map<String, UpstreamFactory> m = new LinkedHashMap<>();
+        for (UpstreamFactory f : factories) {
+            m.put(f.scheme(), f);
+        }
+        return new UpstreamFactories(m);
+    }
+
+    /**
+     * The built-in kinds: {@code tls} (DoT, checked against {@code tls}), {@code tcp} and {@code udp} (with its
+     * TCP fallback for truncated answers), all on {@code group}, counting into {@code totals}.
+     */
+    public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, UpstreamTotals totals) {
+        UpstreamFactory tcp = factory("tcp", (setup, counters) -> new StreamUpstream(setup, null, group, totals,
+                counters));
+        return of(factory("tls", (setup, counters) -> new StreamUpstream(setup, tls, group, totals, counters)), tcp,
+                factory("udp", (setup, counters) -> new DatagramUpstream(setup, group,
+                        tcp.create(setup.withSpec(setup.spec().tcpFallback()), counters), totals, counters)));
+    }
+
+    /** A factory for {@code scheme} that builds with {@code build}. */
+    public static UpstreamFactory factory(String scheme,
+            BiFunction<UpstreamSetup, UpstreamCounters, Upstream> build) {
+        return new UpstreamFactory() {
+            @Override
+            public String scheme() {
+                return scheme;
+            }
+
+            @Override
+            public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
+                return build.apply(setup, counters);
+            }
+        };
+    }
+
+    /** The factory for {@code scheme}; IllegalArgumentException when none serves it. */
+    public UpstreamFactory forScheme(String scheme) {
+        UpstreamFactory f = byScheme.get(scheme);
+        if (f == null) {
+            throw new IllegalArgumentException("no upstream kind for scheme '" + scheme + "'");
+        }
+        return f;
+    }
+
+    /** A new upstream for {@code setup}, from the factory of its scheme. */
+    public Upstream create(UpstreamSetup setup, UpstreamCounters counters) {
+        return forScheme(setup.scheme()).create(setup, counters);
+    }
+}
