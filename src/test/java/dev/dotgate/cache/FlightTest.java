@@ -12,7 +12,7 @@ import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -83,7 +83,7 @@ class FlightTest {
 
     private Exchange ask(String name, int id) throws IOException {
         byte[] wire = Messages.query(name, Type.A, id, true, false).toWire();
-        ByteBuf q = PooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
+        ByteBuf q = UnpooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
         Exchange e = new Exchange(q, QueryInfo.parse(q), Transport.UDP, new InetSocketAddress("192.0.2.7", 5353),
                 channel.eventLoop(), responder, QueryObserver.NONE, null);
         asked.add(e);
@@ -95,7 +95,7 @@ class FlightTest {
     private static ByteBuf upstreamAnswer(String name, long ttl) throws IOException {
         Message q = Messages.query(name, Type.A, 0x5555, true, false);
         byte[] wire = Messages.answer(q, Messages.rr(name + " " + ttl + " IN A 192.0.2.1")).toWire();
-        return PooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
+        return UnpooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
     }
 
     private Message reply(Exchange e) throws IOException {

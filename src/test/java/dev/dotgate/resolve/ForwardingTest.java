@@ -11,7 +11,7 @@ import dev.dotgate.upstream.UpstreamQuery;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.time.Duration;
@@ -65,7 +65,7 @@ class ForwardingTest {
         Exchange e = forward(q);
         HeldUpstream first = sentTo(one, two);
         UpstreamQuery sent = first.last();
-        ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer();
+        ByteBuf out = UnpooledByteBufAllocator.DEFAULT.buffer();
         assertThat(sent.write(out, 0xBEEF, new Padding.UpstreamCopy(Padding.Hop.STREAM, 0, false), true)).isTrue();
         assertThat(out.getUnsignedShort(0)).isEqualTo(out.readableBytes() - 2);
         assertThat(out.getUnsignedShort(2)).isEqualTo(0xBEEF);
@@ -143,7 +143,7 @@ class ForwardingTest {
         ByteBuf late = answer(q, 9, "192.0.2.1");
         assertThat(sent.isDone()).isTrue();
         assertThat(sent.matches(late)).as("no match once completed").isFalse();
-        ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer();
+        ByteBuf out = UnpooledByteBufAllocator.DEFAULT.buffer();
         assertThat(sent.write(out, 1, new Padding.UpstreamCopy(Padding.Hop.DATAGRAM, 1232, false), false)).isFalse();
         assertThat(out.readableBytes()).isZero();
         out.release();

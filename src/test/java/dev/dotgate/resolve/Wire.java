@@ -3,7 +3,7 @@ package dev.dotgate.resolve;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -44,9 +44,13 @@ final class Wire {
         return buf(a);
     }
 
+    /**
+     * {@code m} in an unpooled buffer: a released pooled buffer object can be handed out again by the pool (and its
+     * refCnt be 1 again), so the tests' refCnt() checks after release are only sound on unpooled buffers.
+     */
     static ByteBuf buf(Message m) {
         byte[] wire = m.toWire();
-        return PooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
+        return UnpooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
     }
 
     static Message parse(ByteBuf b) throws IOException {
