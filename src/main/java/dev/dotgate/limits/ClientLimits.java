@@ -83,7 +83,7 @@ public final class ClientLimits {
         this.table = new ClientTable(maxClients, overflowed, System.nanoTime());
         this.rate = TokenBucket.Rate.of(options.queryRate(), options.queryBurst());
         this.rrl = new ResponseRateLimiter(options.rrlRate(), options.rrlSlip());
-        this.budget = new MemoryBudget(options.maxBufferedBytes(), usedBytes);
+        this.budget = new MemoryBudget(options.maxBufferedBytes(), usedBytes, System::nanoTime);
         this.connectionReserve = connectionReserve(options);
         this.counters = counters;
         this.rrlSlipped = rrlSlipped;

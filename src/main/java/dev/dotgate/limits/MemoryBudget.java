@@ -17,23 +17,28 @@ import java.util.function.LongSupplier;
  * volatile flag the accept and UDP paths read.
  *
  * <p>Between two samples, bytes arrive that no sample has seen yet: each connection let in therefore reserves
- * what it may buffer before its first answer ({@link #admitConnection}), and a connection is refused once the
- * last sample plus the reservations of this period and the one before would pass the budget. The reservations
- * of a period are kept for one more, since a connection's bytes can arrive after the next sample. So a burst of
- * connections cannot overshoot the budget by what arrives within one sampling period (or within a late one,
- * when the loop that samples is busy).
+ * what it may buffer before its first answer ({@link #admitConnection}). Once the last sample plus what
+ * connections let in since have reserved would pass the budget, the next connection takes a fresh sample
+ * itself (at most one per {@value #RESAMPLE_NANOS} ns; within that, it is refused) and is let in only if the
+ * use it finds is within the budget. A burst of connections therefore cannot overshoot the budget by what
+ * arrives within one sampling period (or a late one, when the loop that samples is busy), and the decision
+ * stays one on the memory really in use: over the budget, UDP queries are dropped too.
  */
 public final class MemoryBudget {
     private final long maxBytes;
     private final LongSupplier used;
     private volatile boolean over;
     private volatile long lastUsed;
-    private final AtomicLong reserved = new AtomicLong(); // this period's reservations
-    private volatile long reservedBefore; // the period before's
+    /** Fresh samples taken by connections are at least this far apart (the metric walks the allocator). */
+    static final long RESAMPLE_NANOS = 1_000_000;
+    private final LongSupplier nanoClock;
+    private final AtomicLong reserved = new AtomicLong(); // reserved by connections since the last sample
+    private volatile long sampledAt;
 
-    MemoryBudget(long maxBytes, LongSupplier used) {
+    MemoryBudget(long maxBytes, LongSupplier used, LongSupplier nanoClock) {
         this.maxBytes = maxBytes;
         this.used = used;
+        this.nanoClock = nanoClock;
     }
 
     /** Direct memory in use by the default allocator (or by Netty in all, when the allocator cannot tell). */
@@ -48,25 +53,31 @@ public final class MemoryBudget {
         long now = used.getAsLong();
         lastUsed = now;
         over = now > maxBytes;
-        reservedBefore = reserved.getAndSet(0);
+        reserved.set(0);
+        sampledAt = nanoClock.getAsLong();
     }
 
     /**
-     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered fits: not over
-     * the budget, and the last sample plus what connections let in since (this period and the one before) have
-     * reserved, plus {@code reserve}, within it. When it fits, {@code reserve} is counted until the sample after
-     * next; when not, nothing is.
+     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered fits: the last
+     * sample is within the budget and, with what connections let in since have reserved plus {@code reserve}, still
+     * is; or else a fresh sample (unless one was taken within {@value #RESAMPLE_NANOS} ns) finds the use within the
+     * budget. Any thread.
      */
     public boolean admitConnection(long reserve) {
         if (over) {
             return false;
         }
-        long room = maxBytes - lastUsed - reservedBefore;
-        long total = reserved.addAndGet(reserve);
-        if (total > room) {
-            reserved.addAndGet(-reserve);
+        if (lastUsed + reserved.addAndGet(reserve) <= maxBytes) {
+            return true;
+        }
+        if (nanoClock.getAsLong() - sampledAt < RESAMPLE_NANOS) {
+            return false; // sampled a moment ago: the room left is reserved
+        }
+        sample();
+        if (over) {
             return false;
         }
+        reserved.addAndGet(reserve);
         return true;
     }
 

@@ -105,26 +105,6 @@ class ClientLimitsTest {
     }
 
     @Test
-    void connectionsLetInBetweenTwoSamplesReserveWhatTheyMayBufferUntilTheSampleAfterNext() {
-        ClientLimits l = limits(List.of("127.0.0.0/8"), 100, 10, 0, 1, 0, 0, 10);
-        long reserve = ClientLimits.connectionReserve(new LimitsOptions(32, 64, List.of(), 100, 10, 0, 1, 4096,
-                16384, Duration.ofSeconds(5), 1 << 20, 1232, 1232, 0, 0));
-        used.set(1 << 19);
-        l.budget().sample();
-        int fit = (int) ((1 << 19) / reserve);
-        for (int i = 0; i < fit; i++) {
-            assertThat(l.openConnection(at("127.0.0." + (i + 1)), Transport.DOT)).as("connection " + i).isNull();
-        }
-        assertThat(l.openConnection(at("127.0.0.200"), Transport.DOT)).isSameAs(ClientState.REFUSED);
-        assertThat(l.admitDatagram(at("127.0.0.1"))).as("datagrams reserve nothing").isNull();
-        l.budget().sample(); // the reservations are kept one period more: the bytes may not have arrived yet
-        assertThat(l.openConnection(at("127.0.0.200"), Transport.DOT)).isSameAs(ClientState.REFUSED);
-        l.budget().sample();
-        assertThat(l.openConnection(at("127.0.0.200"), Transport.DOT)).isNull();
-        assertThat(counters.count(Reason.BUFFERED_BYTES, Transport.DOT)).isEqualTo(2);
-    }
-
-    @Test
     void aFullTableOverflowsAndTheSweepFreesIdleClients() {
         ClientLimits l = limits(List.of(), 10, 10, 1000, 1000, 0, 0, 2);
         ClientState a = l.openConnection(at("192.0.2.1"), Transport.TCP);

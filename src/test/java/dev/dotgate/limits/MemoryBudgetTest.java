@@ -1,0 +1,68 @@
+package dev.dotgate.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The buffered-bytes budget between two timer samples: connections let in reserve what they may buffer, and once
+ * those reservations would pass the budget a connection looks at the memory itself instead of trusting a sample
+ * that may be 20 ms old.
+ */
+class MemoryBudgetTest {
+    private static final long BUDGET = 1 << 20;
+    private static final long RESERVE = 32 << 10;
+    private final AtomicLong used = new AtomicLong();
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    private final MemoryBudget budget = new MemoryBudget(BUDGET, used::get, clock::get);
+
+    @BeforeEach
+    void halfUsed() {
+        used.set(BUDGET / 2);
+        budget.sample();
+        clock.addAndGet(10_000_000); // 10 ms later
+    }
+
+    @Test
+    void connectionsBeyondTheReservedRoomLookAtTheMemoryAndAreRefusedOnceItIsOverTheBudget() {
+        used.set(2 * BUDGET); // the attack's bytes have arrived; no timer sample has seen them
+        int fit = (int) ((BUDGET / 2) / RESERVE);
+        for (int i = 0; i < fit; i++) {
+            assertThat(budget.admitConnection(RESERVE)).as("connection " + i + " within the reserved room").isTrue();
+        }
+        assertThat(budget.over()).isFalse();
+        assertThat(budget.admitConnection(RESERVE)).as("past the room: a fresh sample finds 2 MiB").isFalse();
+        assertThat(budget.over()).as("over now, for UDP too, without waiting for the timer").isTrue();
+        assertThat(budget.lastUsed()).isEqualTo(2 * BUDGET);
+        used.set(BUDGET / 2);
+        clock.addAndGet(10_000_000);
+        assertThat(budget.admitConnection(RESERVE)).as("still over until the next sample").isFalse();
+        budget.sample();
+        assertThat(budget.admitConnection(RESERVE)).isTrue();
+    }
+
+    @Test
+    void reservationsThatDidNotFillTheMemoryLetMoreInAfterAFreshSample() {
+        int fit = (int) ((BUDGET / 2) / RESERVE);
+        for (int i = 0; i < fit + 20; i++) {
+            assertThat(budget.admitConnection(RESERVE)).as("connection " + i).isTrue();
+            clock.addAndGet(2_000_000);
+        }
+        assertThat(budget.over()).isFalse();
+    }
+
+    @Test
+    void withinAMillisecondOfASampleTheReservedRoomIsFinal() {
+        budget.sample(); // now
+        int fit = (int) ((BUDGET / 2) / RESERVE);
+        for (int i = 0; i < fit; i++) {
+            assertThat(budget.admitConnection(RESERVE)).isTrue();
+        }
+        assertThat(budget.admitConnection(RESERVE)).as("no second walk of the allocator within 1 ms").isFalse();
+        assertThat(budget.over()).isFalse();
+        clock.addAndGet(MemoryBudget.RESAMPLE_NANOS);
+        assertThat(budget.admitConnection(RESERVE)).isTrue();
+    }
+}
