@@ -7,7 +7,7 @@ import dev.dotgate.config.ConfigException;
 import dev.dotgate.config.ConfigLoader;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.policy.PolicyLoader;
-import dev.dotgate.server.BindFailure;
+import dev.dotgate.net.BindFailure;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

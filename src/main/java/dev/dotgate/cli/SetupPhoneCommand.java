@@ -13,7 +13,7 @@ import dev.dotgate.onboard.PhoneProfile;
 import dev.dotgate.onboard.PhoneTargets;
 import dev.dotgate.onboard.ProfileServer;
 import dev.dotgate.onboard.TerminalQr;
-import dev.dotgate.server.BindFailure;
+import dev.dotgate.net.BindFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;

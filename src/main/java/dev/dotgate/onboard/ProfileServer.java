@@ -4,7 +4,7 @@ import dev.dotgate.net.SmallHttpRefusals;
 import dev.dotgate.net.SmallHttpRequest;
 import dev.dotgate.net.SmallHttpResponse;
 import dev.dotgate.net.SmallHttpServer;
-import dev.dotgate.server.BindFailure;
+import dev.dotgate.net.BindFailure;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.dotgate.tls;
 
-import dev.dotgate.observe.Stats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -25,8 +24,8 @@ public final class AlpnGuard extends ClientHelloLimit {
     public static final io.netty.util.AttributeKey<Boolean> REFUSED =
             io.netty.util.AttributeKey.valueOf("dotgate.alpnRefused");
 
-    public AlpnGuard(Stats stats, int maxClientHello) {
-        super(stats, maxClientHello);
+    public AlpnGuard(TlsCounters counters, int maxClientHello) {
+        super(counters, maxClientHello);
     }
 
     @Override
@@ -39,7 +38,7 @@ public final class AlpnGuard extends ClientHelloLimit {
         if (future.isSuccess() && Boolean.TRUE.equals(future.getNow())) {
             ctx.pipeline().remove(this);
         } else {
-            stats.dotRefusedAlpn.increment();
+            counters.refusedAlpn.increment();
             ctx.channel().attr(REFUSED).set(Boolean.TRUE);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(ALERT)).addListener(ChannelFutureListener.CLOSE);
         }
