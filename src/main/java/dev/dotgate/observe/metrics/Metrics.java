@@ -37,9 +37,8 @@ import org.xbill.DNS.Rcode;
  *
  * <p>Counters owned by other packages come in as {@link MeterBinder}s ({@link #bind}): each count is kept once, by
  * the package that counts, and read at each scrape. The per-query methods ({@link #query}, the handshake counters,
- * {@link UpstreamMeters}) neither allocate
- * nor lock once a label combination has been seen: the meters are cached in arrays indexed by ordinal, created on
- * first use (so the scrape shows only combinations that occurred).
+ * {@link UpstreamMeters}) neither allocate nor lock once a label combination has been seen: the meters are cached
+ * in arrays indexed by ordinal, created on first use (so the scrape shows only combinations that occurred).
  */
 public final class Metrics implements AutoCloseable {
     static final String QUERIES = "dotgate.queries";

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * The meters of one upstream, labelled {@code upstream="NAME"}; created once by {@link Metrics#upstream}. Errors,
  * timeouts and connects are read from the upstream's {@link UpstreamCounters}, which the upstream bumps itself
  * and which outlive a reload that replaces the upstream by one of the same name. Every method is lock-free and
- * allocation-free.
+ * allocation-free. The upstream's own counts are bumped by the upstream on {@link #counters()}; this class counts
+ * only what the query's completion tells (answers and their latency).
  */
 public final class UpstreamMeters {
     private final MeterRegistry registry;
@@ -66,26 +67,6 @@ public final class UpstreamMeters {
     public void query(long latencyNanos) {
         answers.increment();
         duration.record(latencyNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** A query was lost on this upstream (not a timeout). */
-    public void error() {
-        counters.errors.increment();
-    }
-
-    /** A query got no answer in time. */
-    public void timeout() {
-        counters.timeouts.increment();
-    }
-
-    /** A connection was established (also the first). */
-    public void reconnect() {
-        counters.connects.increment();
-    }
-
-    /** A connection attempt failed. */
-    public void connectFailure() {
-        counters.connectFailures.increment();
     }
 
     /** Registers the gauge of open connections to this upstream; the supplier is held strongly. */

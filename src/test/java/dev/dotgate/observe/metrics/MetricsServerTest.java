@@ -90,11 +90,11 @@ class MetricsServerTest {
         assertThat(metrics.upstream(UPSTREAM)).isSameAs(u);
         u.query(1_500_000);
         u.query(20_000_000);
-        u.error();
-        u.timeout();
-        u.timeout();
-        u.reconnect();
-        u.connectFailure();
+        u.counters().errors.increment();
+        u.counters().timeouts.increment();
+        u.counters().timeouts.increment();
+        u.counters().connects.increment();
+        u.counters().connectFailures.increment();
         u.openConnections(() -> 3);
 
         metrics.handshake(Transport.DOT);

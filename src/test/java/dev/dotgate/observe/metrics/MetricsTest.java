@@ -114,10 +114,10 @@ class MetricsTest {
                     m.handshake(Transport.DOT);
                     m.handshakeFailure(Transport.DOT, (i & 1) == 0 ? "alpn" : "handshake_failure");
                     up.query(50_000L * i);
-                    up.error();
-                    up.timeout();
-                    up.reconnect();
-                    up.connectFailure();
+                    up.counters().errors.increment();
+                    up.counters().timeouts.increment();
+                    up.counters().connects.increment();
+                    up.counters().connectFailures.increment();
                 }
             };
             for (int i = 0; i < 200; i++) {
