@@ -19,22 +19,8 @@ public final class CacheCounters {
     /** Popular entries near expiry sent upstream for a refresh. */
     public final LongAdder prefetches = new LongAdder();
 
+    /** Hit, miss and stale are counted by AnswerCache itself: only the prefetch is heard here. */
     private final CacheMeter meter = new CacheMeter() {
-        @Override
-        public void hit() {
-            // counted by AnswerCache.lookup
-        }
-
-        @Override
-        public void miss() {
-            // counted by AnswerCache.lookup
-        }
-
-        @Override
-        public void stale() {
-            // counted by AnswerCache.stale
-        }
-
         @Override
         public void prefetch() {
             prefetches.increment();

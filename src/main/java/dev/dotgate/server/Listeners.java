@@ -199,8 +199,8 @@ public final class Listeners {
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(new UdpHandler(intake, counters, udpInflight, options.maxUdpInflight(), stopped, udpChannels,
-                            proxy, clientLimits));
+                    .handler(new UdpHandler(intake, counters, udpInflight, options.maxUdpInflight(), stopped,
+                            udpChannels, proxy, clientLimits));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: up to 16 datagrams per system call (measured: about 15% less CPU per query at load).

@@ -1,8 +1,8 @@
 package dev.dotgate.observe.metrics;
 
 import dev.dotgate.cache.CacheCounters;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,15 +25,12 @@ public final class CacheMeters implements MeterBinder {
         lookups(registry, "hit", counters.hits);
         lookups(registry, "miss", counters.misses);
         lookups(registry, "stale", counters.stale);
-        FunctionCounter.builder(CACHE_PREFETCHES, counters.prefetches, LongAdder::sum)
-                .description("Cache entries refreshed from an upstream before they expired")
-                .register(registry);
+        NamedCounter.register(registry, CACHE_PREFETCHES, "Cache entries refreshed from an upstream before they "
+                + "expired", counters.prefetches, Tags.empty());
     }
 
     private static void lookups(MeterRegistry registry, String result, LongAdder adder) {
-        FunctionCounter.builder(CACHE_LOOKUPS, adder, LongAdder::sum)
-                .description("Cache lookups by result: hit (fresh), miss, stale (expired entry served)")
-                .tag("result", result)
-                .register(registry);
+        NamedCounter.register(registry, CACHE_LOOKUPS, "Cache lookups by result: hit (fresh), miss, stale "
+                + "(expired entry served)", adder, Tags.of("result", result));
     }
 }

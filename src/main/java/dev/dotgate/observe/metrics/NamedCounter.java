@@ -2,6 +2,7 @@ package dev.dotgate.observe.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,6 +22,14 @@ public record NamedCounter(String key, String metric, String help, LongAdder add
 
     /** Registers the function counter; the caller keeps the adder reachable (the registry holds it weakly). */
     void register(MeterRegistry registry) {
-        FunctionCounter.builder(metric, adder, LongAdder::sum).description(help).register(registry);
+        register(registry, metric, help, adder, Tags.empty());
+    }
+
+    /**
+     * Registers a function counter {@code metric} reading {@code adder} at each scrape, with {@code tags}: the one
+     * way this package exports a count another class keeps. The caller keeps the adder reachable.
+     */
+    static void register(MeterRegistry registry, String metric, String help, LongAdder adder, Tags tags) {
+        FunctionCounter.builder(metric, adder, LongAdder::sum).description(help).tags(tags).register(registry);
     }
 }

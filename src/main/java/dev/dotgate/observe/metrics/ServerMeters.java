@@ -2,10 +2,9 @@ package dev.dotgate.observe.metrics;
 
 import dev.dotgate.server.ServerCounters;
 import dev.dotgate.server.doh.HttpStatusCounts;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /** The listeners' counters ({@link ServerCounters}) and the DoH bad requests by status. */
 public final class ServerMeters extends OwnerMeters {
@@ -75,11 +74,9 @@ public final class ServerMeters extends OwnerMeters {
     @Override
     protected void bindMore(MeterRegistry registry) {
         for (int status : HttpStatusCounts.STATUSES) {
-            FunctionCounter.builder(DOH_BAD_REQUESTS, counters.dohBadRequests.counter(status), LongAdder::sum)
-                    .description("DoH requests answered with an HTTP error status (malformed, too large, wrong "
-                            + "method or type), by status")
-                    .tag("status", Integer.toString(status))
-                    .register(registry);
+            NamedCounter.register(registry, DOH_BAD_REQUESTS, "DoH requests answered with an HTTP error status "
+                    + "(malformed, too large, wrong method or type), by status",
+                    counters.dohBadRequests.counter(status), Tags.of("status", Integer.toString(status)));
         }
     }
 }

@@ -2,13 +2,11 @@ package dev.dotgate.observe.metrics;
 
 import dev.dotgate.upstream.UpstreamCounters;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -36,21 +34,16 @@ public final class UpstreamMeters {
                 .tags(tags).register(registry);
         this.duration = Metrics.latencyTimer(Metrics.UPSTREAM_DURATION,
                 "Time from sending a query to the upstream until its answer arrived", tags, registry);
-        FunctionCounter.builder("dotgate.upstream.queries", counters.queries, LongAdder::sum)
-                .description("Queries sent to the upstream (every attempt, retries included)")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_ERRORS, counters.errors, LongAdder::sum)
-                .description("Queries lost on the upstream: connection failed or closed, malformed answer")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_TIMEOUTS, counters.timeouts, LongAdder::sum)
-                .description("Queries the upstream did not answer in time")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_CONNECTS, counters.connects, LongAdder::sum)
-                .description("Connections to the upstream established (first and re-connections)")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_CONNECT_FAILURES, counters.connectFailures, LongAdder::sum)
-                .description("Connection attempts to the upstream that failed (TCP or TLS)")
-                .tags(tags).register(registry);
+        NamedCounter.register(registry, "dotgate.upstream.queries",
+                "Queries sent to the upstream (every attempt, retries included)", counters.queries, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_ERRORS,
+                "Queries lost on the upstream: connection failed or closed, malformed answer", counters.errors, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_TIMEOUTS,
+                "Queries the upstream did not answer in time", counters.timeouts, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_CONNECTS,
+                "Connections to the upstream established (first and re-connections)", counters.connects, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_CONNECT_FAILURES,
+                "Connection attempts to the upstream that failed (TCP or TLS)", counters.connectFailures, tags);
     }
 
     /** The counters the upstream of this name bumps. */
