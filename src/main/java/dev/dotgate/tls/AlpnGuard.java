@@ -24,6 +24,8 @@ public final class AlpnGuard extends ClientHelloLimit {
     public static final io.netty.util.AttributeKey<Boolean> REFUSED =
             io.netty.util.AttributeKey.valueOf("dotgate.alpnRefused");
 
+    private boolean refused; // on the channel's event loop
+
     public AlpnGuard(TlsCounters counters, int maxClientHello) {
         super(counters, maxClientHello);
     }
@@ -37,7 +39,10 @@ public final class AlpnGuard extends ClientHelloLimit {
     protected void onLookupComplete(ChannelHandlerContext ctx, Future<Boolean> future) {
         if (future.isSuccess() && Boolean.TRUE.equals(future.getNow())) {
             ctx.pipeline().remove(this);
-        } else {
+        } else if (!refused) {
+            // The hello stays buffered in this handler, so closing decodes it again (channelInactive): refuse and
+            // count once.
+            refused = true;
             counters.refusedAlpn.increment();
             ctx.channel().attr(REFUSED).set(Boolean.TRUE);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(ALERT)).addListener(ChannelFutureListener.CLOSE);
