@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.it.Eventually;
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
-import dev.dotgate.net.BindFailure;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
