@@ -1,18 +1,22 @@
 package dev.dotgate;
 
 import dev.dotgate.cache.AnswerCache;
+import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.cache.CachingResolver;
 import dev.dotgate.config.ForwardZone;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.Settings;
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.ConnectionMeter;
 import dev.dotgate.observe.QueryReporter;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
+import dev.dotgate.observe.metrics.CacheMeters;
+import dev.dotgate.observe.metrics.EventMeters;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.observe.metrics.MetricsServer;
 import dev.dotgate.policy.AccessResolver;
@@ -24,7 +28,6 @@ import dev.dotgate.resolve.ForwardingResolver;
 import dev.dotgate.resolve.Resolver;
 import dev.dotgate.resolve.Routes;
 import dev.dotgate.resolve.Transport;
-import dev.dotgate.server.BindFailure;
 import dev.dotgate.server.Listeners;
 import dev.dotgate.server.QueryIntake;
 import dev.dotgate.tls.CertificateReloader;
@@ -89,27 +92,8 @@ public final class Gateway implements AutoCloseable {
     private volatile SslContext dohContext;
     private volatile IdentityHolder identities;
     private CertificateReloader certReloader;
-    private final dev.dotgate.cache.CacheMeter cacheMeter = new dev.dotgate.cache.CacheMeter() {
-        @Override
-        public void hit() {
-            metrics.cacheHit();
-        }
-
-        @Override
-        public void miss() {
-            metrics.cacheMiss();
-        }
-
-        @Override
-        public void stale() {
-            metrics.cacheStale();
-        }
-
-        @Override
-        public void prefetch() {
-            metrics.cachePrefetch();
-        }
-    };
+    /** The cache's lookup counts, kept across reloads that replace the cache. */
+    private final CacheCounters cacheCounters = new CacheCounters();
 
     public Gateway(GatewayConfig config) {
         this(config, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
@@ -188,8 +172,8 @@ public final class Gateway implements AutoCloseable {
             if (cfg.observe().metricsListen() != null) {
                 metricsServer = MetricsServer.start(cfg.observe().metricsListen(), metrics);
             }
-            listeners = new Listeners(cfg.listen(), cfg.limits(), group, threads, intake, stats, () -> dotContext,
-                    () -> dohContext, new ConnectionMeter(metrics));
+            listeners = new Listeners(cfg.listen(), cfg.limits(), group, threads, intake, stats.server, stats.tls,
+                    stats.rateLimited, () -> dotContext, () -> dohContext, new ConnectionMeter(metrics));
             listeners.start();
             policy = withDiscovery(policy, cfg);
             startRefresher(cfg);
@@ -212,9 +196,10 @@ public final class Gateway implements AutoCloseable {
         if (cfg.cache().enabled()) {
             CachingResolver old = caching;
             AnswerCache cache = old != null && previous != null && previous.cache().equals(cfg.cache())
-                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()), cacheTicker);
-            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(), cacheMeter,
-                    stats.queryCounters);
+                    ? old.cache() : new AnswerCache(dev.dotgate.cache.CacheOptions.of(cfg.cache()), cacheTicker,
+                    cacheCounters);
+            caching = new CachingResolver(cache, forwarding, cfg.upstream().timeout().toMillis(),
+                    cacheCounters.meter(), stats.queryCounters);
             next = caching;
         } else {
             caching = null;
@@ -223,7 +208,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void registerMetrics() {
-        metrics.registerCounters(stats);
+        stats.meters().forEach(metrics::bind);
+        metrics.bind(new CacheMeters(cacheCounters));
         metrics.gauge("dotgate.cache.entries", "answers in the cache", () -> {
             CachingResolver c = caching;
             return c == null ? 0 : c.cache().size();
@@ -232,8 +218,8 @@ public final class Gateway implements AutoCloseable {
             CachingResolver c = caching;
             return c == null ? 0 : c.cache().estimatedBytes();
         });
-        metrics.registerEvents(() -> retiredEventsWritten.sum() + events.written(),
-                () -> retiredEventsDropped.sum() + events.dropped());
+        metrics.bind(new EventMeters(() -> retiredEventsWritten.sum() + events.written(),
+                () -> retiredEventsDropped.sum() + events.dropped()));
         metrics.gauge("dotgate.blocklist.names", "names on the loaded blocklists", () -> {
             Policy p = policy;
             return p == null || p.blocklists() == null ? 0 : p.blocklists().size();
@@ -477,9 +463,10 @@ public final class Gateway implements AutoCloseable {
         StringBuilder sb = new StringBuilder(stats.summary());
         CachingResolver c = caching;
         if (c != null) {
-            sb.append(" cacheHits=").append(c.cache().hits()).append(" cacheMisses=").append(c.cache().misses())
-                    .append(" cacheStale=").append(c.cache().staleHits()).append(" prefetches=")
-                    .append(c.prefetches()).append(" coalesced=").append(c.coalesced());
+            sb.append(" cacheHits=").append(cacheCounters.hits.sum()).append(" cacheMisses=")
+                    .append(cacheCounters.misses.sum()).append(" cacheStale=").append(cacheCounters.stale.sum())
+                    .append(" prefetches=").append(cacheCounters.prefetches.sum()).append(" coalesced=")
+                    .append(c.coalesced());
         }
         sb.append(" eventsWritten=").append(retiredEventsWritten.sum() + events.written())
                 .append(" eventsDropped=").append(retiredEventsDropped.sum() + events.dropped());

@@ -37,9 +37,7 @@ public final class AnswerCache {
     private final Cache<CacheKey, CachedAnswer> cache;
     private final long staleNanos;
 
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder staleHits = new LongAdder();
+    private final CacheCounters counters;
     private final LongAdder inserts = new LongAdder();
     private final LongAdder evictions = new LongAdder();
     private final LongAdder expirations = new LongAdder();
@@ -52,8 +50,14 @@ public final class AnswerCache {
 
     /** With the clock {@code ticker} (nanoseconds, only differences matter), so tests can move time. */
     public AnswerCache(CacheOptions options, Ticker ticker) {
+        this(options, ticker, new CacheCounters());
+    }
+
+    /** Counting hits, misses and stale answers into {@code counters}, which may outlive this cache. */
+    public AnswerCache(CacheOptions options, Ticker ticker, CacheCounters counters) {
         this.options = options;
         this.ticker = ticker;
+        this.counters = java.util.Objects.requireNonNull(counters, "counters");
         this.staleNanos = options.staleWindow().getSeconds() * NANOS;
         for (PutResult r : PutResult.values()) {
             if (!r.stored()) {
@@ -166,20 +170,20 @@ public final class AnswerCache {
     public CacheLookup lookup(CacheKey key, ByteBuf query, ByteBufAllocator alloc) {
         CachedAnswer entry = cache.getIfPresent(key);
         if (entry == null) {
-            misses.increment();
+            counters.misses.increment();
             return CacheLookup.MISS;
         }
         long age = Math.max(0, ticker.read() - entry.storedNanos);
         long ttlNanos = entry.ttlNanos();
         if (age >= ttlNanos) {
-            misses.increment();
+            counters.misses.increment();
             return CacheLookup.MISS;
         }
         int count = entry.hit(options.prefetchMinHits());
         boolean prefetch = count >= options.prefetchMinHits()
                 && ttlNanos - age < options.prefetchThreshold() * ttlNanos
                 && entry.claimPrefetch();
-        hits.increment();
+        counters.hits.increment();
         return new CacheLookup(entry.copyFor(query, key.nameLength() + 4, alloc, age / NANOS, -1), prefetch);
     }
 
@@ -196,13 +200,13 @@ public final class AnswerCache {
         long age = Math.max(0, ticker.read() - entry.storedNanos);
         int questionLength = key.nameLength() + 4;
         if (age < entry.ttlNanos()) {
-            hits.increment();
+            counters.hits.increment();
             return entry.copyFor(query, questionLength, alloc, age / NANOS, -1);
         }
         if (age >= entry.ttlNanos() + staleNanos) {
             return null; // Caffeine has not swept it yet
         }
-        staleHits.increment();
+        counters.stale.increment();
         return entry.copyFor(query, questionLength, alloc, 0, (int) options.staleTtl().getSeconds());
     }
 
@@ -226,18 +230,24 @@ public final class AnswerCache {
         return storedBytes.sum() + size() * ENTRY_OVERHEAD_BYTES;
     }
 
+    /** Where hits, misses and stale answers are counted (shared with earlier caches of the same gateway). */
+    public CacheCounters counters() {
+        return counters;
+    }
+
+    /** Fresh answers served, as counted in {@link #counters()}. */
     public long hits() {
-        return hits.sum();
+        return counters.hits.sum();
     }
 
     /** Lookups that found nothing fresh. */
     public long misses() {
-        return misses.sum();
+        return counters.misses.sum();
     }
 
     /** Expired answers served by {@link #stale}. */
     public long staleHits() {
-        return staleHits.sum();
+        return counters.stale.sum();
     }
 
     /** Answers stored (including replacements). */

@@ -1,32 +1,21 @@
 package dev.dotgate.cache;
 
-/** Hears every cache lookup's result, for the metrics. Must not block. */
+/** Hears every cache lookup's result, for the metrics. Must not block. Each method does nothing by default. */
 public interface CacheMeter {
     CacheMeter NONE = new CacheMeter() {
-        @Override
-        public void hit() {
-        }
-
-        @Override
-        public void miss() {
-        }
-
-        @Override
-        public void stale() {
-        }
-
-        @Override
-        public void prefetch() {
-        }
     };
 
-    void hit();
+    default void hit() {
+    }
 
-    void miss();
+    default void miss() {
+    }
 
     /** An expired entry was served because no upstream answered. */
-    void stale();
+    default void stale() {
+    }
 
     /** A popular entry near expiry was sent for a refresh. */
-    void prefetch();
+    default void prefetch() {
+    }
 }

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
  * What the client limits held back, by reason and transport: exported as
  * {@code dotgate_rate_limited_total{reason,transport}}. A UDP query dropped, a stream connection closed at
  * accept, or a stream connection paused (reading stops until the client's share allows another query) each
- * count once.
+ * count once. Also the RRL answers slipped truncated and the client-table overflows: everything the limits count is
+ * here, owned by this package; {@code observe} reads it.
  */
 public final class LimitCounters {
     /** Why a client was held back; the label is the event reason and the metric label. */
@@ -32,6 +33,13 @@ public final class LimitCounters {
     }
 
     private static final Transport[] TRANSPORTS = Transport.values();
+    /** UDP answers over the response rate sent as a truncated (TC=1) reply instead of being dropped. */
+    public final LongAdder rrlSlipped = new LongAdder();
+    /**
+     * Lookups of a new client while the client table was full: a UDP client shared one of the overflow states, a
+     * stream connection got a state of its own.
+     */
+    public final LongAdder tableOverflow = new LongAdder();
     private final LongAdder[] counts = new LongAdder[Reason.values().length * TRANSPORTS.length];
 
     public LimitCounters() {

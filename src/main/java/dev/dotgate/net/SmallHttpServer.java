@@ -1,7 +1,6 @@
 package dev.dotgate.net;
 
 import dev.dotgate.config.HostPort;
-import dev.dotgate.server.BindFailure;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

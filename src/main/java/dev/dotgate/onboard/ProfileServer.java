@@ -1,10 +1,10 @@
 package dev.dotgate.onboard;
 
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.SmallHttpRefusals;
 import dev.dotgate.net.SmallHttpRequest;
 import dev.dotgate.net.SmallHttpResponse;
 import dev.dotgate.net.SmallHttpServer;
-import dev.dotgate.server.BindFailure;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.dotgate.server;
 
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.QueryObserver;
 import dev.dotgate.resolve.Transport;
@@ -21,7 +20,7 @@ import java.util.concurrent.ScheduledFuture;
  * trickling bytes cannot keep a connection open. When it runs out an {@link IdleStateEvent} goes down the
  * pipeline; {@link StreamQueryHandler} closes the connection if nothing is in flight.</li>
  * <li><b>frame</b>: a query frame (or, on DoT, a TLS record) that has started must be complete within
- * {@code limits.frame_timeout}, else the connection is closed, counted in {@link Stats#streamFrameTimeout} and
+ * {@code limits.frame_timeout}, else the connection is closed, counted in {@link ServerCounters#streamFrameTimeout} and
  * reported as a dropped message with reason {@value #REASON}. While the gateway itself has stopped reading
  * (backpressure) the frame clock does not run against the client.</li>
  * </ul>
@@ -37,7 +36,7 @@ final class FrameClock extends ChannelDuplexHandler {
     private final long frameTimeoutNanos;
     private final long idleTimeoutNanos;
     private final Transport transport;
-    private final Stats stats;
+    private final ServerCounters counters;
     private final QueryObserver observer;
     private final FrameTracker frames = FrameTracker.dns();
     private final FrameTracker records;
@@ -48,12 +47,12 @@ final class FrameClock extends ChannelDuplexHandler {
     private long frameStart;
     private boolean inFrame;
 
-    FrameClock(Transport transport, long frameTimeoutMillis, long idleTimeoutMillis, Stats stats,
+    FrameClock(Transport transport, long frameTimeoutMillis, long idleTimeoutMillis, ServerCounters counters,
             QueryObserver observer) {
         this.transport = transport;
         this.frameTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(frameTimeoutMillis);
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-        this.stats = stats;
+        this.counters = counters;
         this.observer = observer;
         this.records = transport.encrypted() ? FrameTracker.tlsRecords() : null;
     }
@@ -144,7 +143,7 @@ final class FrameClock extends ChannelDuplexHandler {
             if (!ctx.channel().config().isAutoRead()) {
                 frameStart = now; // we stopped reading, not the client: its frame waits on us
             } else if (now - frameStart >= frameTimeoutNanos) {
-                stats.streamFrameTimeout.increment();
+                counters.streamFrameTimeout.increment();
                 observer.dropped(transport, ClientAddress.of(ctx.channel()), Decision.MALFORMED, REASON);
                 ctx.close();
                 return;

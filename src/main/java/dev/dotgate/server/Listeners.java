@@ -5,8 +5,9 @@ import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.config.ListenOptions;
 import dev.dotgate.limits.ClientLimits;
 import dev.dotgate.limits.ClientState;
+import dev.dotgate.limits.LimitCounters;
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.Transports;
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.doh.DohProtocols;
 import dev.dotgate.server.doh.DohSettings;
@@ -14,6 +15,7 @@ import dev.dotgate.server.proxy.ClientAddress;
 import dev.dotgate.server.proxy.ProxyProtocol;
 import dev.dotgate.tls.AlpnGuard;
 import dev.dotgate.tls.ClientHelloLimit;
+import dev.dotgate.tls.TlsCounters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -50,7 +52,8 @@ public final class Listeners {
     private final EventLoopGroup group;
     private final int threads;
     private final QueryIntake intake;
-    private final Stats stats;
+    private final ServerCounters counters;
+    private final TlsCounters tlsCounters;
     private final Supplier<SslContext> dotContext;
     private final Supplier<SslContext> dohContext;
     private final DohSettings doh;
@@ -67,10 +70,12 @@ public final class Listeners {
 
     /**
      * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
-     * certificate takes effect at once.
+     * certificate takes effect at once. What the listeners refuse is counted in {@code counters}, what the TLS front
+     * refuses in {@code tlsCounters}, what the client limits hold back in {@code limitCounters}.
      */
     public Listeners(ListenOptions options, LimitsOptions limits, EventLoopGroup group, int threads,
-            QueryIntake intake, Stats stats, Supplier<SslContext> dotContext, Supplier<SslContext> dohContext,
+            QueryIntake intake, ServerCounters counters, TlsCounters tlsCounters, LimitCounters limitCounters,
+            Supplier<SslContext> dotContext, Supplier<SslContext> dohContext,
             ConnectionObserver connectionObserver) {
         this.connectionObserver = connectionObserver;
         this.options = options;
@@ -78,13 +83,16 @@ public final class Listeners {
         this.group = group;
         this.threads = threads;
         this.intake = intake;
-        this.stats = stats;
+        this.counters = counters;
+        this.tlsCounters = tlsCounters;
         this.dotContext = dotContext;
         this.dohContext = dohContext;
-        this.doh = new DohSettings(intake, stats, options.maxInflightPerConnection(), limits.maxQuerySize(),
+        this.doh = new DohSettings(intake, counters, options.maxInflightPerConnection(), limits.maxQuerySize(),
                 options.writeTimeout().toMillis(), options.idleTimeout().toMillis(), limits.frameTimeout().toMillis());
-        this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), stats, intake.observer());
-        this.clientLimits = new ClientLimits(limits, stats.rateLimited, stats.clientTableOverflow, stats.rrlSlipped,
+        this.proxy = new ProxyProtocol(options.proxyTrusted(), options.handshakeTimeout(), counters,
+                intake.observer());
+        this.clientLimits = new ClientLimits(limits, limitCounters, limitCounters.tableOverflow,
+                limitCounters.rrlSlipped,
                 intake.observer());
     }
 
@@ -191,8 +199,8 @@ public final class Listeners {
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(new UdpHandler(intake, stats, udpInflight, options.maxUdpInflight(), stopped, udpChannels,
-                            proxy, clientLimits));
+                    .handler(new UdpHandler(intake, counters, udpInflight, options.maxUdpInflight(), stopped,
+                            udpChannels, proxy, clientLimits));
             if (Transports.epoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: up to 16 datagrams per system call (measured: about 15% less CPU per query at load).
@@ -236,7 +244,7 @@ public final class Listeners {
         }
         if (connections.incrementAndGet() > options.maxConnections()) {
             connections.decrementAndGet();
-            stats.connectionsRefusedOverLimit.increment();
+            counters.connectionsRefusedOverLimit.increment();
             ch.close();
             return;
         }
@@ -283,7 +291,7 @@ public final class Listeners {
         if (transport == Transport.DOH) {
             SslHandler ssl = dohContext.get().newHandler(ch.alloc());
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-            p.addLast(new ClientHelloLimit(stats, limits.maxClientHello()));
+            p.addLast(new ClientHelloLimit(tlsCounters, limits.maxClientHello()));
             p.addLast(ssl);
             p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOH));
             p.addLast(new FlushConsolidationHandler(256, true));
@@ -292,12 +300,12 @@ public final class Listeners {
             return;
         }
         FrameClock clock = new FrameClock(transport, limits.frameTimeout().toMillis(),
-                options.idleTimeout().toMillis(), stats, intake.observer());
+                options.idleTimeout().toMillis(), counters, intake.observer());
         if (transport == Transport.DOT) {
             SslHandler ssl = dotContext.get().newHandler(ch.alloc());
             ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
             p.addLast(clock.tlsRecords());
-            p.addLast(new AlpnGuard(stats, limits.maxClientHello()));
+            p.addLast(new AlpnGuard(tlsCounters, limits.maxClientHello()));
             p.addLast(ssl);
             p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOT));
         }
@@ -305,7 +313,7 @@ public final class Listeners {
         p.addLast(clock); // idle and frame deadlines, in place of an IdleStateHandler (which any byte resets)
         // A length over max_query_size fails at once (failFast): the connection is closed, see StreamQueryHandler.
         p.addLast(new LengthFieldBasedFrameDecoder(2 + limits.maxQuerySize(), 0, 2, 0, 2));
-        p.addLast(new StreamQueryHandler(intake, stats, transport, options.maxInflightPerConnection(),
+        p.addLast(new StreamQueryHandler(intake, counters, transport, options.maxInflightPerConnection(),
                 options.writeTimeout().toMillis(), options.idleTimeout().toMillis()));
     }
 

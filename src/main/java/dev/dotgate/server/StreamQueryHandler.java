@@ -1,6 +1,5 @@
 package dev.dotgate.server;
 
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
@@ -23,7 +22,7 @@ import java.util.ArrayDeque;
  * reading (backpressure, never drops). Closed when idle with nothing in flight ({@link FrameClock} says when),
  * when the client stops reading answers for the write timeout, or when the stream cannot be framed as DNS: a
  * length prefix over {@code limits.max_query_size} closes the connection at once (the stream cannot be
- * resynchronised without reading the body), counted in {@link Stats#streamOversized} and reported as a
+ * resynchronised without reading the body), counted in {@link ServerCounters#streamOversized} and reported as a
  * dropped message with reason {@value #REASON_OVERSIZED}.
  *
  * <p>The answer is copied into the frame with EDNS options for this connection: padding to
@@ -35,7 +34,7 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     static final String REASON_OVERSIZED = "oversized";
 
     private final QueryIntake intake;
-    private final Stats stats;
+    private final ServerCounters counters;
     private final Transport transport;
     private final int maxInflight;
     private final long writeTimeoutMillis;
@@ -50,11 +49,11 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     private boolean closed;
 
     /** {@code idleTimeoutMillis}: when an idle connection is closed, told to clients that ask (keepalive). */
-    StreamQueryHandler(QueryIntake intake, Stats stats, Transport transport, int maxInflight,
+    StreamQueryHandler(QueryIntake intake, ServerCounters counters, Transport transport, int maxInflight,
             long writeTimeoutMillis, long idleTimeoutMillis) {
         this.keepaliveUnits = (int) Math.min(0xFFFF, idleTimeoutMillis / 100);
         this.intake = intake;
-        this.stats = stats;
+        this.counters = counters;
         this.transport = transport;
         this.maxInflight = maxInflight;
         this.writeTimeoutMillis = writeTimeoutMillis;
@@ -171,7 +170,7 @@ final class StreamQueryHandler extends ChannelInboundHandlerAdapter implements R
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Unframeable input (TooLongFrame), TLS failures, resets: the connection is beyond saving.
         if (cause instanceof TooLongFrameException && !closed) {
-            stats.streamOversized.increment();
+            counters.streamOversized.increment();
             intake.observer().dropped(transport, client, Decision.MALFORMED, REASON_OVERSIZED);
         }
         closeNow();

@@ -3,7 +3,6 @@ package dev.dotgate.server;
 import dev.dotgate.limits.ClientLimits;
 import dev.dotgate.limits.ClientState;
 import dev.dotgate.limits.ResponseRateLimiter;
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
@@ -33,7 +32,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
     static final int MAX_QUERY = 4096;
 
     private final QueryIntake intake;
-    private final Stats stats;
+    private final ServerCounters counters;
     private final AtomicInteger inflight;
     private final int maxInflight;
     private final java.util.concurrent.atomic.AtomicBoolean stopped;
@@ -51,7 +50,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
      * {@code inflight} is shared by every UDP socket in {@code allSockets}; whichever socket sees the count fall
      * back resumes reading on all of them, so a socket paused by another's load cannot stay paused.
      */
-    UdpHandler(QueryIntake intake, Stats stats, AtomicInteger inflight, int maxInflight,
+    UdpHandler(QueryIntake intake, ServerCounters counters, AtomicInteger inflight, int maxInflight,
             java.util.concurrent.atomic.AtomicBoolean stopped, java.util.List<Channel> allSockets, ProxyProtocol proxy,
             ClientLimits limits) {
         this.limits = limits;
@@ -61,7 +60,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
         this.stopped = stopped;
         this.allSockets = allSockets;
         this.intake = intake;
-        this.stats = stats;
+        this.counters = counters;
         this.inflight = inflight;
         this.maxInflight = maxInflight;
     }
@@ -137,7 +136,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
         if (out.readableBytes() > Math.min(exchange.info().udpSize(), answerSize)) {
             out = Replies.truncated(answer.alloc(), answer, exchange.info());
             answer.release();
-            stats.truncated.increment();
+            counters.truncated.increment();
         }
         DatagramPacket reply = new DatagramPacket(out, to);
         if (channel.eventLoop().inEventLoop() && reading) {

@@ -1,6 +1,5 @@
 package dev.dotgate.tls;
 
-import dev.dotgate.observe.Stats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -25,8 +24,10 @@ public final class AlpnGuard extends ClientHelloLimit {
     public static final io.netty.util.AttributeKey<Boolean> REFUSED =
             io.netty.util.AttributeKey.valueOf("dotgate.alpnRefused");
 
-    public AlpnGuard(Stats stats, int maxClientHello) {
-        super(stats, maxClientHello);
+    private boolean refused; // on the channel's event loop
+
+    public AlpnGuard(TlsCounters counters, int maxClientHello) {
+        super(counters, maxClientHello);
     }
 
     @Override
@@ -38,8 +39,11 @@ public final class AlpnGuard extends ClientHelloLimit {
     protected void onLookupComplete(ChannelHandlerContext ctx, Future<Boolean> future) {
         if (future.isSuccess() && Boolean.TRUE.equals(future.getNow())) {
             ctx.pipeline().remove(this);
-        } else {
-            stats.dotRefusedAlpn.increment();
+        } else if (!refused) {
+            // The hello stays buffered in this handler, so closing decodes it again (channelInactive): refuse and
+            // count once.
+            refused = true;
+            counters.refusedAlpn.increment();
             ctx.channel().attr(REFUSED).set(Boolean.TRUE);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(ALERT)).addListener(ChannelFutureListener.CLOSE);
         }

@@ -1,6 +1,5 @@
 package dev.dotgate.tls;
 
-import dev.dotgate.observe.Stats;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.TooLongFrameException;
@@ -11,7 +10,7 @@ import io.netty.util.concurrent.Future;
  * Sits in front of a server's SslHandler until the TLS ClientHello has arrived, and refuses one that declares
  * more than {@code maxClientHello} bytes: the connection is closed at once, before a buffer of the declared size
  * is allocated (Netty's own default would take up to 16 MiB per connection on the strength of a 10-byte header),
- * counted in {@link Stats#tlsClientHelloTooLong}, and the failed handshake reported with cause
+ * counted in {@link TlsCounters#clientHelloTooLong}, and the failed handshake reported with cause
  * {@value #CAUSE_TOO_LONG}. A hello within the limit passes on, with the bytes buffered so far, to the
  * SslHandler behind, and this handler leaves the pipeline. Until then it holds what the client has sent of the
  * current TLS record (at most 5 + 65535 bytes, the record length being 2 bytes; nothing reserved ahead) and,
@@ -21,11 +20,11 @@ public class ClientHelloLimit extends SslClientHelloHandler<Boolean> {
     /** The handshake failure cause of a refused oversized ClientHello. */
     public static final String CAUSE_TOO_LONG = "client_hello_too_long";
 
-    protected final Stats stats;
+    protected final TlsCounters counters;
 
-    public ClientHelloLimit(Stats stats, int maxClientHello) {
+    public ClientHelloLimit(TlsCounters counters, int maxClientHello) {
         super(maxClientHello);
-        this.stats = stats;
+        this.counters = counters;
     }
 
     /** Whether {@code cause}, as carried by the failed handshake event, is an oversized ClientHello. */
@@ -50,7 +49,7 @@ public class ClientHelloLimit extends SslClientHelloHandler<Boolean> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         if (tooLong(cause)) {
-            stats.tlsClientHelloTooLong.increment();
+            counters.clientHelloTooLong.increment();
             ctx.close();
             return;
         }

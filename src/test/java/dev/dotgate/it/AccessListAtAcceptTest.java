@@ -58,7 +58,7 @@ class AccessListAtAcceptTest {
                 }
                 var stats = gw.gateway.stats();
                 assertThat(stats.connectionsRefusedAcl.sum()).isEqualTo(20);
-                assertThat(stats.connectionsRefusedOverLimit.sum()).isZero();
+                assertThat(stats.server.connectionsRefusedOverLimit.sum()).isZero();
                 assertThat(LimitsSupport.metric(gw, "dotgate_connections_refused_acl_total")).isEqualTo(20);
                 var e = ClientQueryFloodTest.awaitEvent(events, "refused_acl");
                 assertThat(e.path("client").asText()).isEqualTo(ATTACKER);

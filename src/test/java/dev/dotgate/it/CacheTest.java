@@ -67,6 +67,34 @@ class CacheTest {
     }
 
     @Test
+    void lookupsAreCountedOnceAndTheMetricsAndTotalsReadTheSameCountsAcrossACacheRebuild() throws Exception {
+        try (GatewayFixture gw = servers.gateway(b -> b.toml("").cacheTicker(clock))) {
+            ask(gw, "a.test", Type.A, 1);
+            ask(gw, "a.test", Type.A, 2);
+            ask(gw, "a.test", Type.A, 3);
+            assertCounts(gw, 2, 1);
+            // New cache settings build a new cache: its counts carry on where the old one's stopped.
+            gw.gateway.reload(cache(o -> new CacheSettings(o.enabled(), o.maxEntries() + 1, o.minTtl(), o.maxTtl(),
+                    o.negativeMaxTtl(), o.staleWindow(), o.prefetch(), o.prefetchMinHits(), o.staleTtl(),
+                    o.prefetchThreshold())).apply(gw.config));
+            ask(gw, "a.test", Type.A, 4);
+            ask(gw, "a.test", Type.A, 5);
+            assertCounts(gw, 3, 2);
+        }
+    }
+
+    /** The cache, its metric and the shutdown totals line all say {@code hits} and {@code misses}. */
+    private static void assertCounts(GatewayFixture gw, long hits, long misses) {
+        assertThat(gw.gateway.caching().cache().hits()).isEqualTo(hits);
+        assertThat(gw.gateway.caching().cache().misses()).isEqualTo(misses);
+        String scrape = gw.gateway.metrics().scrape();
+        assertThat(MetricsEndpointTest.value(scrape, "dotgate_cache_lookups_total", "result", "hit")).isEqualTo(hits);
+        assertThat(MetricsEndpointTest.value(scrape, "dotgate_cache_lookups_total", "result", "miss"))
+                .isEqualTo(misses);
+        assertThat(gw.gateway.totals()).contains(" cacheHits=" + hits + " cacheMisses=" + misses + " ");
+    }
+
+    @Test
     void nonRecursiveQueriesAreNeitherCachedNorServedFromTheCache() throws Exception {
         try (GatewayFixture gw = servers.gateway(b -> b.toml(""))) {
             long before = unbound.queriesFor("norec.bench.test");
@@ -145,6 +173,8 @@ class CacheTest {
                     "the prefetched answer to be stored");
             assertThat(unbound.queriesFor("short.test")).as("prefetched").isEqualTo(2);
             assertThat(gw.gateway.caching().prefetches()).isEqualTo(1);
+            assertThat(gw.gateway.caching().cache().counters().prefetches.sum()).as("counted by the cache").isEqualTo(1);
+            assertThat(gw.gateway.totals()).contains(" prefetches=1 ");
             clock.advanceMillis(1600); // 3.4 s: the first answer has expired; the prefetched one has not
             long hits = gw.gateway.caching().cache().hits();
             Message m = ask(gw, "short.test", Type.A, 5);

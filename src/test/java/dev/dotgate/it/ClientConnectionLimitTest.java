@@ -55,7 +55,7 @@ class ClientConnectionLimitTest {
                 assertThat(open).as("attacker connections left open").isEqualTo(5);
                 Message m = LimitsSupport.tcpAsk(VICTIM, gw.tcpPort(), "v.lim.test", 3);
                 assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-                assertThat(gw.gateway.stats().connectionsRefusedOverLimit.sum()).isZero();
+                assertThat(gw.gateway.stats().server.connectionsRefusedOverLimit.sum()).isZero();
                 assertThat(gw.gateway.stats().rateLimited.count(Reason.CONNECTIONS, Transport.TCP)).isEqualTo(35);
                 assertThat(LimitsSupport.metric(gw, "dotgate_rate_limited_total", "reason=\"connections\"",
                         "transport=\"tcp\"")).isEqualTo(35);

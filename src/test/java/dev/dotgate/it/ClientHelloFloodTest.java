@@ -74,7 +74,7 @@ class ClientHelloFloodTest {
                     DOH_CONNECTIONS, peak >> 10);
             assertThat(peak).as("memory growth (Netty direct + NIO direct + heap), bytes").isLessThan(BOUND);
             assertServed(gw);
-            assertThat(gw.gateway.stats().tlsClientHelloTooLong.sum())
+            assertThat(gw.gateway.stats().tls.clientHelloTooLong.sum())
                     .isEqualTo(DOT_CONNECTIONS + DOH_CONNECTIONS);
             String scrape = gw.gateway.metrics().scrape();
             assertThat(scrape).contains("dotgate_tls_client_hello_too_long_total "

@@ -82,8 +82,8 @@ class DohBodyBoundsTest {
     void stalledOversizedPostsAreAnswered413HoldNoMemoryAndAreResetAtTheFrameTimeout() throws Exception {
         assertKdigServed("warm.bench.test");
         long before = direct();
-        long timedOut = stats().dohStreamsTimedOut.sum();
-        long tooLarge = stats().dohBadRequests.get(413);
+        long timedOut = stats().server.dohStreamsTimedOut.sum();
+        long tooLarge = stats().server.dohBadRequests.get(413);
         List<H2Client> clients = new ArrayList<>();
         List<List<Http2FrameStream>> streams = new ArrayList<>();
         long peak = before;
@@ -127,14 +127,14 @@ class DohBodyBoundsTest {
         } finally {
             clients.forEach(H2Client::close);
         }
-        assertThat(stats().dohBadRequests.get(413) - tooLarge).isEqualTo(CONNECTIONS * STREAMS);
-        assertThat(stats().dohStreamsTimedOut.sum() - timedOut).isEqualTo(CONNECTIONS * STREAMS);
+        assertThat(stats().server.dohBadRequests.get(413) - tooLarge).isEqualTo(CONNECTIONS * STREAMS);
+        assertThat(stats().server.dohStreamsTimedOut.sum() - timedOut).isEqualTo(CONNECTIONS * STREAMS);
         assertKdigServed("after.bench.test");
     }
 
     @Test
     void bodiesInProgressStayWithinTheConnectionBudgetAndTheirWindowIsHeldUntilTheyEnd() throws Exception {
-        long refused = stats().dohStreamsRefused.sum();
+        long refused = stats().server.dohStreamsRefused.sum();
         double malformed = malformedDrops();
         try (H2Client c = new H2Client(group, gw.dohPort(), gw.caFile())) {
             assertThat(c.response(c.send(H2Client.get("first.bench.test"), true), 5).status()).isEqualTo("200");
@@ -171,7 +171,7 @@ class DohBodyBoundsTest {
             assertThat(c.response(post, 5).status()).isEqualTo("200");
             assertThat(c.channel.isActive()).isTrue();
         }
-        assertThat(stats().dohStreamsRefused.sum() - refused).isEqualTo(4);
+        assertThat(stats().server.dohStreamsRefused.sum() - refused).isEqualTo(4);
         // The 15 bodies cut off by the frame timeout are each reported dropped (malformed, "body_timeout").
         assertThat(malformedDrops() - malformed).as("dropped DoH queries, decision malformed").isEqualTo(15);
     }

@@ -73,15 +73,19 @@ class ListenersTest {
     @Test
     void alpnOtherThanDotIsRefusedAndDotIsNegotiated() {
         String port = "127.0.0.1:" + gw.dotPort();
+        long refusedBefore = gw.gateway.stats().tls.refusedAlpn.sum();
         Proc.Result h2 = Proc.withInput(15, "", "openssl", "s_client", "-connect", port, "-alpn", "h2",
                 "-CAfile", gw.caFile().toString());
         assertThat(h2.out()).contains("no application protocol").doesNotContain("ALPN protocol: h2");
+        // Counted once when refused, not again when the closed connection's buffered hello is decoded once more.
+        assertThat(gw.gateway.stats().tls.refusedAlpn.sum() - refusedBefore).isEqualTo(1);
         Proc.Result dot = Proc.withInput(15, "", "openssl", "s_client", "-connect", port, "-alpn", "h2,dot",
                 "-CAfile", gw.caFile().toString(), "-verify_hostname", "localhost");
         assertThat(dot.out()).contains("ALPN protocol: dot").contains("Verify return code: 0 (ok)");
         Proc.Result none = Proc.withInput(15, "", "openssl", "s_client", "-connect", port,
                 "-CAfile", gw.caFile().toString());
         assertThat(none.out()).contains("No ALPN negotiated").contains("Verify return code: 0 (ok)");
+        assertThat(gw.gateway.stats().tls.refusedAlpn.sum() - refusedBefore).as("only the h2 one").isEqualTo(1);
     }
 
     @Test

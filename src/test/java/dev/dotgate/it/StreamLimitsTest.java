@@ -68,7 +68,7 @@ class StreamLimitsTest {
 
     @Test
     void lengthPrefixOverMaxQuerySizeClosesTheConnectionAndRealClientsAreServed() throws Exception {
-        long before = gw.gateway.stats().streamOversized.sum();
+        long before = gw.gateway.stats().server.streamOversized.sum();
         try (Socket s = from("127.0.0.2", gw.tcpPort())) {
             OutputStream out = s.getOutputStream();
             out.write(new byte[] {(byte) 0xEA, 0x60, 1, 2, 3, 4}); // 60000 declared, 4 sent
@@ -82,7 +82,7 @@ class StreamLimitsTest {
             out.flush();
             assertThat(s.getInputStream().read()).as("DoT closed at once").isEqualTo(-1);
         }
-        assertThat(gw.gateway.stats().streamOversized.sum() - before).isEqualTo(2);
+        assertThat(gw.gateway.stats().server.streamOversized.sum() - before).isEqualTo(2);
         awaitEvent("\"oversized\"", 2);
         // A query of exactly max_query_size is served; one byte more is not.
         try (Socket s = from("127.0.0.3", gw.tcpPort())) {
@@ -96,7 +96,7 @@ class StreamLimitsTest {
             DnsClient.writeFramed(out, paddedQuery(1025, 78));
             assertThat(in.read()).isEqualTo(-1);
         }
-        assertThat(gw.gateway.stats().streamOversized.sum() - before).isEqualTo(3);
+        assertThat(gw.gateway.stats().server.streamOversized.sum() - before).isEqualTo(3);
         Proc.Result dig = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.tcpPort(), "+tcp", "a.test", "A");
         assertThat(dig.out()).contains("status: NOERROR").contains("192.0.2.1");
         assertKdigServed();
@@ -104,7 +104,7 @@ class StreamLimitsTest {
 
     @Test
     void tricklersAreClosedWithinTheFrameTimeoutWhileRealClientsAreServed() throws Exception {
-        long before = gw.gateway.stats().streamFrameTimeout.sum();
+        long before = gw.gateway.stats().server.streamFrameTimeout.sum();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             byte[] query = DnsClient.query("a.test.", Type.A, 4711).toWire();
@@ -159,7 +159,7 @@ class StreamLimitsTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(gw.gateway.stats().streamFrameTimeout.sum() - before).isEqualTo(4);
+        assertThat(gw.gateway.stats().server.streamFrameTimeout.sum() - before).isEqualTo(4);
         awaitEvent("\"frame_timeout\"", 4);
         Proc.Result after = Proc.run(10, "dig", "@127.0.0.1", "-p", "" + gw.tcpPort(), "+tcp", "a.test", "A");
         assertThat(after.out()).contains("status: NOERROR");

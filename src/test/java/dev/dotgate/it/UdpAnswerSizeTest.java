@@ -30,7 +30,7 @@ class UdpAnswerSizeTest {
             String udp = Proc.run(10, "kdig", "@127.0.0.1", "-p", port, "-b", VICTIM, "+bufsize=65535", "+ignore",
                     "+retry=0", "big.lim.test", "TXT").out();
             assertThat(udp).containsPattern("Flags: qr aa tc[ ;]").contains("ANSWER: 0");
-            assertThat(gw.gateway.stats().truncated.sum()).isEqualTo(1);
+            assertThat(gw.gateway.stats().server.truncated.sum()).isEqualTo(1);
 
             String small = Proc.run(10, "kdig", "@127.0.0.1", "-p", port, "-b", VICTIM, "+bufsize=65535", "+ignore",
                     "+retry=0", "big.lim.test", "A").out();

@@ -57,7 +57,7 @@ class ListenersAnyPortTest {
                 Stats stats = new Stats();
                 QueryIntake intake = new QueryIntake(exchange -> exchange.fail(2), stats, QueryObserver.NONE,
                         () -> null);
-                Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats, () -> null, () -> null,
+                Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null,
                         ConnectionObserver.NONE);
                 try {
                     listeners.start();

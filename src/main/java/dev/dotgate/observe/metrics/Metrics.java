@@ -1,7 +1,5 @@
 package dev.dotgate.observe.metrics;
 
-import dev.dotgate.observe.HttpStatusCounts;
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
 import io.micrometer.core.instrument.Counter;
@@ -12,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -21,19 +20,14 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.xbill.DNS.Rcode;
 
@@ -41,16 +35,14 @@ import org.xbill.DNS.Rcode;
  * The gateway's metrics, in a Micrometer {@link PrometheusMeterRegistry}. Names are written in Micrometer's dot
  * style and come out as {@code dotgate_*} in the Prometheus text format; every metric has a description (HELP).
  *
- * <p>The per-query methods ({@link #query}, the cache and DoT counters, {@link UpstreamMeters}) neither allocate
- * nor lock once a label combination has been seen: the meters are cached in arrays indexed by ordinal, created on
- * first use (so the scrape shows only combinations that occurred).
+ * <p>Counters owned by other packages come in as {@link MeterBinder}s ({@link #bind}): each count is kept once, by
+ * the package that counts, and read at each scrape. The per-query methods ({@link #query}, the handshake counters,
+ * {@link UpstreamMeters}) neither allocate nor lock once a label combination has been seen: the meters are cached
+ * in arrays indexed by ordinal, created on first use (so the scrape shows only combinations that occurred).
  */
 public final class Metrics implements AutoCloseable {
     static final String QUERIES = "dotgate.queries";
     static final String QUERY_DURATION = "dotgate.query.duration";
-    static final String QUERIES_INFLIGHT = "dotgate.queries.inflight";
-    static final String CACHE_LOOKUPS = "dotgate.cache.lookups";
-    static final String CACHE_PREFETCHES = "dotgate.cache.prefetches";
     static final String UPSTREAM_ANSWERS = "dotgate.upstream.answers";
     static final String UPSTREAM_DURATION = "dotgate.upstream.duration";
     static final String UPSTREAM_ERRORS = "dotgate.upstream.errors";
@@ -63,20 +55,6 @@ public final class Metrics implements AutoCloseable {
     static final String DOH_HANDSHAKES = "dotgate.doh.handshakes";
     static final String DOH_HANDSHAKE_FAILURES = "dotgate.doh.handshake.failures";
     static final String CLIENT_CONNECTIONS = "dotgate.client.connections";
-    static final String DOH_BAD_REQUESTS = "dotgate.doh.bad.requests";
-    static final String EVENTS_WRITTEN = "dotgate.events.written";
-    static final String EVENTS_DROPPED = "dotgate.events.dropped";
-    static final String RATE_LIMITED = "dotgate.rate.limited";
-
-    /**
-     * Names this class gives labelled meters. A {@link Stats} counter whose name would be one of these (queries,
-     * upstreamConnects, upstreamConnectFailures) is exported as {@code dotgate_stats_<field>_total} instead,
-     * because Prometheus needs one label set per metric name.
-     */
-    static final Set<String> OWN_NAMES = Set.of(QUERIES, QUERY_DURATION, QUERIES_INFLIGHT, CACHE_LOOKUPS,
-            CACHE_PREFETCHES, UPSTREAM_ANSWERS, UPSTREAM_DURATION, UPSTREAM_ERRORS, UPSTREAM_TIMEOUTS,
-            UPSTREAM_CONNECTS, UPSTREAM_CONNECT_FAILURES, UPSTREAM_CONNECTIONS, DOT_HANDSHAKES,
-            DOT_HANDSHAKE_FAILURES, CLIENT_CONNECTIONS, EVENTS_WRITTEN, EVENTS_DROPPED, RATE_LIMITED, DOH_BAD_REQUESTS);
 
     /** Histogram bucket bounds of the latency histograms, in seconds: 50 µs to 5 s. */
     public static final List<Double> LATENCY_BUCKETS_SECONDS = List.of(0.00005, 0.0001, 0.00025, 0.0005, 0.001,
@@ -95,54 +73,6 @@ public final class Metrics implements AutoCloseable {
     public static final List<String> HANDSHAKE_FAILURE_CAUSES = List.of("alpn", "timeout", "protocol",
             "client_hello_too_long", "other");
 
-    private static final Map<String, String> STATS_HELP = Map.ofEntries(
-            Map.entry("queries", "Queries accepted from clients (Stats.queries)"),
-            Map.entry("completed", "Queries completed: answered or failed with an error response"),
-            Map.entry("answered", "Queries answered with an upstream's response"),
-            Map.entry("servfailTimeout", "Queries answered SERVFAIL because no upstream answered in time"),
-            Map.entry("servfailNoUpstream", "Queries answered SERVFAIL because no upstream could take them"),
-            Map.entry("formerr", "Queries answered FORMERR (malformed, over TCP or DoT)"),
-            Map.entry("notimp", "Queries answered NOTIMP (unsupported opcode, over TCP or DoT)"),
-            Map.entry("truncated", "UDP answers sent truncated (TC=1) because they exceeded the client's size"),
-            Map.entry("udpDroppedMalformed", "UDP datagrams dropped because they were not DNS queries"),
-            Map.entry("udpDroppedOverload", "UDP queries dropped because too many were in flight"),
-            Map.entry("streamClosedUnframeable", "TCP or DoT connections closed on a message that was not DNS"),
-            Map.entry("streamOversized", "TCP or DoT connections closed on a length prefix over limits.max_query_size"),
-            Map.entry("streamFrameTimeout", "TCP or DoT connections closed because a started query frame (or TLS "
-                    + "record) was not complete within limits.frame_timeout"),
-            Map.entry("tlsClientHelloTooLong", "DoT or DoH connections closed because the TLS ClientHello declared "
-                    + "more than limits.max_client_hello bytes"),
-            Map.entry("connectionsRefusedOverLimit", "Client connections closed at once: too many open"),
-            Map.entry("dotRefusedAlpn", "DoT connections refused because the client offered ALPN without dot"),
-            Map.entry("refusedAcl", "Queries refused and DoT connections closed: client outside the access list"),
-            Map.entry("proxyHeaderRejected", "Connections closed and datagrams dropped from a trusted load balancer "
-                    + "without a valid PROXY protocol header"),
-            Map.entry("proxyHeaderUntrusted", "TCP or DoT connections closed: a PROXY protocol header from a source "
-                    + "outside proxy_protocol.trusted"),
-            Map.entry("retries", "Queries sent again to another upstream after an attempt was lost"),
-            Map.entry("upstreamConnects", "Upstream connections established, all upstreams (Stats)"),
-            Map.entry("upstreamConnectFailures", "Upstream connection attempts that failed, all upstreams (Stats)"),
-            Map.entry("upstreamSilentClosed", "Upstream connections closed, or udp upstreams skipped, because they stopped answering"),
-            Map.entry("upstreamIdleClosed", "Upstream connections closed after being idle"),
-            Map.entry("upstreamUnmatched", "Upstream answers that matched no query in flight"),
-            Map.entry("upstreamLate", "Upstream answers that arrived after their query had completed"),
-            Map.entry("upstreamMalformed", "Upstream messages that could not be read as DNS answers"),
-            Map.entry("upstreamTruncatedRetriedTcp", "Truncated UDP upstream answers retried over TCP"),
-            Map.entry("upstreamCaseMismatch", "UDP upstream answers dropped as spoofed: the question did not echo "
-                    + "the random letter case sent (0x20)"),
-            Map.entry("connectionsRefusedAcl", "TCP, DoT and DoH connections closed at accept: client outside the "
-                    + "listener's access list"),
-            Map.entry("rrlSlipped", "UDP answers over the response rate limit sent truncated (TC=1) instead of "
-                    + "dropped"),
-            Map.entry("clientTableOverflow", "Queries and connections of new clients while the client table was "
-                    + "full (UDP ones shared one of 1024 overflow states, stream connections got their own)"),
-            Map.entry("dohStreamsTimedOut", "HTTP/2 DoH streams reset (CANCEL): the request was not complete within "
-                    + "limits.frame_timeout"),
-            Map.entry("dohStreamErrors", "HTTP/2 DoH streams reset on a stream error (RFC 9113 section 5.4.2), "
-                    + "e.g. a body longer than its Content-Length"),
-            Map.entry("dohStreamsRefused", "HTTP/2 DoH streams refused (REFUSED_STREAM): the request bodies being "
-                    + "received on the connection already fill its budget"));
-
     static {
         for (int i = 0; i < 16; i++) {
             RCODE_LABELS[i] = Rcode.string(i);
@@ -156,10 +86,6 @@ public final class Metrics implements AutoCloseable {
             new AtomicReferenceArray<>(TRANSPORTS.length * DECISIONS.length * RCODE_LABELS.length);
     private final AtomicReferenceArray<Timer> queryDurations =
             new AtomicReferenceArray<>(TRANSPORTS.length * DECISIONS.length);
-    private final Counter cacheHit;
-    private final Counter cacheMiss;
-    private final Counter cacheStale;
-    private final Counter cachePrefetch;
     private final Counter dotHandshakes;
     private final Counter[] dotHandshakeFailures;
     private final Counter dohHandshakes;
@@ -186,12 +112,6 @@ public final class Metrics implements AutoCloseable {
                         return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
                     }
                 });
-        cacheHit = cacheLookups("hit");
-        cacheMiss = cacheLookups("miss");
-        cacheStale = cacheLookups("stale");
-        cachePrefetch = Counter.builder(CACHE_PREFETCHES)
-                .description("Cache entries refreshed from an upstream before they expired")
-                .register(registry);
         dotHandshakes = Counter.builder(DOT_HANDSHAKES)
                 .description("DoT client TLS handshakes completed")
                 .register(registry);
@@ -223,19 +143,22 @@ public final class Metrics implements AutoCloseable {
         }
     }
 
-    private Counter cacheLookups(String result) {
-        return Counter.builder(CACHE_LOOKUPS)
-                .description("Cache lookups by result: hit (fresh), miss, stale (expired entry served)")
-                .tag("result", result)
-                .register(registry);
-    }
-
     static Timer latencyTimer(String name, String help, Tags tags, MeterRegistry registry) {
         return Timer.builder(name)
                 .description(help)
                 .tags(tags)
                 .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry);
+    }
+
+    /**
+     * Binds the meters of one owner of counters ({@link OwnerMeters} and the other binders of this package, or any
+     * {@link MeterBinder}): called once per binder when the gateway is built. The binder is held as long as the
+     * registry, so the counters its function meters read stay reachable.
+     */
+    public void bind(MeterBinder binder) {
+        binder.bindTo(registry);
+        held.add(binder);
     }
 
     /** The registry, for meters this class does not know about. */
@@ -277,22 +200,6 @@ public final class Metrics implements AutoCloseable {
 
     private static String label(Transport t) {
         return t.name().toLowerCase(Locale.ROOT);
-    }
-
-    public void cacheHit() {
-        cacheHit.increment();
-    }
-
-    public void cacheMiss() {
-        cacheMiss.increment();
-    }
-
-    public void cacheStale() {
-        cacheStale.increment();
-    }
-
-    public void cachePrefetch() {
-        cachePrefetch.increment();
     }
 
     /**
@@ -361,82 +268,6 @@ public final class Metrics implements AutoCloseable {
                 .tag("transport", transport)
                 .strongReference(true)
                 .register(registry);
-    }
-
-    /**
-     * Exposes every {@link LongAdder} of {@code stats} as a counter {@code dotgate_<snake_case_field>_total} (or
-     * {@code dotgate_stats_<field>_total} where that name belongs to a labelled metric here, see
-     * {@link #OWN_NAMES}), plus the gauge {@code dotgate_queries_inflight}. Call once.
-     */
-    public void registerCounters(Stats stats) {
-        for (Field field : Stats.class.getFields()) {
-            if (field.getType() != LongAdder.class || Modifier.isStatic(field.getModifiers())) {
-                continue;
-            }
-            LongAdder adder;
-            try {
-                adder = (LongAdder) field.get(stats);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-            FunctionCounter.builder(statsName(field.getName()), adder, LongAdder::sum)
-                    .description(STATS_HELP.getOrDefault(field.getName(), "Stats." + field.getName()))
-                    .register(registry);
-            held.add(adder);
-        }
-        for (var reason : dev.dotgate.limits.LimitCounters.Reason.values()) {
-            for (Transport t : TRANSPORTS) {
-                LongAdder adder = stats.rateLimited.counter(reason, t);
-                FunctionCounter.builder(RATE_LIMITED, adder, LongAdder::sum)
-                        .description("Queries and connections held back by the client limits, by reason "
-                                + "(query_rate, inflight, connections, rrl, buffered_bytes) and transport: UDP "
-                                + "queries or answers dropped, connections closed at accept, stream connections "
-                                + "paused")
-                        .tags("reason", reason.label(), "transport", label(t))
-                        .register(registry);
-                held.add(adder);
-            }
-        }
-        for (int status : HttpStatusCounts.STATUSES) {
-            LongAdder adder = stats.dohBadRequests.counter(status);
-            FunctionCounter.builder(DOH_BAD_REQUESTS, adder, LongAdder::sum)
-                    .description("DoH requests answered with an HTTP error status (malformed, too large, wrong "
-                            + "method or type), by status")
-                    .tag("status", Integer.toString(status))
-                    .register(registry);
-            held.add(adder);
-        }
-        Gauge.builder(QUERIES_INFLIGHT, stats, Stats::inflight)
-                .description("Queries accepted and not yet completed")
-                .strongReference(true)
-                .register(registry);
-    }
-
-    /** {@code upstreamSilentClosed} → {@code dotgate.upstream.silent.closed}. */
-    static String statsName(String field) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (Character.isUpperCase(c)) {
-                sb.append('.').append(Character.toLowerCase(c));
-            } else {
-                sb.append(c);
-            }
-        }
-        String name = "dotgate." + sb;
-        return OWN_NAMES.contains(name) ? "dotgate.stats." + sb : name;
-    }
-
-    /** Registers dotgate_events_written_total and dotgate_events_dropped_total. */
-    public void registerEvents(Supplier<Number> written, Supplier<Number> dropped) {
-        FunctionCounter.builder(EVENTS_WRITTEN, written, s -> s.get().doubleValue())
-                .description("Query events written to the event output")
-                .register(registry);
-        FunctionCounter.builder(EVENTS_DROPPED, dropped, s -> s.get().doubleValue())
-                .description("Query events dropped: queue full, write failed, or after shutdown")
-                .register(registry);
-        held.add(written);
-        held.add(dropped);
     }
 
 

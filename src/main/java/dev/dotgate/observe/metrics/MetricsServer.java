@@ -1,10 +1,10 @@
 package dev.dotgate.observe.metrics;
 
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.SmallHttpRefusals;
 import dev.dotgate.net.SmallHttpRequest;
 import dev.dotgate.net.SmallHttpResponse;
 import dev.dotgate.net.SmallHttpServer;
-import dev.dotgate.server.BindFailure;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

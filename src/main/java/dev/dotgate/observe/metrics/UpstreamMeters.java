@@ -2,20 +2,19 @@ package dev.dotgate.observe.metrics;
 
 import dev.dotgate.upstream.UpstreamCounters;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
  * The meters of one upstream, labelled {@code upstream="NAME"}; created once by {@link Metrics#upstream}. Errors,
  * timeouts and connects are read from the upstream's {@link UpstreamCounters}, which the upstream bumps itself
  * and which outlive a reload that replaces the upstream by one of the same name. Every method is lock-free and
- * allocation-free.
+ * allocation-free. The upstream's own counts are bumped by the upstream on {@link #counters()}; this class counts
+ * only what the query's completion tells (answers and their latency).
  */
 public final class UpstreamMeters {
     private final MeterRegistry registry;
@@ -35,21 +34,16 @@ public final class UpstreamMeters {
                 .tags(tags).register(registry);
         this.duration = Metrics.latencyTimer(Metrics.UPSTREAM_DURATION,
                 "Time from sending a query to the upstream until its answer arrived", tags, registry);
-        FunctionCounter.builder("dotgate.upstream.queries", counters.queries, LongAdder::sum)
-                .description("Queries sent to the upstream (every attempt, retries included)")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_ERRORS, counters.errors, LongAdder::sum)
-                .description("Queries lost on the upstream: connection failed or closed, malformed answer")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_TIMEOUTS, counters.timeouts, LongAdder::sum)
-                .description("Queries the upstream did not answer in time")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_CONNECTS, counters.connects, LongAdder::sum)
-                .description("Connections to the upstream established (first and re-connections)")
-                .tags(tags).register(registry);
-        FunctionCounter.builder(Metrics.UPSTREAM_CONNECT_FAILURES, counters.connectFailures, LongAdder::sum)
-                .description("Connection attempts to the upstream that failed (TCP or TLS)")
-                .tags(tags).register(registry);
+        NamedCounter.register(registry, "dotgate.upstream.queries",
+                "Queries sent to the upstream (every attempt, retries included)", counters.queries, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_ERRORS,
+                "Queries lost on the upstream: connection failed or closed, malformed answer", counters.errors, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_TIMEOUTS,
+                "Queries the upstream did not answer in time", counters.timeouts, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_CONNECTS,
+                "Connections to the upstream established (first and re-connections)", counters.connects, tags);
+        NamedCounter.register(registry, Metrics.UPSTREAM_CONNECT_FAILURES,
+                "Connection attempts to the upstream that failed (TCP or TLS)", counters.connectFailures, tags);
     }
 
     /** The counters the upstream of this name bumps. */
@@ -66,26 +60,6 @@ public final class UpstreamMeters {
     public void query(long latencyNanos) {
         answers.increment();
         duration.record(latencyNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** A query was lost on this upstream (not a timeout). */
-    public void error() {
-        counters.errors.increment();
-    }
-
-    /** A query got no answer in time. */
-    public void timeout() {
-        counters.timeouts.increment();
-    }
-
-    /** A connection was established (also the first). */
-    public void reconnect() {
-        counters.connects.increment();
-    }
-
-    /** A connection attempt failed. */
-    public void connectFailure() {
-        counters.connectFailures.increment();
     }
 
     /** Registers the gauge of open connections to this upstream; the supplier is held strongly. */

@@ -163,7 +163,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             int reservation = req.bodyLength() >= 0 ? (int) req.bodyLength() : settings.maxQuerySize();
             if (requests.receive(stream, reservation, ctx.alloc(), now) == null) {
                 // Over the connection's budget for bodies in progress: not processed, so the client may retry.
-                settings.stats().dohStreamsRefused.increment();
+                settings.counters().dohStreamsRefused.increment();
                 ctx.write(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(stream));
             } else {
                 scheduleSweep();
@@ -267,7 +267,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         for (OpenRequests.Open late : requests.expired(deadline)) {
             boolean receiving = late.receiving(); // before remove, which releases the body
             requests.remove(late.stream.id());
-            settings.stats().dohStreamsTimedOut.increment();
+            settings.counters().dohStreamsTimedOut.increment();
             if (receiving) {
                 intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "body_timeout");
             }
@@ -422,7 +422,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             // stream is reset, as the RFC asks of a malformed message, and the others go on.
             requests.remove(e.stream().id());
             dropHeld(e.stream().id());
-            settings.stats().dohStreamErrors.increment();
+            settings.counters().dohStreamErrors.increment();
             intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "stream_error");
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
             return;

@@ -1,16 +1,16 @@
 package dev.dotgate.server.doh;
 
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.server.ServerCounters;
 import java.net.InetSocketAddress;
 
 /**
  * What every DoH connection shares.
  *
  * @param intake             the query path all transports share
- * @param stats              where refused requests and reset streams are counted
+ * @param counters           where refused requests and reset streams are counted
  * @param maxInflight        queries in flight per connection: HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS, and on
  *                           HTTP/1.1 the requests read ahead of their answers
  * @param maxQuerySize       largest DNS message a request may carry (POST body, decoded GET parameter), bytes
@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
  * @param frameTimeoutMillis a request begun must be complete within this: else an HTTP/2 stream (HEADERS
  *                           without END_STREAM) is reset (CANCEL), an HTTP/1.1 request answered 408
  */
-public record DohSettings(QueryIntake intake, Stats stats, int maxInflight, int maxQuerySize,
+public record DohSettings(QueryIntake intake, ServerCounters counters, int maxInflight, int maxQuerySize,
         long writeTimeoutMillis, long idleTimeoutMillis, long frameTimeoutMillis) {
     /** The one path DNS-over-HTTPS is served on (RFC 8484 names it as an example; clients are told it). */
     public static final String PATH = "/dns-query";
@@ -58,7 +58,7 @@ public record DohSettings(QueryIntake intake, Stats stats, int maxInflight, int 
 
     /** Counts a request answered with {@code error}'s status and reports it as a dropped query. */
     void refused(DohError error, InetSocketAddress client) {
-        stats.dohBadRequests.increment(error.status());
+        counters.dohBadRequests.increment(error.status());
         if (error != DohError.NOT_A_QUERY) { // QueryIntake has reported that one already
             intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, error.label());
         }

@@ -1,10 +1,10 @@
 package dev.dotgate.server.proxy;
 
-import dev.dotgate.observe.Stats;
 import dev.dotgate.policy.AccessList;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.QueryObserver;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -33,17 +33,18 @@ public final class ProxyProtocol {
 
     private final AccessList trusted;
     private final long timeoutMillis;
-    private final Stats stats;
+    private final ServerCounters counters;
     private final QueryObserver observer;
 
     /**
      * @param trustedRanges CIDR ranges of the load balancers (already checked by the config loader); empty: off
      * @param headerTimeout a trusted peer must have sent its whole header within this after connecting
      */
-    public ProxyProtocol(List<String> trustedRanges, Duration headerTimeout, Stats stats, QueryObserver observer) {
+    public ProxyProtocol(List<String> trustedRanges, Duration headerTimeout, ServerCounters counters,
+            QueryObserver observer) {
         this.trusted = trustedRanges.isEmpty() ? null : AccessList.ranges("proxy_protocol.trusted", trustedRanges);
         this.timeoutMillis = headerTimeout.toMillis();
-        this.stats = Objects.requireNonNull(stats, "stats");
+        this.counters = Objects.requireNonNull(counters, "counters");
         this.observer = Objects.requireNonNull(observer, "observer");
     }
 
@@ -103,12 +104,12 @@ public final class ProxyProtocol {
     }
 
     void rejected(Transport transport, InetSocketAddress peer) {
-        stats.proxyHeaderRejected.increment();
+        counters.proxyHeaderRejected.increment();
         observer.dropped(transport, peer, Decision.MALFORMED, REASON_HEADER);
     }
 
     void untrusted(Transport transport, InetSocketAddress peer) {
-        stats.proxyHeaderUntrusted.increment();
+        counters.proxyHeaderUntrusted.increment();
         observer.dropped(transport, peer, Decision.MALFORMED, REASON_UNTRUSTED);
     }
 }

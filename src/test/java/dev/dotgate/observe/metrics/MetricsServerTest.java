@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.it.Eventually;
+import dev.dotgate.net.BindFailure;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
-import dev.dotgate.server.BindFailure;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +62,7 @@ class MetricsServerTest {
     }
 
     private void recordActivity(Stats stats) {
-        metrics.registerCounters(stats);
+        stats.meters().forEach(metrics::bind);
         stats.queries.add(9);
         stats.completed.add(8);
         stats.retries.increment();
@@ -76,11 +77,12 @@ class MetricsServerTest {
         metrics.query(Transport.DOT, 23, Decision.FORWARDED, 2_000_000_000L); // BADCOOKIE: "other", 2 s
         metrics.query(Transport.DOT, 2, Decision.UPSTREAM_TIMEOUT, 7_000_000_000L); // beyond the last bucket
 
-        metrics.cacheHit();
-        metrics.cacheHit();
-        metrics.cacheMiss();
-        metrics.cacheStale();
-        metrics.cachePrefetch();
+        CacheCounters cache = new CacheCounters();
+        metrics.bind(new CacheMeters(cache));
+        cache.hits.add(2);
+        cache.misses.increment();
+        cache.stale.increment();
+        cache.prefetches.increment();
         metrics.gauge("dotgate.cache.entries", "Entries in the answer cache", () -> 42);
         metrics.gauge("dotgate.cache.bytes", "Approximate size of the answer cache in bytes", () -> 4096);
 
@@ -88,11 +90,11 @@ class MetricsServerTest {
         assertThat(metrics.upstream(UPSTREAM)).isSameAs(u);
         u.query(1_500_000);
         u.query(20_000_000);
-        u.error();
-        u.timeout();
-        u.timeout();
-        u.reconnect();
-        u.connectFailure();
+        u.counters().errors.increment();
+        u.counters().timeouts.increment();
+        u.counters().timeouts.increment();
+        u.counters().connects.increment();
+        u.counters().connectFailures.increment();
         u.openConnections(() -> 3);
 
         metrics.handshake(Transport.DOT);
@@ -103,7 +105,7 @@ class MetricsServerTest {
         metrics.handshakeFailure(Transport.DOH, "timeout");
         metrics.dotConnectionsOpen(() -> 7);
         metrics.tcpConnectionsOpen(() -> 2);
-        metrics.registerEvents(() -> 10L, () -> 1L);
+        metrics.bind(new EventMeters(() -> 10L, () -> 1L));
     }
 
     @Test
@@ -198,10 +200,12 @@ class MetricsServerTest {
         assertThat(p.value("dotgate_events_dropped_total")).hasValue(1.0);
 
         // Every Stats counter is visible; the three whose plain name is a labelled metric get "stats_".
-        for (var e : stats.snapshot().entrySet()) {
-            String name = Metrics.statsName(e.getKey()).replace('.', '_') + "_total";
+        assertThat(stats.counters()).hasSize(stats.snapshot().size()).hasSizeGreaterThan(30);
+        for (NamedCounter c : stats.counters()) {
+            String name = c.metric().replace('.', '_') + "_total";
             assertThat(p.type.get(name)).as(name).isEqualTo("counter");
-            assertThat(p.value(name)).as(name).hasValue((double) e.getValue());
+            assertThat(p.value(name)).as(name).hasValue((double) c.adder().sum());
+            assertThat(stats.snapshot().get(c.key())).as(c.key()).isEqualTo(c.adder().sum());
         }
         assertThat(p.value("dotgate_stats_queries_total")).hasValue(9.0);
         assertThat(p.value("dotgate_stats_upstream_connects_total")).hasValue(2.0);

@@ -2,6 +2,7 @@ package dev.dotgate.observe.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
@@ -50,22 +51,48 @@ class MetricsTest {
     }
 
     @Test
-    void statsFieldsMapToSnakeCaseAndAvoidTheLabelledNames() {
-        assertThat(Metrics.statsName("upstreamTruncatedRetriedTcp")).isEqualTo("dotgate.upstream.truncated.retried.tcp");
-        assertThat(Metrics.statsName("formerr")).isEqualTo("dotgate.formerr");
-        assertThat(Metrics.statsName("queries")).isEqualTo("dotgate.stats.queries");
-        assertThat(Metrics.statsName("upstreamConnects")).isEqualTo("dotgate.stats.upstream.connects");
-        assertThat(Metrics.statsName("upstreamConnectFailures")).isEqualTo("dotgate.stats.upstream.connect.failures");
+    void statsCountersAreNamedInSnakeCaseAndAvoidTheLabelledNames() {
+        Stats stats = new Stats();
+        assertThat(metric(stats, "upstreamTruncatedRetriedTcp")).isEqualTo("dotgate.upstream.truncated.retried.tcp");
+        assertThat(metric(stats, "formerr")).isEqualTo("dotgate.formerr");
+        assertThat(metric(stats, "queries")).isEqualTo("dotgate.stats.queries");
+        assertThat(metric(stats, "upstreamConnects")).isEqualTo("dotgate.stats.upstream.connects");
+        assertThat(metric(stats, "upstreamConnectFailures")).isEqualTo("dotgate.stats.upstream.connect.failures");
         // No Stats counter is left with the generic description.
         try (Metrics m = new Metrics(false)) {
-            Stats stats = new Stats();
-            m.registerCounters(stats);
+            stats.meters().forEach(m::bind);
             PromText p = PromText.parse(m.scrape());
-            for (String field : stats.snapshot().keySet()) {
-                String name = Metrics.statsName(field).replace('.', '_') + "_total";
-                assertThat(p.help.get(name)).as(name).isNotBlank().isNotEqualTo("Stats." + field);
+            for (NamedCounter c : stats.counters()) {
+                String name = c.metric().replace('.', '_') + "_total";
+                assertThat(p.help.get(name)).as(name).isNotBlank().isNotEqualTo("Stats." + c.key());
             }
         }
+    }
+
+    /** The metric name of the Stats counter {@code key}. */
+    private static String metric(Stats stats, String key) {
+        return stats.counters().stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow().metric();
+    }
+
+    @Test
+    void eachStatsCounterIsListedOnceWithItsOwnAdder() {
+        Stats stats = new Stats();
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        java.util.Set<String> metrics = new java.util.HashSet<>();
+        java.util.Set<Object> adders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (NamedCounter c : stats.counters()) {
+            assertThat(keys.add(c.key())).as(c.key()).isTrue();
+            assertThat(metrics.add(c.metric())).as(c.metric()).isTrue();
+            assertThat(adders.add(c.adder())).as(c.key()).isTrue();
+        }
+        // The aliases are the owners' adders: bumping one shows in the snapshot under its key.
+        stats.server.formerr.add(3);
+        stats.tls.refusedAlpn.increment();
+        stats.rateLimited.rrlSlipped.add(2);
+        assertThat(stats.formerr.sum()).isEqualTo(3);
+        assertThat(stats.snapshot()).containsEntry("formerr", 3L).containsEntry("dotRefusedAlpn", 1L)
+                .containsEntry("rrlSlipped", 2L).containsEntry("queries", 0L);
+        assertThat(stats.summary()).isEqualTo("formerr=3 dotRefusedAlpn=1 rrlSlipped=2");
     }
 
     @Test
@@ -73,22 +100,24 @@ class MetricsTest {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Metrics m = new Metrics(false)) {
             UpstreamMeters up = m.upstream("tls://127.0.0.1:853#q");
+            CacheCounters cache = new CacheCounters();
+            m.bind(new CacheMeters(cache));
             Transport[] transports = Transport.values();
             Decision[] decisions = Decision.values();
             Runnable work = () -> {
                 for (int i = 0; i < 1_000; i++) {
                     m.query(transports[i % 3], i % 20, decisions[i % 11], 1_000L * i);
-                    m.cacheHit();
-                    m.cacheMiss();
-                    m.cacheStale();
-                    m.cachePrefetch();
+                    cache.hits.increment();
+                    cache.misses.increment();
+                    cache.stale.increment();
+                    cache.prefetches.increment();
                     m.handshake(Transport.DOT);
                     m.handshakeFailure(Transport.DOT, (i & 1) == 0 ? "alpn" : "handshake_failure");
                     up.query(50_000L * i);
-                    up.error();
-                    up.timeout();
-                    up.reconnect();
-                    up.connectFailure();
+                    up.counters().errors.increment();
+                    up.counters().timeouts.increment();
+                    up.counters().connects.increment();
+                    up.counters().connectFailures.increment();
                 }
             };
             for (int i = 0; i < 200; i++) {

@@ -5,9 +5,9 @@ import static dev.dotgate.it.ProxyHeaders.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.it.ProxyHeaders;
-import dev.dotgate.observe.Stats;
 import dev.dotgate.resolve.QueryObserver;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.server.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -28,8 +28,8 @@ class StreamHeaderTest {
     static final InetSocketAddress LB = at("127.0.0.1", 50000);
     static final long TIMEOUT_MILLIS = 1000;
 
-    final Stats stats = new Stats();
-    final ProxyProtocol proxy = new ProxyProtocol(List.of("127.0.0.1/32"), Duration.ofMillis(TIMEOUT_MILLIS), stats,
+    final ServerCounters counters = new ServerCounters();
+    final ProxyProtocol proxy = new ProxyProtocol(List.of("127.0.0.1/32"), Duration.ofMillis(TIMEOUT_MILLIS), counters,
             QueryObserver.NONE);
     final List<InetSocketAddress> ready = new ArrayList<>();
     final List<ByteBuf> after = new ArrayList<>();
@@ -81,7 +81,7 @@ class StreamHeaderTest {
         List<ByteBuf> sent = feed(framedQuery, 1);
         assertThat(ch.isOpen()).as("closed at once, not after the header timeout").isFalse();
         assertThat(sent).as("closed on the first byte").hasSize(1);
-        assertThat(stats.proxyHeaderRejected.sum()).isEqualTo(1);
+        assertThat(counters.proxyHeaderRejected.sum()).isEqualTo(1);
         assertThat(ready).isEmpty();
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
@@ -92,7 +92,7 @@ class StreamHeaderTest {
         List<ByteBuf> sent = feed("PROXZ TCP4 198.51.100.7".getBytes(StandardCharsets.US_ASCII), 1);
         assertThat(ch.isOpen()).isFalse();
         assertThat(sent).as("open through \"PROX\", closed at \"Z\"").hasSize(5);
-        assertThat(stats.proxyHeaderRejected.sum()).isEqualTo(1);
+        assertThat(counters.proxyHeaderRejected.sum()).isEqualTo(1);
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
     }
@@ -104,7 +104,7 @@ class StreamHeaderTest {
         assertThat(ch.isOpen()).isTrue();
         assertThat(ready).containsExactly(at("198.51.100.7", 40001));
         assertThat(after).as("the bytes after the header flow on").isNotEmpty();
-        assertThat(stats.proxyHeaderRejected.sum()).isZero();
+        assertThat(counters.proxyHeaderRejected.sum()).isZero();
         ch.advanceTimeBy(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isOpen()).as("the timer is off once the header is read").isTrue();
@@ -119,7 +119,7 @@ class StreamHeaderTest {
         List<ByteBuf> sent = feed(header, 3);
         assertThat(ch.isOpen()).isTrue();
         assertThat(ready).containsExactly(at("198.51.100.8", 40002));
-        assertThat(stats.proxyHeaderRejected.sum()).isZero();
+        assertThat(counters.proxyHeaderRejected.sum()).isZero();
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
     }
@@ -134,7 +134,7 @@ class StreamHeaderTest {
         ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isOpen()).as("closed by the header timeout").isFalse();
-        assertThat(stats.proxyHeaderRejected.sum()).isEqualTo(1);
+        assertThat(counters.proxyHeaderRejected.sum()).isEqualTo(1);
         assertThat(ready).isEmpty();
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
@@ -145,7 +145,7 @@ class StreamHeaderTest {
         ch.close(); // a TCP health check: connect, close
         ch.advanceTimeBy(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
-        assertThat(stats.proxyHeaderRejected.sum()).as("nothing counted, the timer cancelled").isZero();
+        assertThat(counters.proxyHeaderRejected.sum()).as("nothing counted, the timer cancelled").isZero();
         assertThat(ch.finish()).isFalse();
     }
 
@@ -156,7 +156,7 @@ class StreamHeaderTest {
         ch.close();
         ch.advanceTimeBy(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
-        assertThat(stats.proxyHeaderRejected.sum()).as("counted at the close, not again by the timer").isEqualTo(1);
+        assertThat(counters.proxyHeaderRejected.sum()).as("counted at the close, not again by the timer").isEqualTo(1);
         assertReleased(sent);
         assertThat(ch.finish()).isFalse();
     }

@@ -1,4 +1,4 @@
-package dev.dotgate.observe;
+package dev.dotgate.server.doh;
 
 import java.util.concurrent.atomic.LongAdder;
 
