@@ -16,13 +16,15 @@ import java.util.function.LongSupplier;
  * chunks, so it is sampled by a timer ({@link #sample}, every {@value ClientLimits#TICK_MILLIS} ms) into a
  * volatile flag the accept and UDP paths read.
  *
- * <p>Between two samples, bytes arrive that no sample has seen yet: each connection let in therefore reserves
- * what it may buffer before its first answer ({@link #admitConnection}). Once the last sample plus what
- * connections let in since have reserved would pass the budget, the next connection takes a fresh sample
- * itself (at most one per {@value #RESAMPLE_NANOS} ns; within that, it is refused) and is let in only if the
- * use it finds is within the budget. A burst of connections therefore cannot overshoot the budget by what
- * arrives within one sampling period (or a late one, when the loop that samples is busy), and the decision
- * stays one on the memory really in use: over the budget, UDP queries are dropped too.
+ * <p>Between two timer samples, bytes arrive that no sample has seen yet: each connection let in therefore
+ * reserves what it may buffer before its first answer ({@link #admitConnection}). Reservations are kept for the
+ * timer period they were made in and the next one (a connection's first bytes can come a round trip or a
+ * handshake later). Once the last sample plus those reservations would pass the budget, a connection takes a
+ * fresh sample of the memory itself (one thread at a time, at most one per {@value #RESAMPLE_NANOS} ns; the
+ * reservations stay) and is let in only if the use it finds leaves room for it; within that millisecond, further
+ * connections are refused. So past the reserved room at most one connection a millisecond is let in, each on a
+ * measured figure, and the decision is one on the memory really in use: over the budget, UDP queries are dropped
+ * too. Connections whose bytes come later than two timer periods are bounded by the connection caps.
  */
 public final class MemoryBudget {
     private final long maxBytes;
@@ -32,8 +34,9 @@ public final class MemoryBudget {
     /** Fresh samples taken by connections are at least this far apart (the metric walks the allocator). */
     static final long RESAMPLE_NANOS = 1_000_000;
     private final LongSupplier nanoClock;
-    private final AtomicLong reserved = new AtomicLong(); // reserved by connections since the last sample
-    private volatile long sampledAt;
+    private final AtomicLong reserved = new AtomicLong(); // this timer period's reservations
+    private volatile long reservedBefore; // the period before's
+    private final AtomicLong sampledAt = new AtomicLong();
 
     MemoryBudget(long maxBytes, LongSupplier used, LongSupplier nanoClock) {
         this.maxBytes = maxBytes;
@@ -49,32 +52,37 @@ public final class MemoryBudget {
         return PlatformDependent.usedDirectMemory();
     }
 
+    /** The timer's sample: the use now, and the reservations moved one period on. */
     void sample() {
+        measure();
+        reservedBefore = reserved.getAndSet(0);
+    }
+
+    private void measure() {
         long now = used.getAsLong();
         lastUsed = now;
         over = now > maxBytes;
-        reserved.set(0);
-        sampledAt = nanoClock.getAsLong();
+        sampledAt.set(nanoClock.getAsLong());
     }
 
     /**
-     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered fits: the last
-     * sample is within the budget and, with what connections let in since have reserved plus {@code reserve}, still
-     * is; or else a fresh sample (unless one was taken within {@value #RESAMPLE_NANOS} ns) finds the use within the
-     * budget. Any thread.
+     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered fits (see the
+     * class comment); when it does, {@code reserve} is counted for this period and the next. Any thread.
      */
     public boolean admitConnection(long reserve) {
         if (over) {
             return false;
         }
-        if (lastUsed + reserved.addAndGet(reserve) <= maxBytes) {
+        if (lastUsed + reservedBefore + reserved.addAndGet(reserve) <= maxBytes) {
             return true;
         }
-        if (nanoClock.getAsLong() - sampledAt < RESAMPLE_NANOS) {
-            return false; // sampled a moment ago: the room left is reserved
+        reserved.addAndGet(-reserve);
+        long at = sampledAt.get();
+        if (nanoClock.getAsLong() - at < RESAMPLE_NANOS || !sampledAt.compareAndSet(at, at + 1)) {
+            return false; // sampled a moment ago, or another connection is sampling: the room left is reserved
         }
-        sample();
-        if (over) {
+        measure();
+        if (over || lastUsed + reserve > maxBytes) {
             return false;
         }
         reserved.addAndGet(reserve);

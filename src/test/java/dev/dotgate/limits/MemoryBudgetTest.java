@@ -40,16 +40,51 @@ class MemoryBudgetTest {
         clock.addAndGet(10_000_000);
         assertThat(budget.admitConnection(RESERVE)).as("still over until the next sample").isFalse();
         budget.sample();
+        budget.sample(); // two timer periods on, the reservations are gone
         assertThat(budget.admitConnection(RESERVE)).isTrue();
     }
 
     @Test
-    void reservationsThatDidNotFillTheMemoryLetMoreInAfterAFreshSample() {
+    void pastTheReservedRoomOneConnectionAMillisecondIsLetInOnAFreshSample() {
         int fit = (int) ((BUDGET / 2) / RESERVE);
-        for (int i = 0; i < fit + 20; i++) {
+        for (int i = 0; i < fit; i++) {
             assertThat(budget.admitConnection(RESERVE)).as("connection " + i).isTrue();
-            clock.addAndGet(2_000_000);
         }
+        for (int ms = 0; ms < 5; ms++) {
+            clock.addAndGet(MemoryBudget.RESAMPLE_NANOS);
+            used.addAndGet(RESERVE / 4); // the memory grows slower than the reservations
+            assertThat(budget.admitConnection(RESERVE)).as("after a fresh sample, millisecond " + ms).isTrue();
+            assertThat(budget.admitConnection(RESERVE)).as("a second within that millisecond").isFalse();
+            assertThat(budget.lastUsed()).isEqualTo(used.get());
+        }
+        assertThat(budget.over()).isFalse();
+    }
+
+    @Test
+    void aTimerSampleKeepsThePeriodsReservationsForOneMore() {
+        int fit = (int) ((BUDGET / 2) / RESERVE);
+        for (int i = 0; i < fit; i++) {
+            assertThat(budget.admitConnection(RESERVE)).isTrue();
+        }
+        budget.sample(); // their bytes have not arrived yet: the sample sees what it saw before
+        assertThat(budget.admitConnection(RESERVE)).as("the room is still reserved").isFalse();
+        budget.sample();
+        assertThat(budget.admitConnection(RESERVE)).as("two periods on").isTrue();
+    }
+
+    @Test
+    void onlyOneOfTwoConnectionsAtTheSameMomentSamples() {
+        long sampled = budget.lastUsed();
+        int fit = (int) ((BUDGET / 2) / RESERVE);
+        for (int i = 0; i < fit; i++) {
+            budget.admitConnection(RESERVE);
+        }
+        used.set(BUDGET / 2 + 1);
+        assertThat(budget.admitConnection(RESERVE)).isTrue(); // samples
+        assertThat(budget.lastUsed()).isNotEqualTo(sampled).isEqualTo(BUDGET / 2 + 1);
+        used.set(2 * BUDGET);
+        assertThat(budget.admitConnection(RESERVE)).isFalse(); // within the millisecond: not sampled again
+        assertThat(budget.lastUsed()).isEqualTo(BUDGET / 2 + 1);
         assertThat(budget.over()).isFalse();
     }
 
