@@ -13,8 +13,8 @@ import java.net.InetAddress;
  * <p>Keys chosen by an attacker (any /64 of its IPv6 range, any spoofed UDP source) must not pile into one hash
  * bucket of the client table: the hash mixes in seeds drawn once per process ({@link ProcessSeed}, from a
  * {@code SecureRandom}), so which keys collide cannot be worked out from the code; and keys are
- * {@link Comparable} (unsigned, high bits then low), so a bucket that does fill up becomes a balanced tree in {@code ConcurrentHashMap}, not a list.
- * Neither allocates.
+ * {@link Comparable} (unsigned, high bits then low), so a bucket that does fill up becomes a balanced tree in
+ * {@code ConcurrentHashMap}, not a list. Neither allocates.
  */
 public final class ClientKey implements Comparable<ClientKey> {
     private static final long V4_MAPPED = 0xFFFF_0000_0000L;
