@@ -1,9 +1,9 @@
 package dev.dotgate.limits;
 
+import dev.dotgate.wire.ProcessSeed;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.security.SecureRandom;
 
 /**
  * One client for the per-client limits: an address cut to its prefix ({@code limits.client_prefix_v4}, /32 by
@@ -11,22 +11,16 @@ import java.security.SecureRandom;
  * form ({@code ::ffff:a.b.c.d}), so the two families never collide. Immutable; a small object with no array.
  *
  * <p>Keys chosen by an attacker (any /64 of its IPv6 range, any spoofed UDP source) must not pile into one hash
- * bucket of the client table: the hash mixes in a seed drawn once per process from {@link SecureRandom}, so which
- * keys collide cannot be worked out from the code; and keys are {@link Comparable} (unsigned, high bits then
- * low), so a bucket that does fill up becomes a balanced tree in {@code ConcurrentHashMap}, not a list.
- * Neither allocates.
+ * bucket of the client table: the hash mixes in seeds drawn once per process ({@link ProcessSeed}, from a
+ * {@code SecureRandom}), so which keys collide cannot be worked out from the code; and keys are
+ * {@link Comparable} (unsigned, high bits then low), so a bucket that does fill up becomes a balanced tree in
+ * {@code ConcurrentHashMap}, not a list. Neither allocates.
  */
 public final class ClientKey implements Comparable<ClientKey> {
     private static final long V4_MAPPED = 0xFFFF_0000_0000L;
     /** Per process, unknown to clients. */
-    private static final long SEED;
-    private static final long SEED2;
-
-    static {
-        SecureRandom random = new SecureRandom();
-        SEED = random.nextLong();
-        SEED2 = random.nextLong();
-    }
+    private static final long SEED = ProcessSeed.next();
+    private static final long SEED2 = ProcessSeed.next();
 
     private final long hi;
     private final long lo;

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -26,11 +25,6 @@ import java.util.Set;
  * </ul>
  */
 public final class ListParser {
-    private static final Set<String> ACCEPTED_OPTIONS = Set.of("important", "all", "document", "doc");
-    private static final Set<String> HOSTS_SKIP = Set.of("localhost", "localhost.localdomain", "broadcasthost",
-            "local", "localhost4", "localhost4.localdomain4", "localhost6", "localhost6.localdomain6");
-    private static final int SKIP_MAX_LENGTH = HOSTS_SKIP.stream().mapToInt(String::length).max().orElse(0);
-
     /** A rejected line: its 1-based number and (shortened) text. */
     public record BadLine(int line, String text) {
     }
@@ -119,8 +113,8 @@ public final class ListParser {
                 b--;
             }
         }
-        int firstEnd = tokenEnd(s, a, b);
-        if (isAddress(s, a, firstEnd)) {
+        int firstEnd = ListTokens.tokenEnd(s, a, b);
+        if (ListTokens.isAddress(s, a, firstEnd)) {
             hosts(number, s, firstEnd, b);
         } else if (firstEnd < b) {
             bad.add(number, s);
@@ -141,9 +135,10 @@ public final class ListParser {
             if (i >= b) {
                 break;
             }
-            int end = tokenEnd(s, i, b);
+            int end = ListTokens.tokenEnd(s, i, b);
             any = true;
-            if (!skippedHostsName(s, i, end) && !add(s, i, end, DomainSet.SELF | DomainSet.BELOW, false)) {
+            if (!ListTokens.skippedHostsName(s, i, end)
+                    && !add(s, i, end, DomainSet.SELF | DomainSet.BELOW, false)) {
                 invalid = true;
             }
             i = end;
@@ -167,7 +162,7 @@ public final class ListParser {
         if (b - a > 2 && s.charAt(a) == '*' && s.charAt(a + 1) == '.') {
             ok = add(s, a + 2, b, DomainSet.BELOW, false);
         } else {
-            ok = !isAddress(s, a, b) && add(s, a, b, DomainSet.SELF | DomainSet.BELOW, false);
+            ok = !ListTokens.isAddress(s, a, b) && add(s, a, b, DomainSet.SELF | DomainSet.BELOW, false);
         }
         if (!ok) {
             bad.add(number, s);
@@ -188,7 +183,7 @@ public final class ListParser {
         }
         i += 2;
         int nameStart = i;
-        while (i < b && isNameChar(s.charAt(i))) {
+        while (i < b && ListTokens.isNameChar(s.charAt(i))) {
             i++;
         }
         int nameEnd = i;
@@ -201,7 +196,7 @@ public final class ListParser {
             i++;
         }
         if (i < b) {
-            if (s.charAt(i) != '$' || !optionsAccepted(s, i + 1, b)) {
+            if (s.charAt(i) != '$' || !ListTokens.optionsAccepted(s, i + 1, b)) {
                 unsupported++;
                 return;
             }
@@ -209,18 +204,6 @@ public final class ListParser {
         if (!add(s, nameStart, nameEnd, DomainSet.SELF | DomainSet.BELOW, exception)) {
             bad.add(number, s);
         }
-    }
-
-    private static boolean optionsAccepted(String s, int from, int b) {
-        if (from >= b) {
-            return false;
-        }
-        for (String option : s.substring(from, b).split(",", -1)) {
-            if (!ACCEPTED_OPTIONS.contains(option.strip().toLowerCase(Locale.ROOT))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private boolean add(String s, int start, int end, int flags, boolean exception) {
@@ -236,69 +219,5 @@ public final class ListParser {
             names++;
         }
         return true;
-    }
-
-    private static boolean isNameChar(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-                || c == '.';
-    }
-
-    private static int tokenEnd(String s, int i, int b) {
-        while (i < b && s.charAt(i) > ' ') {
-            i++;
-        }
-        return i;
-    }
-
-    private static boolean skippedHostsName(String s, int a, int b) {
-        if (s.regionMatches(true, a, "ip6-", 0, 4) || isAddress(s, a, b)) {
-            return true;
-        }
-        if (b - a > SKIP_MAX_LENGTH + 1) { // + 1: a trailing dot
-            return false;
-        }
-        String name = s.substring(a, b).toLowerCase(Locale.ROOT);
-        return HOSTS_SKIP.contains(name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
-    }
-
-    /** A literal IPv4 address (four decimal parts of at most 255) or something shaped like an IPv6 address. */
-    static boolean isAddress(CharSequence s, int a, int b) {
-        if (a >= b) {
-            return false;
-        }
-        boolean colon = false;
-        for (int i = a; i < b; i++) {
-            char c = s.charAt(i);
-            if (c == ':') {
-                colon = true;
-            } else if (c == '%' && colon && i + 1 < b) {
-                return true; // a zone follows: fe80::1%eth0
-            } else if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.')) {
-                return false;
-            }
-        }
-        if (colon) {
-            return true;
-        }
-        int parts = 0;
-        int value = -1;
-        for (int i = a; i < b; i++) {
-            char c = s.charAt(i);
-            if (c == '.') {
-                if (value < 0) {
-                    return false;
-                }
-                parts++;
-                value = -1;
-            } else if (c >= '0' && c <= '9') {
-                value = (value < 0 ? 0 : value * 10) + (c - '0');
-                if (value > 255) {
-                    return false;
-                }
-            } else {
-                return false;
-            }
-        }
-        return value >= 0 && parts == 3;
     }
 }

@@ -9,7 +9,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,11 +20,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -161,83 +158,6 @@ public record ListSource(String name, String location) {
         }
     }
 
-    /** Where the validators (ETag, Last-Modified) of the download that made {@code cached} are kept. */
-    private static Path validatorsFile(Path cached) {
-        return cached.resolveSibling(cached.getFileName().toString().replaceFirst("\\.txt$", "") + ".validators");
-    }
-
-    /**
-     * The conditional request headers for the cached copy: pairs of name and value (empty without a copy or
-     * validators), and the URL the copy was finally downloaded from (after redirects), or null.
-     */
-    private record Conditions(List<String> headers, String from) {
-        static final Conditions NONE = new Conditions(List.of(), null);
-
-        boolean isEmpty() {
-            return headers.isEmpty();
-        }
-    }
-
-    private static Conditions conditions(Path cached) {
-        Path file = validatorsFile(cached);
-        if (!Files.isRegularFile(cached) || !Files.isRegularFile(file)) {
-            return Conditions.NONE;
-        }
-        List<String> out = new java.util.ArrayList<>();
-        String from = null;
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                int colon = line.indexOf(':');
-                String value = colon < 0 ? "" : line.substring(colon + 1).strip();
-                // Validators are visible ASCII (RFC 9110); anything else is not sent.
-                if (value.isEmpty() || value.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
-                    continue;
-                }
-                if (line.startsWith("etag:")) {
-                    out.add("If-None-Match");
-                    out.add(value);
-                } else if (line.startsWith("last-modified:")) {
-                    out.add("If-Modified-Since");
-                    out.add(value);
-                } else if (line.startsWith("from:")) {
-                    from = value;
-                }
-            }
-        } catch (IOException e) {
-            log.debug("cannot read {}: {}", file, e.getMessage());
-            return Conditions.NONE;
-        }
-        return out.isEmpty() ? Conditions.NONE : new Conditions(List.copyOf(out), from);
-    }
-
-    /**
-     * Keeps the validators of a complete download (and the URL it finally came from) next to it, written whole
-     * or not at all; none when the response had none.
-     */
-    private static void saveValidators(Path cached, HttpResponse<?> response) {
-        Path file = validatorsFile(cached);
-        StringBuilder sb = new StringBuilder();
-        response.headers().firstValue("etag").ifPresent(v -> sb.append("etag: ").append(v.strip()).append('\n'));
-        response.headers().firstValue("last-modified")
-                .ifPresent(v -> sb.append("last-modified: ").append(v.strip()).append('\n'));
-        if (sb.length() == 0) {
-            return;
-        }
-        sb.append("from: ").append(response.uri()).append('\n');
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            log.debug("cannot write {}: {}", file, e.getMessage()); // only costs a full download next time
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
-        }
-    }
-
     private static void touch(Path file) {
         try {
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(Instant.now()));
@@ -268,10 +188,8 @@ public record ListSource(String name, String location) {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(options.timeout())
                     .header("User-Agent", "dotgate").GET();
-            Conditions conditions = conditional ? conditions(cached) : Conditions.NONE;
-            for (int i = 0; i < conditions.headers().size(); i += 2) {
-                builder.header(conditions.headers().get(i), conditions.headers().get(i + 1));
-            }
+            CachedValidators conditions = conditional ? CachedValidators.of(cached) : CachedValidators.NONE;
+            conditions.addTo(builder);
             HttpRequest request = builder.build();
             CompletableFuture<HttpResponse<Long>> future = Http.CLIENT.sendAsync(request, info -> info.statusCode()
                     == 200 ? new CappedFile(channel, options.maxBytes(), info.headers()
@@ -289,7 +207,7 @@ public record ListSource(String name, String location) {
                 throw new ListException(failed + "interrupted");
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                if (cause instanceof TooLarge) {
+                if (cause instanceof CappedFile.TooLarge) {
                     throw new ListException(failed + "larger than " + (options.maxBytes() >> 20 > 0
                             ? (options.maxBytes() >> 20) + " MiB" : options.maxBytes() + " bytes"));
                 }
@@ -313,9 +231,9 @@ public record ListSource(String name, String location) {
             try {
                 if (done) {
                     // The old copy's validators go first: they must never be sent for the new copy.
-                    Files.deleteIfExists(validatorsFile(cached));
+                    Files.deleteIfExists(CachedValidators.file(cached));
                     Files.move(part, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    saveValidators(cached, complete);
+                    CachedValidators.save(cached, complete);
                 } else {
                     Files.deleteIfExists(part);
                 }
@@ -374,80 +292,5 @@ public record ListSource(String name, String location) {
     private static final class Http {
         static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
-    }
-
-    private static final class TooLarge extends IOException {
-        TooLarge() {
-            super("too large", null);
-        }
-    }
-
-    /**
-     * Writes the body to a file as it arrives and gives up past {@code max} bytes (declared or received). Once
-     * the caller stops waiting it closes the channel, and the next write cancels the download.
-     */
-    private static final class CappedFile implements HttpResponse.BodySubscriber<Long> {
-        private final FileChannel channel;
-        private final long max;
-        private final long declared;
-        private final CompletableFuture<Long> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-        private long count;
-
-        CappedFile(FileChannel channel, long max, long declared) {
-            this.channel = channel;
-            this.max = max;
-            this.declared = declared;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (declared > max) {
-                s.cancel();
-                result.completeExceptionally(new TooLarge());
-                return;
-            }
-            s.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) {
-                return;
-            }
-            try {
-                for (ByteBuffer b : items) {
-                    count += b.remaining();
-                    if (count > max) {
-                        subscription.cancel();
-                        result.completeExceptionally(new TooLarge());
-                        return;
-                    }
-                    while (b.hasRemaining()) {
-                        channel.write(b);
-                    }
-                }
-                subscription.request(1);
-            } catch (IOException e) {
-                subscription.cancel();
-                result.completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(count);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Long> getBody() {
-            return result;
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.dotgate.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
@@ -17,16 +18,8 @@ public final class ServerTls {
     }
 
     public static SslContext context(ServerIdentity identity) throws SSLException {
-        return CipherSuites.apply(SslContextBuilder.forServer(identity.key(),
-                        identity.chain().toArray(new X509Certificate[0])))
-                .sslProvider(TlsProvider.get())
-                .protocols("TLSv1.3", "TLSv1.2")
-                // Clients offering ALPN without "dot" are refused earlier, by AlpnGuard; clients without ALPN
-                // get none back.
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_DOT))
-                .build();
+        // Clients offering ALPN without "dot" are refused earlier, by AlpnGuard; clients without ALPN get none back.
+        return build(identity, ALPN_DOT);
     }
 
     /**
@@ -34,15 +27,18 @@ public final class ServerTls {
      * suites ({@link CipherSuites}) are all ones HTTP/2 allows on TLS 1.2 (RFC 9113 section 9.2.2).
      */
     public static SslContext dohContext(ServerIdentity identity) throws SSLException {
+        return build(identity, ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    /** The one server context both listeners use, differing only in the ALPN protocols offered. */
+    private static SslContext build(ServerIdentity identity, String... alpn) throws SSLException {
         return CipherSuites.apply(SslContextBuilder.forServer(identity.key(),
                         identity.chain().toArray(new X509Certificate[0])))
                 .sslProvider(TlsProvider.get())
                 .protocols("TLSv1.3", "TLSv1.2")
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2,
-                        io.netty.handler.ssl.ApplicationProtocolNames.HTTP_1_1))
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
                 .build();
     }
 }

@@ -14,19 +14,7 @@ final class CaseMask {
 
     /** Sets the case of each letter of the name at absolute index {@code nameAt} of {@code m} from {@code mask}. */
     static void apply(ByteBuf m, int nameAt, long mask) {
-        int k = 0;
-        int i = nameAt;
-        for (int len = m.getUnsignedByte(i); len != 0; len = m.getUnsignedByte(i)) {
-            for (int j = i + 1, end = i + 1 + len; j < end; j++) {
-                int c = m.getUnsignedByte(j);
-                int lower = c | 0x20;
-                if (lower >= 'a' && lower <= 'z') {
-                    m.setByte(j, (mask >>> (k & 63) & 1) != 0 ? lower & ~0x20 : lower);
-                    k++;
-                }
-            }
-            i += len + 1;
-        }
+        walk(m, nameAt, mask, true);
     }
 
     /**
@@ -34,6 +22,14 @@ final class CaseMask {
      * it. The name must be known well-formed (the answer's question matched the query's, case aside).
      */
     static boolean echoed(ByteBuf m, int nameAt, long mask) {
+        return walk(m, nameAt, mask, false);
+    }
+
+    /**
+     * The one walk over the letters of the name: {@code write} sets each letter's case from the mask (and answers
+     * true); otherwise answers whether each letter already has it, stopping at the first that does not.
+     */
+    private static boolean walk(ByteBuf m, int nameAt, long mask, boolean write) {
         int k = 0;
         int i = nameAt;
         for (int len = m.getUnsignedByte(i); len != 0; len = m.getUnsignedByte(i)) {
@@ -41,8 +37,10 @@ final class CaseMask {
                 int c = m.getUnsignedByte(j);
                 int lower = c | 0x20;
                 if (lower >= 'a' && lower <= 'z') {
-                    boolean upper = c != lower;
-                    if (upper != ((mask >>> (k & 63) & 1) != 0)) {
+                    boolean upper = (mask >>> (k & 63) & 1) != 0;
+                    if (write) {
+                        m.setByte(j, upper ? lower & ~0x20 : lower);
+                    } else if ((c != lower) != upper) {
                         return false;
                     }
                     k++;

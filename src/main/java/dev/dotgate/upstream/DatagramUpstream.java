@@ -36,14 +36,12 @@ import java.util.concurrent.TimeUnit;
  * socket on that loop and stays there, so there is no hand-over between threads and every loop shares the cost of
  * the sockets; a query sent from elsewhere goes to the next loop's lane. Only the silence bookkeeping is shared.
  */
-public final class DatagramUpstream implements Upstream {
+public final class DatagramUpstream extends UpstreamBase {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DatagramUpstream.class);
     static final FixedRecvByteBufAllocator RECEIVE = new FixedRecvByteBufAllocator(65536);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    final UpstreamSpec spec;
-    final UpstreamTotals totals;
     private final EventLoopGroup group;
     private final DatagramLane[] lanes;
     final Upstream tcpFallback;
@@ -51,7 +49,6 @@ public final class DatagramUpstream implements Upstream {
     final Padding.UpstreamCopy copy;
     final long timeoutNanos;
     final long silentNanos;
-    private final UpstreamCounters counters;
     volatile boolean closed;
     /** When an answer was last taken, on any lane. */
     volatile long lastAnswerNanos = System.nanoTime();
@@ -66,9 +63,7 @@ public final class DatagramUpstream implements Upstream {
      */
     public DatagramUpstream(UpstreamSetup setup, EventLoopGroup group, Upstream tcpFallback, UpstreamTotals totals,
             UpstreamCounters counters) {
-        this.counters = counters;
-        this.spec = setup.spec();
-        this.totals = totals;
+        super(setup, totals, counters);
         this.group = group;
         this.timeoutNanos = setup.timeout().toNanos();
         // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).
@@ -85,16 +80,6 @@ public final class DatagramUpstream implements Upstream {
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new DatagramLane(this, loops.get(i), perLane);
         }
-    }
-
-    @Override
-    public String name() {
-        return spec.toString();
-    }
-
-    @Override
-    public UpstreamCounters counters() {
-        return counters;
     }
 
     /**

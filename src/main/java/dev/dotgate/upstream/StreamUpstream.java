@@ -27,17 +27,15 @@ import org.slf4j.LoggerFactory;
  * the least loaded open connection; a new connection opens, up to the pool size, only when the open ones are
  * busy. Failed connects back off exponentially (100 ms doubling to 2 s, with jitter).
  */
-public final class StreamUpstream implements Upstream {
+public final class StreamUpstream extends UpstreamBase {
     private static final Logger log = LoggerFactory.getLogger(StreamUpstream.class);
     /** Open another connection once the least loaded one has this many queries in flight. */
     static final int SPREAD_AT = 16;
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private final UpstreamSpec spec;
     private final SslContext tls; // null for tcp://
     private final EventLoopGroup group;
-    private final UpstreamTotals totals;
     private final int maxInflight;
     private final long timeoutNanos;
     private final long idleNanos;
@@ -52,7 +50,6 @@ public final class StreamUpstream implements Upstream {
     private long retryAtNanos;       // guarded by this
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
-    private final UpstreamCounters counters;
     private final Channels channels;
 
     /**
@@ -67,12 +64,10 @@ public final class StreamUpstream implements Upstream {
     /** {@code channels}: how connections are opened (null: by {@link #bootstrap}). */
     StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
             UpstreamCounters counters, Channels channels) {
+        super(setup, totals, counters);
         this.channels = channels != null ? channels : (u, c) -> u.bootstrap(c);
-        this.counters = counters;
-        this.spec = setup.spec();
         this.tls = tls;
         this.group = group;
-        this.totals = totals;
         this.maxInflight = setup.maxInflight();
         this.timeoutNanos = setup.timeout().toNanos();
         this.idleNanos = setup.idleTimeout().toNanos();
@@ -81,16 +76,6 @@ public final class StreamUpstream implements Upstream {
         this.copy = new Padding.UpstreamCopy(tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM, 0,
                 spec.forwardEcs());
         this.retryAtNanos = System.nanoTime();
-    }
-
-    @Override
-    public String name() {
-        return spec.toString();
-    }
-
-    @Override
-    public UpstreamCounters counters() {
-        return counters;
     }
 
     @Override

@@ -19,8 +19,8 @@ import java.util.Arrays;
  * running hash of its prefix give each suffix's hash by subtraction, longest suffix first, so the most specific
  * entry is found first and the walk stops there. Nothing is allocated per lookup.
  *
- * <p>Just over 300 lines with its {@link Builder}: the two share the arena layout, the hash and the probing, which
- * stay readable in one file; the name encoding they both use is {@link NameKey}'s.
+ * <p>The arena layout, the hash and the probing the set and its {@link Builder} share are {@link DomainTable}'s; the
+ * name encoding they both use is {@link NameKey}'s.
  */
 public final class DomainSet {
     /** The entry matches the name itself. */
@@ -30,16 +30,8 @@ public final class DomainSet {
     /** Returned by the match methods when no entry matches. */
     public static final int NO_MATCH = -1;
 
-    private static final int HEADER = 6;
-    private static final int P = 0x9E3779B1; // odd multiplier of the polynomial hash (mod 2^32)
-    private static final int[] POW = new int[256];
-
-    static {
-        POW[0] = 1;
-        for (int i = 1; i < POW.length; i++) {
-            POW[i] = POW[i - 1] * P;
-        }
-    }
+    private static final int P = DomainTable.P;
+    private static final int[] POW = DomainTable.POW;
 
     private static final DomainSet EMPTY = new Builder().build();
     private static final int SCRATCH_SIZE = 256;
@@ -54,13 +46,11 @@ public final class DomainSet {
 
     private final byte[] arena;
     private final long[] table;
-    private final int mask;
     private final int size;
 
     private DomainSet(byte[] arena, long[] table, int size) {
         this.arena = arena;
         this.table = table;
-        this.mask = table.length - 1;
         this.size = size;
     }
 
@@ -145,9 +135,10 @@ public final class DomainSet {
         int prefix = 0;
         int at = 0;
         while (at < n) {
-            int off = find(mix(full - prefix * POW[n - at]), w, at, n - at);
-            if (off != 0 && (arena[off + 1] & (at == 0 ? SELF : BELOW)) != 0) {
-                return tagAt(off);
+            int h = DomainTable.mix(full - prefix * POW[n - at]);
+            long e = table[DomainTable.probe(table, arena, h, w, at, n - at)];
+            if (e != 0 && (DomainTable.flagsAt(arena, (int) e) & (at == 0 ? SELF : BELOW)) != 0) {
+                return DomainTable.tagAt(arena, (int) e);
             }
             int len = w[at];
             prefix = prefix * P + len;
@@ -157,42 +148,6 @@ public final class DomainSet {
             at += len + 1;
         }
         return NO_MATCH;
-    }
-
-    /** Arena offset of the entry equal to {@code w[index, index + length)}, or 0. */
-    private int find(int h, byte[] w, int index, int length) {
-        long[] t = table;
-        byte[] a = arena;
-        int slot = h & mask;
-        while (true) {
-            long e = t[slot];
-            if (e == 0) {
-                return 0;
-            }
-            if ((int) (e >>> 32) == h) {
-                int off = (int) e;
-                if ((a[off] & 0xFF) == length
-                        && Arrays.equals(a, off + HEADER, off + HEADER + length, w, index, index + length)) {
-                    return off;
-                }
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    private int tagAt(int off) {
-        byte[] a = arena;
-        return (a[off + 2] & 0xFF) << 24 | (a[off + 3] & 0xFF) << 16 | (a[off + 4] & 0xFF) << 8 | (a[off + 5] & 0xFF);
-    }
-
-    /** murmur3's finalizer: spreads the polynomial hash over all bits before it picks a slot. */
-    private static int mix(int h) {
-        h ^= h >>> 16;
-        h *= 0x85EBCA6B;
-        h ^= h >>> 13;
-        h *= 0xC2B2AE35;
-        h ^= h >>> 16;
-        return h;
     }
 
     /** Collects names; not thread-safe. {@link #build()} hands the arrays over, so a builder builds once. */
@@ -230,26 +185,13 @@ public final class DomainSet {
             if (n <= 0) {
                 return false;
             }
-            int full = 0;
-            for (int k = 0; k < n; k++) {
-                full = full * P + (scratch[k] & 0xFF);
+            int h = DomainTable.mix(DomainTable.hash(scratch, n));
+            int slot = DomainTable.probe(table, arena, h, scratch, 0, n);
+            if (table[slot] != 0) {
+                arena[(int) table[slot] + 1] |= (byte) flags;
+                return true;
             }
-            int h = mix(full);
-            int slot = h & (table.length - 1);
-            while (true) {
-                long e = table[slot];
-                if (e == 0) {
-                    break;
-                }
-                int off = (int) e;
-                if ((int) (e >>> 32) == h && (arena[off] & 0xFF) == n
-                        && Arrays.equals(arena, off + HEADER, off + HEADER + n, scratch, 0, n)) {
-                    arena[off + 1] |= (byte) flags;
-                    return true;
-                }
-                slot = (slot + 1) & (table.length - 1);
-            }
-            int need = used + HEADER + n;
+            int need = used + DomainTable.HEADER + n;
             if (need < 0) {
                 throw new IllegalStateException("domain set arena full at " + size + " names");
             }
@@ -258,18 +200,12 @@ public final class DomainSet {
                 arena = Arrays.copyOf(arena, (int) Math.min(grown, Integer.MAX_VALUE - 8));
             }
             int off = used;
-            arena[off] = (byte) n;
-            arena[off + 1] = (byte) flags;
-            arena[off + 2] = (byte) (tag >>> 24);
-            arena[off + 3] = (byte) (tag >>> 16);
-            arena[off + 4] = (byte) (tag >>> 8);
-            arena[off + 5] = (byte) tag;
-            System.arraycopy(scratch, 0, arena, off + HEADER, n);
+            DomainTable.write(arena, off, scratch, n, flags, tag);
             used = need;
             table[slot] = (long) h << 32 | off;
             size++;
             if (size > table.length * MAX_LOAD) {
-                table = rehash(table, table.length * 2);
+                table = DomainTable.rehash(table, table.length * 2);
             }
             return true;
         }
@@ -289,26 +225,11 @@ public final class DomainSet {
             while (size > capacity * MAX_LOAD) {
                 capacity *= 2;
             }
-            long[] t = capacity == table.length ? table : rehash(table, capacity);
+            long[] t = capacity == table.length ? table : DomainTable.rehash(table, capacity);
             DomainSet set = new DomainSet(Arrays.copyOf(arena, used), t, size);
             arena = null;
             table = null;
             return set;
-        }
-
-        private static long[] rehash(long[] old, int capacity) {
-            long[] t = new long[capacity];
-            int m = capacity - 1;
-            for (long e : old) {
-                if (e != 0) {
-                    int slot = (int) (e >>> 32) & m;
-                    while (t[slot] != 0) {
-                        slot = (slot + 1) & m;
-                    }
-                    t[slot] = e;
-                }
-            }
-            return t;
         }
     }
 }

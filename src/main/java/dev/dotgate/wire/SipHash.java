@@ -3,11 +3,10 @@ package dev.dotgate.wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.security.SecureRandom;
 
 /**
  * SipHash (Aumasson and Bernstein) for keys that clients choose: the cache's {@code CacheKey} and {@link NameKey}.
- * {@link #seeded} is SipHash-1-3 under a 128-bit key drawn once per process from {@link SecureRandom}, which a
+ * {@link #seeded} is SipHash-1-3 under a 128-bit key drawn once per process ({@link ProcessSeed}), which a
  * client cannot predict, so it cannot choose names that share a hash bucket (an unseeded polynomial hash such as
  * {@code Arrays.hashCode} lets anyone make thousands of names collide).
  */
@@ -15,14 +14,8 @@ public final class SipHash {
     private static final VarHandle LITTLE_ENDIAN_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     /** This process's SipHash key. */
-    private static final long SEED0;
-    private static final long SEED1;
-
-    static {
-        SecureRandom random = new SecureRandom();
-        SEED0 = random.nextLong();
-        SEED1 = random.nextLong();
-    }
+    private static final long SEED0 = ProcessSeed.next();
+    private static final long SEED1 = ProcessSeed.next();
 
     private SipHash() {
     }

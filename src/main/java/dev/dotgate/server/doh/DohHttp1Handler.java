@@ -2,30 +2,18 @@ package dev.dotgate.server.doh;
 
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
-import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.Backpressure;
-import dev.dotgate.server.OnEventLoop;
-import dev.dotgate.server.QueryIntake;
-import dev.dotgate.wire.Dns;
-import dev.dotgate.wire.Padding;
+import dev.dotgate.server.StreamThrottle;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -42,15 +30,14 @@ import java.util.concurrent.TimeUnit;
  * is a request still incomplete at the frame timeout after its first bytes arrived (408).
  */
 final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
-    private final QueryIntake intake;
     private final int maxInflight;
     private final DohSettings settings;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private final RequestClock clock;
     private ChannelHandlerContext ctx;
-    private InetSocketAddress client;
+    private DohConnection connection;
     /** The client's limits (null: exempt): over its rate or share, requests wait in their slots. */
-    private dev.dotgate.server.StreamThrottle throttle;
+    private StreamThrottle throttle;
     private final Runnable wake = this::drain;
     private boolean closed;
     /** A body over the limit is being read and dropped by {@link DohAggregator}. */
@@ -59,7 +46,6 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     private int active;
 
     DohHttp1Handler(DohSettings settings, RequestClock clock) {
-        this.intake = settings.intake();
         this.maxInflight = settings.maxInflight();
         this.settings = settings;
         this.clock = clock;
@@ -79,9 +65,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
         /** Takes ownership of {@code answer}; any thread. */
         @Override
         public void respond(Exchange exchange, ByteBuf raw) {
-            // RFC 8467: padded to 468 bytes when the query was padded.
-            ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
-            OnEventLoop.run(ctx.executor(), answer, this::answered);
+            connection.answer(exchange, raw, this::answered);
         }
 
         private void answered(ByteBuf answer) {
@@ -90,10 +74,7 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
                 answer.release();
                 return;
             }
-            response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, answer);
-            response.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, DohAnswer.MEDIA_TYPE)
-                    .set(HttpHeaderNames.CACHE_CONTROL, DohAnswer.cacheControl(answer));
+            response = DohHttp1Messages.answer(answer);
             drain();
         }
     }
@@ -101,8 +82,8 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
-        this.throttle = dev.dotgate.server.StreamThrottle.of(ctx.channel());
+        this.connection = new DohConnection(settings, ctx);
+        this.throttle = connection.throttle();
         ctx.executor().schedule(this::requestTimeoutCheck, settings.frameTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -188,73 +169,24 @@ final class DohHttp1Handler extends ChannelInboundHandlerAdapter {
             // Netty's decoder has lost the request framing (or the aggregator drops the body): answer, then close.
             Throwable cause = request.decoderResult().cause();
             dropping |= cause instanceof DohAggregator.TooLargeRequest;
-            error(slot, decodeFailure(cause), true);
+            error(slot, DohHttp1Messages.decodeFailure(cause), true);
             return;
         }
-        HttpHeaders h = request.headers();
-        long contentLength;
-        try {
-            contentLength = HttpUtil.getContentLength(request, -1L);
-        } catch (NumberFormatException e) {
-            error(slot, DohError.BAD_CONTENT_LENGTH, false);
-            return;
-        }
-        DohRequest req = DohRequest.of(request.method().name(), request.uri(), h.get(HttpHeaderNames.CONTENT_TYPE),
-                contentLength, settings.maxQuerySize());
+        DohRequest req = DohHttp1Messages.read(request, settings.maxQuerySize());
         if (!req.ok()) {
             error(slot, req.error(), false);
             return;
         }
-        ByteBuf message;
-        if (req.postBody()) {
-            int length = request.content().readableBytes(); // at most max_query_size: DohAggregator
-            if (length == 0) {
-                error(slot, DohError.NO_BODY, false);
-                return;
-            }
-            if (length < Dns.HEADER_LENGTH) {
-                error(slot, DohError.TOO_SHORT, false);
-                return;
-            }
-            message = request.content().retain();
-        } else {
-            message = req.message();
-        }
         active++;
-        if (intake.accept(message, Transport.DOH, client, ctx.executor(), slot, ctx.alloc(),
-                throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
+        if (!connection.submit(req.message(), slot)) {
             active--;
             error(slot, DohError.NOT_A_QUERY, false);
         }
     }
 
-    /** The error for a request Netty's codec or {@link DohAggregator} could not read whole. */
-    private static DohError decodeFailure(Throwable cause) {
-        if (cause instanceof DohAggregator.TooLargeRequest) {
-            return DohError.BODY_TOO_LARGE;
-        }
-        if (cause instanceof TooLongHttpHeaderException) {
-            return DohError.HEADERS_TOO_LARGE;
-        }
-        if (cause instanceof TooLongHttpLineException) {
-            return DohError.URI_TOO_LONG;
-        }
-        return DohError.MALFORMED_REQUEST;
-    }
-
     /** Answers {@code error} in {@code slot}'s turn, with a short text; counted and reported. */
     private void error(Slot slot, DohError error, boolean close) {
-        settings.refused(error, client);
-        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
-        HttpResponseStatus status = HttpResponseStatus.valueOf(error.status());
-        slot.response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        slot.response.headers().set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN);
-        if (status.code() == 405) {
-            slot.response.headers().set(HttpHeaderNames.ALLOW, "GET, POST");
-        }
-        if (close) {
-            slot.response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
+        slot.response = DohHttp1Messages.error(error, connection.refusal(error), close);
         drain();
     }
 

@@ -1,34 +1,24 @@
 package dev.dotgate.server.doh;
 
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.Backpressure;
-import dev.dotgate.server.OnEventLoop;
 import dev.dotgate.server.QueryIntake;
+import dev.dotgate.server.StreamThrottle;
 import dev.dotgate.wire.Dns;
-import dev.dotgate.wire.Padding;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -51,25 +41,17 @@ import java.util.concurrent.TimeUnit;
  * idle timeout with nothing in flight, PINGs or not.
  */
 final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
-    private static final AsciiString STATUS_OK = AsciiString.cached("200");
     private final QueryIntake intake;
     private final DohSettings settings;
     private final OpenRequests requests;
-    /** Answers handed to the codec whose DATA has not gone out yet, and how many went out so far. */
-    private int unsent;
-    private long sent;
-    private boolean stallCheckScheduled;
-    private boolean sweepScheduled;
-    private final ChannelFutureListener onSent = f -> {
-        unsent--;
-        sent++;
-    };
     private ChannelHandlerContext ctx;
+    private DohConnection connection;
+    private DohHttp2Writer writer;
+    private StreamTimeouts timeouts;
     private InetSocketAddress client;
     /** The client's limits (null: exempt); over its rate or share, queries wait in {@link #held}. */
-    private dev.dotgate.server.StreamThrottle throttle;
-    /** Stream, message, stream, message...: at most the codec's concurrent streams. Messages owned here. */
-    private final java.util.ArrayDeque<Object> held = new java.util.ArrayDeque<>();
+    private StreamThrottle throttle;
+    private final HeldStreams held = new HeldStreams();
     private final Runnable releaseHeld = this::releaseHeld;
     private int inflight;
     /** When the last request arrived or the last answer left: PINGs and SETTINGS do not keep a connection open. */
@@ -84,8 +66,11 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.client = dev.dotgate.server.proxy.ClientAddress.of(ctx.channel()); // the PROXY header's client, if any
-        this.throttle = dev.dotgate.server.StreamThrottle.of(ctx.channel());
+        this.connection = new DohConnection(settings, ctx);
+        this.writer = new DohHttp2Writer(ctx, settings.writeTimeoutMillis());
+        this.client = connection.client();
+        this.throttle = connection.throttle();
+        this.timeouts = new StreamTimeouts(ctx, settings, requests, client);
         ctx.executor().schedule(this::idleCheck, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -114,7 +99,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             onData(data);
         } else if (msg instanceof Http2ResetFrame reset) {
             requests.remove(reset.stream().id()); // the codec gives its unconsumed bytes back as it closes it
-            dropHeld(reset.stream().id());
+            held.drop(reset.stream().id());
         } else {
             ReferenceCountUtil.release(msg); // settings, pings, GOAWAY: the codec has acted on them
         }
@@ -135,26 +120,13 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Http2Headers h = frame.headers();
-        CharSequence length = h.get(HttpHeaderNames.CONTENT_LENGTH);
-        long contentLength = -1;
-        if (length != null) {
-            try {
-                contentLength = Long.parseLong(length.toString().trim());
-            } catch (NumberFormatException e) { // the codec has checked it already; kept in case
-                earlyError(frame, DohError.BAD_CONTENT_LENGTH, now);
-                return;
-            }
-        }
-        CharSequence path = h.path();
-        DohRequest req = DohRequest.of(h.method(), path == null ? null : path.toString(),
-                h.get(HttpHeaderNames.CONTENT_TYPE), contentLength, settings.maxQuerySize());
+        DohRequest req = DohRequest.of(frame.headers(), settings.maxQuerySize());
         if (!req.ok()) {
             earlyError(frame, req.error(), now);
         } else if (!req.postBody()) {
             if (!frame.isEndStream()) {
                 requests.dropRest(stream, now); // a GET has no body: whatever DATA comes is dropped
-                scheduleSweep();
+                timeouts.schedule();
             }
             submit(stream, req.message());
         } else if (frame.isEndStream()) {
@@ -166,7 +138,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
                 settings.counters().dohStreamsRefused.increment();
                 ctx.write(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(stream));
             } else {
-                scheduleSweep();
+                timeouts.schedule();
             }
         }
     }
@@ -176,7 +148,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         error(frame.stream(), error);
         if (!frame.isEndStream()) {
             requests.dropRest(frame.stream(), now);
-            scheduleSweep();
+            timeouts.schedule();
         }
     }
 
@@ -240,102 +212,32 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Runs {@link #sweep} at the frame timeout of the oldest open stream, once. */
-    private void scheduleSweep() {
-        if (!sweepScheduled && !requests.isEmpty()) {
-            sweepScheduled = true;
-            long due = requests.oldestStart() + TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis())
-                    - System.nanoTime();
-            ctx.executor().schedule(this::sweep, Math.max(due, TimeUnit.MILLISECONDS.toNanos(1)),
-                    TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /**
-     * Resets (CANCEL) every stream begun more than the frame timeout ago and not ended by the client. Time while
-     * we were not reading (a full socket) does not count.
-     */
-    private void sweep() {
-        sweepScheduled = false;
-        if (!ctx.channel().config().isAutoRead()) {
-            requests.restartAll(System.nanoTime());
-            scheduleSweep();
-            return;
-        }
-        long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.frameTimeoutMillis());
-        boolean reset = false;
-        for (OpenRequests.Open late : requests.expired(deadline)) {
-            boolean receiving = late.receiving(); // before remove, which releases the body
-            requests.remove(late.stream.id());
-            settings.counters().dohStreamsTimedOut.increment();
-            if (receiving) {
-                intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "body_timeout");
-            }
-            if (ctx.channel().isActive()) {
-                ctx.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(late.stream));
-                reset = true;
-            }
-        }
-        if (reset) {
-            ctx.flush();
-        }
-        scheduleSweep();
-    }
-
     /** Takes ownership of {@code message}. */
     private void submit(Http2FrameStream stream, ByteBuf message) {
         if (throttle != null && (!held.isEmpty() || !throttle.admit(ctx, releaseHeld))) {
-            held.add(stream); // over the client's rate or in-flight share: waits for releaseHeld
-            held.add(message);
+            held.add(stream, message); // over the client's rate or in-flight share: waits for releaseHeld
             return;
         }
         send(stream, message);
     }
 
-    /**
-     * Forgets the query of stream {@code streamId} if it waits in {@link #held} (the client reset the stream, or
-     * it had a stream error), releasing its message: a dead stream is not resolved, and {@link #held} stays
-     * within the streams open. A linear scan, bounded by the concurrent streams; only on a reset.
-     */
-    private void dropHeld(int streamId) {
-        java.util.Iterator<Object> it = held.iterator();
-        while (it.hasNext()) {
-            Http2FrameStream stream = (Http2FrameStream) it.next();
-            if (stream.id() == streamId) {
-                it.remove();
-                ByteBuf message = (ByteBuf) it.next();
-                it.remove();
-                message.release();
-                return;
-            }
-            it.next(); // its message
-        }
-    }
-
     private void releaseHeld() {
         while (!held.isEmpty() && ctx.channel().isActive() && throttle.admit(ctx, releaseHeld)) {
-            send((Http2FrameStream) held.poll(), (ByteBuf) held.poll());
+            send(held.pollStream(), held.pollMessage());
         }
     }
 
     /** Takes ownership of {@code message}. */
     private void send(Http2FrameStream stream, ByteBuf message) {
         inflight++;
-        Responder responder = (exchange, answer) -> respond(stream, exchange, answer);
-        if (intake.accept(message, Transport.DOH, client, ctx.executor(), responder, ctx.alloc(),
-                throttle == null ? null : throttle.state()) == QueryIntake.Outcome.REJECTED) {
+        Responder responder = (exchange, answer) -> connection.answer(exchange, answer, a -> write(stream, a));
+        if (!connection.submit(message, responder)) {
             inflight--;
             error(stream, DohError.NOT_A_QUERY);
         }
     }
 
-    /** Takes ownership of {@code raw}; any thread. */
-    private void respond(Http2FrameStream stream, Exchange exchange, ByteBuf raw) {
-        // RFC 8467: padded to 468 bytes when the query was padded.
-        ByteBuf answer = exchange.info().padding() ? Padding.padResponse(raw, ctx.alloc()) : raw;
-        OnEventLoop.run(ctx.executor(), answer, a -> write(stream, a));
-    }
-
+    /** Takes ownership of {@code answer}; on the event loop. */
     private void write(Http2FrameStream stream, ByteBuf answer) {
         inflight--;
         lastActivity = System.nanoTime();
@@ -343,32 +245,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             answer.release();
             return;
         }
-        Http2Headers headers = new DefaultHttp2Headers(false, 4)
-                .status(STATUS_OK)
-                .set(HttpHeaderNames.CONTENT_TYPE, DohAnswer.MEDIA_TYPE)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.readableBytes())
-                .set(HttpHeaderNames.CACHE_CONTROL, DohAnswer.cacheControl(answer));
-        ctx.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
-        // A stream the client reset meanwhile fails these writes; the codec releases the data.
-        unsent++;
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(answer, true).stream(stream)).addListener(onSent);
-        if (!stallCheckScheduled) {
-            stallCheckScheduled = true;
-            long seen = sent;
-            ctx.executor().schedule(() -> stallCheck(seen), settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Closes a connection whose client took none of our answers for the write timeout (RFC 9113 flow control). */
-    private void stallCheck(long seen) {
-        stallCheckScheduled = false;
-        if (unsent > 0 && sent == seen) {
-            ctx.close();
-        } else if (unsent > 0) {
-            stallCheckScheduled = true;
-            long now = sent;
-            ctx.executor().schedule(() -> stallCheck(now), settings.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
-        }
+        writer.answer(stream, answer);
     }
 
     /**
@@ -377,17 +254,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
      * RST_STREAM(NO_ERROR) RFC 9113 allows: curl 7.88 reports that as an empty reply.
      */
     private void error(Http2FrameStream stream, DohError error) {
-        settings.refused(error, client);
-        ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), error.text(settings.maxQuerySize()));
-        Http2Headers headers = new DefaultHttp2Headers(false, 4)
-                .status(Integer.toString(error.status()))
-                .set(HttpHeaderNames.CONTENT_TYPE, DohError.TEXT_PLAIN)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        if (error == DohError.METHOD_NOT_ALLOWED) {
-            headers.set(HttpHeaderNames.ALLOW, "GET, POST");
-        }
-        ctx.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true).stream(stream));
+        writer.error(stream, error, connection.refusal(error));
     }
 
     @Override
@@ -408,10 +275,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         requests.releaseAll();
-        while (!held.isEmpty()) {
-            held.poll();
-            ((ByteBuf) held.poll()).release();
-        }
+        held.releaseAll();
         ctx.fireChannelInactive();
     }
 
@@ -421,7 +285,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter {
             // An error on one stream (RFC 9113 section 5.4.2), e.g. a body longer than its Content-Length: that
             // stream is reset, as the RFC asks of a malformed message, and the others go on.
             requests.remove(e.stream().id());
-            dropHeld(e.stream().id());
+            held.drop(e.stream().id());
             settings.counters().dohStreamErrors.increment();
             intake.observer().dropped(Transport.DOH, client, Decision.MALFORMED, "stream_error");
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));

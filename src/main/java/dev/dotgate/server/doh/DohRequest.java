@@ -3,7 +3,9 @@ package dev.dotgate.server.doh;
 import dev.dotgate.wire.Dns;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.Http2Headers;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +30,25 @@ record DohRequest(DohError error, ByteBuf message, boolean postBody, long bodyLe
 
     boolean ok() {
         return error == null;
+    }
+
+    /**
+     * {@link #of} on the headers of an HTTP/2 request; a Content-Length that is not a number (the codec has checked
+     * it already; kept in case) is 400.
+     */
+    static DohRequest of(Http2Headers h, int maxQuerySize) {
+        CharSequence length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        long contentLength = -1;
+        if (length != null) {
+            try {
+                contentLength = Long.parseLong(length.toString().trim());
+            } catch (NumberFormatException e) {
+                return error(DohError.BAD_CONTENT_LENGTH);
+            }
+        }
+        CharSequence path = h.path();
+        return of(h.method(), path == null ? null : path.toString(), h.get(HttpHeaderNames.CONTENT_TYPE),
+                contentLength, maxQuerySize);
     }
 
     /**

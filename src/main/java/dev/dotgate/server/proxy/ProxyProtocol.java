@@ -80,7 +80,7 @@ public final class ProxyProtocol {
             pipeline.addFirst(decoder);
             reader.startTimer(ch, timeoutMillis);
         } else {
-            pipeline.addFirst(new UntrustedHeaderGuard(this, transport, peer));
+            pipeline.addFirst(new UntrustedHeaderGuard(this, transport));
             ready.accept(ch);
         }
     }

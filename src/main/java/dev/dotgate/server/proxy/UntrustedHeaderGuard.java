@@ -14,19 +14,18 @@ import java.net.InetSocketAddress;
 final class UntrustedHeaderGuard extends ChannelInboundHandlerAdapter {
     private final ProxyProtocol proxy;
     private final Transport transport;
-    private final InetSocketAddress peer;
 
-    UntrustedHeaderGuard(ProxyProtocol proxy, Transport transport, InetSocketAddress peer) {
+    /** The peer counted and reported is the channel's remote address, read only when a header comes. */
+    UntrustedHeaderGuard(ProxyProtocol proxy, Transport transport) {
         this.proxy = proxy;
         this.transport = transport;
-        this.peer = peer;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf first && DatagramHeader.startsWithHeader(first)) {
             first.release();
-            proxy.untrusted(transport, peer);
+            proxy.untrusted(transport, (InetSocketAddress) ctx.channel().remoteAddress());
             ctx.close();
             return;
         }
