@@ -5,7 +5,6 @@ import dev.dotgate.cache.CachingResolver;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.HostPort;
 import dev.dotgate.config.Settings;
-import dev.dotgate.discovery.DesignatedResolver;
 import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.ConnectionMeter;
@@ -13,11 +12,10 @@ import dev.dotgate.observe.QueryReporter;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.observe.metrics.MetricsServer;
-import dev.dotgate.policy.ListRefresher;
 import dev.dotgate.policy.Policy;
-import dev.dotgate.policy.PolicyLoader;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.runtime.GatewayMeters;
+import dev.dotgate.runtime.ListRefreshing;
 import dev.dotgate.runtime.ListenerIdentity;
 import dev.dotgate.runtime.Services;
 import dev.dotgate.runtime.Snapshot;
@@ -62,7 +60,8 @@ public final class Gateway implements AutoCloseable {
     /** The one snapshot serving now; swapped by start, reload and list refreshes (under this object's lock). */
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private Services services;
-    private ListRefresher refresher;
+    /** The blocklists' refresher, swapping new lists into {@link #current} under this object's lock. */
+    private final ListRefreshing lists = new ListRefreshing(this, current);
     private Listeners listeners;
     private MetricsServer metricsServer;
     private ListenerIdentity identity;
@@ -97,13 +96,9 @@ public final class Gateway implements AutoCloseable {
                     stats.rateLimited, () -> identity.dot(), () -> identity.doh(), new ConnectionMeter(metrics));
             listeners.start();
             synchronized (this) {
-                // RFC 9462: clients asking _dns.resolver.arpa SVCB upgrade to the DoT and DoH listeners just bound.
-                List<InetSocketAddress> dot = listeners.streamAddresses(Transport.DOT);
-                List<InetSocketAddress> doh = listeners.streamAddresses(Transport.DOH);
-                if (!dot.isEmpty() || !doh.isEmpty()) {
-                    current.set(current.get().withDiscovery(DesignatedResolver.records(cfg.serverName(), dot, doh)));
-                }
-                startRefresher(cfg);
+                current.set(current.get().withDiscovery(cfg.serverName(), listeners.streamAddresses(Transport.DOT),
+                        listeners.streamAddresses(Transport.DOH)));
+                lists.restart(cfg);
             }
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {
             close();
@@ -119,29 +114,6 @@ public final class Gateway implements AutoCloseable {
     private QueryIntake observers() {
         QueryReporter reporter = new QueryReporter(metrics, () -> current.get().events());
         return new QueryIntake(() -> current.get().chain(), stats, reporter, () -> current.get().policy());
-    }
-
-    /** Refreshes the blocklists in the background; each load is swapped into the snapshot serving then. */
-    private synchronized void startRefresher(GatewayConfig cfg) {
-        if (refresher != null) {
-            refresher.close();
-            refresher = null;
-        }
-        if (cfg.policy().blocklists().isEmpty()) {
-            return;
-        }
-        ListRefresher[] self = new ListRefresher[1];
-        self[0] = PolicyLoader.refresher(cfg.policy(), cfg.dataDir(), current.get().policy().blocklists(), lists -> {
-            synchronized (this) {
-                // A refresh that was already running when a reload replaced this refresher must not put the old
-                // lists back; under the lock, no reload can swap in between the read and the set.
-                if (refresher == self[0] && self[0] != null) {
-                    Snapshot now = current.get();
-                    current.set(now.withPolicy(now.policy().withBlocklists(lists)));
-                }
-            }
-        });
-        refresher = self[0];
     }
 
     /**
@@ -168,7 +140,7 @@ public final class Gateway implements AutoCloseable {
         if (routesChanged && built.caching() != null) {
             built.caching().cache().invalidateAll(); // answers from upstreams that no longer answer these names
         }
-        startRefresher(next);
+        lists.restart(next);
         Policy p = built.policy();
         log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
                 p.blocklists() == null ? 0 : p.blocklists().size(), next.forwards().size(),
@@ -209,12 +181,7 @@ public final class Gateway implements AutoCloseable {
         if (identity != null) {
             identity.close();
         }
-        synchronized (this) {
-            if (refresher != null) {
-                refresher.close();
-                refresher = null;
-            }
-        }
+        lists.close();
         if (listeners != null) {
             listeners.closeAll();
         }

@@ -7,6 +7,7 @@ import dev.dotgate.config.ForwardZone;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
+import dev.dotgate.discovery.DesignatedResolver;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
 import dev.dotgate.policy.AccessResolver;
@@ -22,6 +23,7 @@ import dev.dotgate.upstream.UpstreamCounters;
 import dev.dotgate.upstream.UpstreamGroup;
 import dev.dotgate.upstream.UpstreamSetup;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -122,10 +124,15 @@ public final class Snapshot {
     }
 
     /**
-     * This snapshot answering {@code _dns.resolver.arpa} SVCB with {@code records} (RFC 9462: the bound DoT and
-     * DoH listeners) besides the configured local records; later builds keep them.
+     * This snapshot answering {@code _dns.resolver.arpa} SVCB (RFC 9462) for the bound {@code dot} and {@code doh}
+     * listeners under {@code serverName}, so clients asking on plain DNS upgrade; later builds keep the records.
+     * Itself when there is neither.
      */
-    public Snapshot withDiscovery(List<Record> records) {
+    public Snapshot withDiscovery(String serverName, List<InetSocketAddress> dot, List<InetSocketAddress> doh) {
+        if (dot.isEmpty() && doh.isEmpty()) {
+            return this;
+        }
+        List<Record> records = DesignatedResolver.records(serverName, dot, doh);
         return new Snapshot(services, config, withDiscovery(policy, config, records), routes, upstreams, caching,
                 afterPolicy, events, List.copyOf(records));
     }
