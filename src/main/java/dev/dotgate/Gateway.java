@@ -198,7 +198,8 @@ public final class Gateway implements AutoCloseable {
     /** The one line of totals logged at shutdown. */
     public String totals() {
         Snapshot now = current.get();
-        return now == null ? stats.summary() + " eventsWritten=0 eventsDropped=0" : GatewayMeters.totals(services, now);
+        return now == null ? stats.summary() + " eventsWritten=0 eventsDropped=0"
+                : GatewayMeters.totals(services, now);
     }
 
     public Stats stats() {

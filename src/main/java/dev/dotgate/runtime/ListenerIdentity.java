@@ -40,7 +40,7 @@ public final class ListenerIdentity implements AutoCloseable {
         this.holder = holder;
     }
 
-    /** Loads the identity for {@code config}'s listeners and, for a generated one, checks on {@code group} for renewal. */
+    /** Loads the identity of {@code config}'s listeners; a generated one is checked for renewal on {@code group}. */
     public static ListenerIdentity start(GatewayConfig config, EventLoopGroup group)
             throws IOException, GeneralSecurityException {
         CertificateReloader reloader = null;
