@@ -32,7 +32,8 @@ public final class QueryIntake {
         REJECTED
     }
 
-    private volatile Resolver resolver;
+    /** The chain of the snapshot serving now: read once per query, so a reload applies to the next one. */
+    private final Supplier<Resolver> chain;
     private final Stats stats;
     private final QueryObserver observer;
     private final Supplier<Policy> policy;
@@ -42,9 +43,12 @@ public final class QueryIntake {
      */
     private final QueryObserver completing;
 
-    /** {@code policy} supplies the access lists, read per message so a reload applies at once. */
-    public QueryIntake(Resolver resolver, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
-        this.resolver = resolver;
+    /**
+     * {@code chain} supplies the resolver chain and {@code policy} the access lists, both read per message (from
+     * the gateway's current snapshot) so a reload applies at once; queries already in a chain finish there.
+     */
+    public QueryIntake(Supplier<Resolver> chain, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
+        this.chain = chain;
         this.stats = stats;
         this.observer = observer;
         this.policy = policy;
@@ -83,11 +87,6 @@ public final class QueryIntake {
         return false;
     }
 
-    /** Replaces the resolver chain (a reload); queries already in it finish where they are. */
-    public void resolver(Resolver chain) {
-        this.resolver = chain;
-    }
-
     public QueryObserver observer() {
         return observer;
     }
@@ -115,7 +114,7 @@ public final class QueryIntake {
         switch (info.status()) {
             case OK:
                 // The chain's first stage checks the access list (policy.AccessResolver).
-                resolver.resolve(exchange(msg, info, transport, client, executor, responder, limit));
+                chain.get().resolve(exchange(msg, info, transport, client, executor, responder, limit));
                 return Outcome.ACCEPTED;
             case MALFORMED:
             case UNSUPPORTED_OPCODE:

@@ -55,8 +55,8 @@ class ListenersAnyPortTest {
                     10, 100, List.of());
             for (int i = 0; i < STARTS; i++) {
                 Stats stats = new Stats();
-                QueryIntake intake = new QueryIntake(exchange -> exchange.fail(2), stats, QueryObserver.NONE,
-                        () -> null);
+                dev.dotgate.resolve.Resolver failing = exchange -> exchange.fail(2);
+                QueryIntake intake = new QueryIntake(() -> failing, stats, QueryObserver.NONE, () -> null);
                 Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null,
                         ConnectionObserver.NONE);
                 try {
