@@ -16,15 +16,16 @@ import java.util.function.LongSupplier;
  * chunks, so it is sampled by a timer ({@link #sample}, every {@value ClientLimits#TICK_MILLIS} ms) into a
  * volatile flag the accept and UDP paths read.
  *
- * <p>Between two timer samples, bytes arrive that no sample has seen yet: each connection let in therefore
- * reserves what it may buffer before its first answer ({@link #admitConnection}). Reservations are kept for the
- * timer period they were made in and the next one (a connection's first bytes can come a round trip or a
- * handshake later). Once the last sample plus those reservations would pass the budget, a connection takes a
- * fresh sample of the memory itself (one thread at a time, at most one per {@value #RESAMPLE_NANOS} ns; the
- * reservations stay) and is let in only if the use it finds leaves room for it; within that millisecond, further
- * connections are refused. So past the reserved room at most one connection a millisecond is let in, each on a
- * measured figure, and the decision is one on the memory really in use: over the budget, UDP queries are dropped
- * too. Connections whose bytes come later than two timer periods are bounded by the connection caps.
+ * <p>Between two timer samples, bytes arrive that no sample has seen yet, and a connection may hold more than
+ * it declared (a frame's buffer grows by whole allocator sizes). So each connection let in counts what it may
+ * buffer before its first answer ({@link #admitConnection}), and once those counts since the last measurement
+ * pass {@value #MEASURE_EVERY_BYTES} bytes, or would pass the room the last measurement left, a connection
+ * measures the memory afresh (one thread at a time, at most one measurement per {@value #RESAMPLE_NANOS} ns).
+ * The decision is always one on memory really in use, as the timer's: over the budget, new connections are
+ * refused and UDP queries dropped; within the millisecond after a measurement, a connection that would pass the
+ * room left is refused. A burst of connections therefore passes the budget by at most what the last
+ * {@value #MEASURE_EVERY_BYTES} bytes of reservations turn into, instead of by what arrives in a whole
+ * sampling period; connections whose bytes come much later are bounded by the connection caps.
  */
 public final class MemoryBudget {
     private final long maxBytes;
@@ -34,8 +35,9 @@ public final class MemoryBudget {
     /** Fresh samples taken by connections are at least this far apart (the metric walks the allocator). */
     static final long RESAMPLE_NANOS = 1_000_000;
     private final LongSupplier nanoClock;
-    private final AtomicLong reserved = new AtomicLong(); // this timer period's reservations
-    private volatile long reservedBefore; // the period before's
+    /** Reservations since the last measurement after which a connection measures afresh. */
+    static final long MEASURE_EVERY_BYTES = 4 << 20;
+    private final AtomicLong reserved = new AtomicLong(); // reserved by connections since the last measurement
     private final AtomicLong sampledAt = new AtomicLong();
 
     MemoryBudget(long maxBytes, LongSupplier used, LongSupplier nanoClock) {
@@ -52,34 +54,38 @@ public final class MemoryBudget {
         return PlatformDependent.usedDirectMemory();
     }
 
-    /** The timer's sample: the use now, and the reservations moved one period on. */
+    /** The timer's sample. */
     void sample() {
         measure();
-        reservedBefore = reserved.getAndSet(0);
     }
 
     private void measure() {
         long now = used.getAsLong();
         lastUsed = now;
         over = now > maxBytes;
+        reserved.set(0);
         sampledAt.set(nanoClock.getAsLong());
     }
 
     /**
-     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered fits (see the
-     * class comment); when it does, {@code reserve} is counted for this period and the next. Any thread.
+     * Whether a new connection that may buffer up to {@code reserve} bytes before it is answered may be let in
+     * (see the class comment). Any thread.
      */
     public boolean admitConnection(long reserve) {
         if (over) {
             return false;
         }
-        if (lastUsed + reservedBefore + reserved.addAndGet(reserve) <= maxBytes) {
+        long since = reserved.addAndGet(reserve);
+        boolean fits = lastUsed + since <= maxBytes;
+        if (fits && since <= MEASURE_EVERY_BYTES) {
             return true;
         }
-        reserved.addAndGet(-reserve);
         long at = sampledAt.get();
         if (nanoClock.getAsLong() - at < RESAMPLE_NANOS || !sampledAt.compareAndSet(at, at + 1)) {
-            return false; // sampled a moment ago, or another connection is sampling: the room left is reserved
+            if (!fits) {
+                reserved.addAndGet(-reserve); // measured a moment ago, or another connection measures: no room
+            }
+            return fits;
         }
         measure();
         if (over || lastUsed + reserve > maxBytes) {
