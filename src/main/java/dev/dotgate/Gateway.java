@@ -11,15 +11,17 @@ import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.ConnectionMeter;
-import dev.dotgate.observe.QueryReporter;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
+import dev.dotgate.observe.events.EventsObserver;
 import dev.dotgate.observe.metrics.CacheMeters;
 import dev.dotgate.observe.metrics.EventMeters;
 import dev.dotgate.observe.metrics.Metrics;
+import dev.dotgate.observe.metrics.MetricsObserver;
 import dev.dotgate.observe.metrics.MetricsServer;
 import dev.dotgate.policy.AccessResolver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.policy.Policy;
 import dev.dotgate.policy.PolicyLoader;
 import dev.dotgate.policy.PolicyResolver;
@@ -84,7 +86,6 @@ public final class Gateway implements AutoCloseable {
     private volatile EventSink events = EventSink.OFF;
     private final java.util.concurrent.atomic.LongAdder retiredEventsWritten = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder retiredEventsDropped = new java.util.concurrent.atomic.LongAdder();
-    private QueryReporter reporter;
     private QueryIntake intake;
     private Listeners listeners;
     private MetricsServer metricsServer;
@@ -161,8 +162,9 @@ public final class Gateway implements AutoCloseable {
             routes = buildRoutes(cfg);
             policy = PolicyLoader.load(cfg.policy(), cfg.dataDir());
             events = EventSinks.open(cfg.observe().events(), cfg.observe().eventsQueue());
-            reporter = new QueryReporter(metrics, () -> events);
-            intake = new QueryIntake(chain(cfg, null), stats, reporter, () -> policy);
+            QueryLifecycleObserver observer = QueryLifecycleObserver.of(new MetricsObserver(metrics),
+                    new EventsObserver(() -> events));
+            intake = new QueryIntake(chain(cfg, null), stats.server, stats.queryCounters, observer, () -> policy);
             registerMetrics();
             if (!cfg.listen().dot().isEmpty() || !cfg.listen().doh().isEmpty()) {
                 loadIdentity();

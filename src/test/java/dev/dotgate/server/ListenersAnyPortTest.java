@@ -7,7 +7,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -55,7 +55,8 @@ class ListenersAnyPortTest {
                     10, 100, List.of());
             for (int i = 0; i < STARTS; i++) {
                 Stats stats = new Stats();
-                QueryIntake intake = new QueryIntake(exchange -> exchange.fail(2), stats, QueryObserver.NONE,
+                QueryIntake intake = new QueryIntake(exchange -> exchange.fail(2), stats.server, stats.queryCounters,
+                        QueryLifecycleObserver.NONE,
                         () -> null);
                 Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null,
                         ConnectionObserver.NONE);
