@@ -8,11 +8,13 @@ import dev.dotgate.config.Settings;
 import dev.dotgate.net.BindFailure;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.ConnectionMeter;
-import dev.dotgate.observe.QueryReporter;
 import dev.dotgate.observe.Stats;
+import dev.dotgate.observe.events.EventsObserver;
 import dev.dotgate.observe.metrics.Metrics;
+import dev.dotgate.observe.metrics.MetricsObserver;
 import dev.dotgate.observe.metrics.MetricsServer;
 import dev.dotgate.policy.Policy;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.runtime.GatewayMeters;
 import dev.dotgate.runtime.ListRefreshing;
@@ -112,8 +114,10 @@ public final class Gateway implements AutoCloseable {
 
     /** The query observers and the intake every listener hands its queries to, reading the current snapshot. */
     private QueryIntake observers() {
-        QueryReporter reporter = new QueryReporter(metrics, () -> current.get().events());
-        return new QueryIntake(() -> current.get().chain(), stats, reporter, () -> current.get().policy());
+        QueryLifecycleObserver observer = QueryLifecycleObserver.of(new MetricsObserver(metrics),
+                new EventsObserver(() -> current.get().events()));
+        return new QueryIntake(() -> current.get().chain(), stats.server, stats.queryCounters, observer,
+                () -> current.get().policy());
     }
 
     /**

@@ -28,7 +28,6 @@ public final class CachingResolver implements Resolver {
     final CacheMeter meter;
     final QueryCounters counters;
     final ConcurrentHashMap<CacheKey, Flight> flights = new ConcurrentHashMap<>();
-    private final LongAdder prefetches = new LongAdder();
     final LongAdder coalesced = new LongAdder();
 
     /**
@@ -48,8 +47,12 @@ public final class CachingResolver implements Resolver {
         return cache;
     }
 
+    /**
+     * Prefetches sent: the one count, {@link CacheCounters#prefetches} of this stage's cache (bumped through the
+     * {@link CacheMeter} the gateway passes, {@link CacheCounters#meter}); it goes on across a reload.
+     */
     public long prefetches() {
-        return prefetches.sum();
+        return cache.counters().prefetches.sum();
     }
 
     /** Queries answered with another query's upstream answer. */
@@ -105,7 +108,6 @@ public final class CachingResolver implements Resolver {
             refresh.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "already in flight");
             return;
         }
-        prefetches.increment();
         meter.prefetch();
         refresh.listen(flight);
         next.resolve(refresh);

@@ -3,7 +3,7 @@ package dev.dotgate.limits;
 import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
@@ -63,7 +63,7 @@ public final class ClientLimits {
     private final long connectionReserve;
     private final LimitCounters counters;
     private final LongAdder rrlSlipped;
-    private final QueryObserver observer;
+    private final QueryLifecycleObserver observer;
     private volatile ScheduledFuture<?> ticker;
     private long lastSweep = System.nanoTime(); // on the ticker's loop
 
@@ -72,12 +72,12 @@ public final class ClientLimits {
      * {@code observer} hears of drops and refused connections (events, metrics).
      */
     public ClientLimits(LimitsOptions options, LimitCounters counters, LongAdder overflowed, LongAdder rrlSlipped,
-            QueryObserver observer) {
+            QueryLifecycleObserver observer) {
         this(options, counters, overflowed, rrlSlipped, observer, MemoryBudget::defaultAllocatorUsed, MAX_CLIENTS);
     }
 
     ClientLimits(LimitsOptions options, LimitCounters counters, LongAdder overflowed, LongAdder rrlSlipped,
-            QueryObserver observer, LongSupplier usedBytes, int maxClients) {
+            QueryLifecycleObserver observer, LongSupplier usedBytes, int maxClients) {
         this.options = options;
         this.exempt = new ExemptRanges(options.exempt());
         this.table = new ClientTable(maxClients, overflowed, System.nanoTime());

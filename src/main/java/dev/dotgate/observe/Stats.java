@@ -56,7 +56,7 @@ public final class Stats {
     /** udp:// answers dropped because their question did not echo the letter case sent (0x20): spoofed. */
     public final LongAdder upstreamCaseMismatch = upstreamTotals.caseMismatch;
 
-    // The same adders as in server, for QueryIntake (and the access stage) that take this class.
+    // The same adders as in server, for the callers and tests that reach them through this class.
     public final LongAdder formerr = server.formerr;
     public final LongAdder notimp = server.notimp;
     public final LongAdder udpDroppedMalformed = server.udpDroppedMalformed;
@@ -64,12 +64,12 @@ public final class Stats {
     public final LongAdder refusedAcl = server.refusedAcl;
     public final LongAdder connectionsRefusedAcl = server.connectionsRefusedAcl;
 
-    private final List<OwnerMeters> meters = List.of(new ResolveMeters(this), new ServerMeters(server),
-            new TlsMeters(tls), new UpstreamTotalMeters(this), new LimitMeters(rateLimited));
+    private final List<OwnerMeters> meters = List.of(new ResolveMeters(queryCounters), new ServerMeters(server),
+            new TlsMeters(tls), new UpstreamTotalMeters(upstreamTotals), new LimitMeters(rateLimited));
 
     /** Queries accepted and not yet answered. */
     public long inflight() {
-        return queries.sum() - completed.sum();
+        return queryCounters.inflight();
     }
 
     /** The meters of every owner held here, each to be bound once ({@code Metrics.bind}). */

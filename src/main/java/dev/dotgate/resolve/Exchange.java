@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * One query on its way through the chain: its immutable {@link QueryContext} and the promise of its answer,
  * completed exactly once, by an answer or a synthesized error, whichever comes first; later
  * completions are released and ignored. Its one job is that completion: whichever thread completes it, the outcome is delivered
- * on the client's event loop, where the {@link Listener}s see it, then the {@link QueryObserver}, then the
+ * on the client's event loop, where the observer hears the decision, the {@link Listener}s see it, then the
+ * {@link QueryLifecycleObserver} hears it answered or failed, then the
  * {@link Responder} gets the reply.
  *
  * <p>Why the context is the promise: a query passes four stages, and a promise plus a listener object per stage
@@ -56,7 +57,7 @@ public final class Exchange extends QueryContext implements Runnable {
     private static final int OPEN = 0, COMPLETING = 1, DELIVERED = 2;
 
     private final Responder responder;
-    private final QueryObserver observer;
+    private final QueryLifecycleObserver observer;
     private volatile int state;
     private boolean released; // guarded by this
     private Listener first;
@@ -78,12 +79,12 @@ public final class Exchange extends QueryContext implements Runnable {
      * state), or null.
      */
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor loop, Responder responder, QueryObserver observer, Object attachment) {
+            EventExecutor loop, Responder responder, QueryLifecycleObserver observer, Object attachment) {
         this(query, info, transport, client, loop, responder, observer, attachment, CLIENT);
     }
 
     private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor loop, Responder responder, QueryObserver observer, Object attachment, byte kind) {
+            EventExecutor loop, Responder responder, QueryLifecycleObserver observer, Object attachment, byte kind) {
         super(query, info, transport, client, loop, attachment, kind);
         this.responder = responder;
         this.observer = observer;
@@ -97,12 +98,17 @@ public final class Exchange extends QueryContext implements Runnable {
     public Exchange internalCopy(Responder responder) {
         ByteBuf copy = alloc().buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
                 query.readableBytes());
-        return new Exchange(copy, info, transport, client, loop, responder, QueryObserver.NONE, null, PREFETCH);
+        return new Exchange(copy, info, transport, client, loop, responder, QueryLifecycleObserver.NONE, null, PREFETCH);
     }
 
     /** Like {@link #internalCopy} with other bytes (a local CNAME's target). Takes ownership of {@code query}. */
     public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
-        return new Exchange(query, info, transport, client, loop, responder, QueryObserver.NONE, null, CHASE);
+        return new Exchange(query, info, transport, client, loop, responder, QueryLifecycleObserver.NONE, null, CHASE);
+    }
+
+    /** Who hears this query's phases: for the forwarding attempt's {@code sentUpstream}. */
+    QueryLifecycleObserver observer() {
+        return observer;
     }
 
     /** The query bytes, or null once released. Only while holding this exchange's monitor. */
@@ -248,6 +254,8 @@ public final class Exchange extends QueryContext implements Runnable {
     private void complete(ByteBuf answer, int failRcode, Decision decision, String reason) {
         ByteBuf reply = answer;
         this.reason = reason;
+        observer.decided(this, decision, reason);
+        boolean synthesized = false;
         if (reply == null) {
             if (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED) {
                 reply = recover(failRcode, decision);
@@ -257,6 +265,7 @@ public final class Exchange extends QueryContext implements Runnable {
                 decision = Decision.STALE;
             } else {
                 reply = Replies.error(alloc(), query, info, failRcode);
+                synthesized = true;
             }
         } else {
             Dns.setId(reply, Dns.id(query));
@@ -274,7 +283,12 @@ public final class Exchange extends QueryContext implements Runnable {
         for (int i = 0; more != null && i < more.length; i++) {
             more[i].completed(this, reply);
         }
-        observer.completed(this);
+        long elapsed = System.nanoTime() - startNanos();
+        if (synthesized) {
+            observer.failed(this, reply, elapsed);
+        } else {
+            observer.answered(this, reply, elapsed);
+        }
         releaseQuery();
         responder.respond(this, reply);
     }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * number of attempts and the timeout timer. It is what an upstream sees of the query ({@link UpstreamQuery}): it
  * writes the upstream wire form from the exchange's bytes and completes the exchange with the answer. A lost
  * attempt is retried once, on another upstream when there is one; the timer (on the client's loop) answers
- * SERVFAIL when no answer came in time; the timer stops when the exchange completes, however it does.
+ * SERVFAIL when no answer came in time (counted as a timeout of the upstream tried last); the timer stops when the
+ * exchange completes, however it does. Each attempt is told to the exchange's observer ({@code sentUpstream}).
  *
  * <p>One object per forwarded query, which is also the timer's task and the exchange's listener, so forwarding
  * allocates nothing else. The exchange's bytes are read under the exchange's monitor, so an upstream's loop and a
@@ -63,6 +64,7 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
         upstream = next;
         attemptNanos = System.nanoTime();
         attempts++;
+        exchange.observer().sentUpstream(exchange, next, attempts);
         next.send(this);
     }
 
@@ -104,6 +106,14 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
         ScheduledFuture<?> t = timer;
         if (t != null) {
             t.cancel(false);
+        }
+        // The upstream's timeouts: this query timed out on it (answered SERVFAIL, or stale instead). Counted here,
+        // before the reply goes out, as the observer counted them before; a prefetch's are not counted.
+        Decision d = e.decision();
+        Upstream u = upstream;
+        if (u != null && !e.isPrefetch() && (d == Decision.UPSTREAM_TIMEOUT
+                || (d == Decision.STALE && Decision.UPSTREAM_TIMEOUT.label().equals(e.reason())))) {
+            u.counters().timeouts.increment();
         }
     }
 

@@ -19,4 +19,9 @@ public final class QueryCounters {
     public final LongAdder servfailNoUpstream = new LongAdder();
     /** Attempts retried on another connection or upstream after one was lost. */
     public final LongAdder retries = new LongAdder();
+
+    /** Queries accepted and not yet completed. */
+    public long inflight() {
+        return queries.sum() - completed.sum();
+    }
 }

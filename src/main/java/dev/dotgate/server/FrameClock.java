@@ -1,7 +1,7 @@
 package dev.dotgate.server;
 
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.proxy.ClientAddress;
 import io.netty.buffer.ByteBuf;
@@ -37,7 +37,7 @@ final class FrameClock extends ChannelDuplexHandler {
     private final long idleTimeoutNanos;
     private final Transport transport;
     private final ServerCounters counters;
-    private final QueryObserver observer;
+    private final QueryLifecycleObserver observer;
     private final FrameTracker frames = FrameTracker.dns();
     private final FrameTracker records;
     private final Runnable tick = this::tick;
@@ -48,7 +48,7 @@ final class FrameClock extends ChannelDuplexHandler {
     private boolean inFrame;
 
     FrameClock(Transport transport, long frameTimeoutMillis, long idleTimeoutMillis, ServerCounters counters,
-            QueryObserver observer) {
+            QueryLifecycleObserver observer) {
         this.transport = transport;
         this.frameTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(frameTimeoutMillis);
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);

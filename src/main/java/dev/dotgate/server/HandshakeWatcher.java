@@ -1,7 +1,7 @@
 package dev.dotgate.server;
 
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.proxy.ClientAddress;
 import dev.dotgate.tls.ClientHelloLimit;
@@ -17,10 +17,10 @@ import javax.net.ssl.SSLException;
  */
 final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
     private final ConnectionObserver observer;
-    private final QueryObserver drops;
+    private final QueryLifecycleObserver drops;
     private final Transport transport;
 
-    HandshakeWatcher(ConnectionObserver observer, QueryObserver drops, Transport transport) {
+    HandshakeWatcher(ConnectionObserver observer, QueryLifecycleObserver drops, Transport transport) {
         this.observer = observer;
         this.drops = drops;
         this.transport = transport;

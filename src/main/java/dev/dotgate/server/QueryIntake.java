@@ -1,14 +1,16 @@
 package dev.dotgate.server;
 
 import dev.dotgate.limits.ClientState;
-import dev.dotgate.observe.Stats;
 import dev.dotgate.policy.Policy;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryContext;
+import dev.dotgate.resolve.QueryCounters;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Resolver;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.upstream.Upstream;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
@@ -34,42 +36,76 @@ public final class QueryIntake {
 
     /** The chain of the snapshot serving now: read once per query, so a reload applies to the next one. */
     private final Supplier<Resolver> chain;
-    private final Stats stats;
-    private final QueryObserver observer;
+    private final ServerCounters counters;
+    private final QueryCounters queries;
+    private final QueryLifecycleObserver observer;
     private final Supplier<Policy> policy;
     /**
      * The observer of every client exchange: releases the client's in-flight share (when it has one), counts the
-     * completion, then reports it.
+     * completion, and passes every phase on to {@link #observer}.
      */
-    private final QueryObserver completing;
+    private final QueryLifecycleObserver completing;
 
     /**
      * {@code chain} supplies the resolver chain and {@code policy} the access lists, both read per message (from
      * the gateway's current snapshot) so a reload applies at once; queries already in a chain finish there.
+     * {@code counters}: the listeners' (malformed, refused); {@code queries}: the query path's (accepted,
+     * answered, completed); {@code observer} hears every client query's phases and every drop.
      */
-    public QueryIntake(Supplier<Resolver> chain, Stats stats, QueryObserver observer, Supplier<Policy> policy) {
+    public QueryIntake(Supplier<Resolver> chain, ServerCounters counters, QueryCounters queries,
+            QueryLifecycleObserver observer, Supplier<Policy> policy) {
         this.chain = chain;
-        this.stats = stats;
+        this.counters = counters;
+        this.queries = queries;
         this.observer = observer;
         this.policy = policy;
-        this.completing = new QueryObserver() {
-            @Override
-            public void completed(Exchange exchange) {
-                if (exchange.attachment() instanceof ClientState limit) {
-                    limit.release(); // exactly once: an exchange completes once
-                }
-                if (exchange.decision() == Decision.FORWARDED) {
-                    stats.answered.increment();
-                }
-                observer.completed(exchange);
-                stats.completed.increment();
-            }
+        this.completing = new Completing();
+    }
 
-            @Override
-            public void dropped(Transport transport, InetSocketAddress client, Decision decision, String reason) {
-                observer.dropped(transport, client, decision, reason);
+    /** Bookkeeping around the observer; one per intake, so nothing is allocated per query. */
+    private final class Completing implements QueryLifecycleObserver {
+        @Override
+        public void received(QueryContext query) {
+            observer.received(query);
+        }
+
+        @Override
+        public void decided(QueryContext query, Decision decision, String reason) {
+            observer.decided(query, decision, reason);
+        }
+
+        @Override
+        public void sentUpstream(QueryContext query, Upstream upstream, int attempt) {
+            observer.sentUpstream(query, upstream, attempt);
+        }
+
+        @Override
+        public void answered(Exchange exchange, ByteBuf reply, long elapsedNanos) {
+            settle(exchange);
+            observer.answered(exchange, reply, elapsedNanos);
+            queries.completed.increment();
+        }
+
+        @Override
+        public void failed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
+            settle(exchange);
+            observer.failed(exchange, reply, elapsedNanos);
+            queries.completed.increment();
+        }
+
+        private void settle(Exchange exchange) {
+            if (exchange.attachment() instanceof ClientState limit) {
+                limit.release(); // exactly once: an exchange completes once
             }
-        };
+            if (exchange.decision() == Decision.FORWARDED) {
+                queries.answered.increment();
+            }
+        }
+
+        @Override
+        public void dropped(Transport transport, InetSocketAddress client, Decision decision, String reason) {
+            observer.dropped(transport, client, decision, reason);
+        }
     }
 
     /**
@@ -81,13 +117,13 @@ public final class QueryIntake {
         if (policy.get().acl(transport).allows(client)) {
             return true;
         }
-        stats.refusedAcl.increment();
-        stats.connectionsRefusedAcl.increment();
+        counters.refusedAcl.increment();
+        counters.connectionsRefusedAcl.increment();
         observer.dropped(transport, client, Decision.REFUSED_ACL, "acl");
         return false;
     }
 
-    public QueryObserver observer() {
+    public QueryLifecycleObserver observer() {
         return observer;
     }
 
@@ -120,7 +156,7 @@ public final class QueryIntake {
             case UNSUPPORTED_OPCODE:
                 if (transport != Transport.UDP) {
                     boolean formerr = info.status() == QueryInfo.Status.MALFORMED;
-                    (formerr ? stats.formerr : stats.notimp).increment();
+                    (formerr ? counters.formerr : counters.notimp).increment();
                     exchange(msg, info, transport, client, executor, responder, limit)
                             .fail(formerr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP);
                     return Outcome.ACCEPTED;
@@ -128,9 +164,9 @@ public final class QueryIntake {
                 // fall through: UDP drops
             default:
                 if (transport == Transport.UDP) {
-                    stats.udpDroppedMalformed.increment();
+                    counters.udpDroppedMalformed.increment();
                 } else {
-                    stats.streamClosedUnframeable.increment();
+                    counters.streamClosedUnframeable.increment();
                 }
                 observer.dropped(transport, client, Decision.MALFORMED, info.status().name().toLowerCase(
                         java.util.Locale.ROOT));
@@ -144,7 +180,9 @@ public final class QueryIntake {
         if (limit != null) {
             limit.acquire();
         }
-        stats.queries.increment();
-        return new Exchange(msg, info, transport, client, executor, responder, completing, limit);
+        queries.queries.increment();
+        Exchange exchange = new Exchange(msg, info, transport, client, executor, responder, completing, limit);
+        observer.received(exchange);
+        return exchange;
     }
 }

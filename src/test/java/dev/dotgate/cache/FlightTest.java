@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.QueryCounters;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.wire.Dns;
@@ -85,7 +85,7 @@ class FlightTest {
         byte[] wire = Messages.query(name, Type.A, id, true, false).toWire();
         ByteBuf q = UnpooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
         Exchange e = new Exchange(q, QueryInfo.parse(q), Transport.UDP, new InetSocketAddress("192.0.2.7", 5353),
-                channel.eventLoop(), responder, QueryObserver.NONE, null);
+                channel.eventLoop(), responder, QueryLifecycleObserver.NONE, null);
         asked.add(e);
         caching.resolve(e);
         return e;

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dotgate.config.LimitsOptions;
 import dev.dotgate.limits.LimitCounters.Reason;
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.Exchange;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -24,11 +23,7 @@ class ClientLimitsTest {
     private final LongAdder slipped = new LongAdder();
     private final List<String> reported = new ArrayList<>();
     private final AtomicLong used = new AtomicLong();
-    private final QueryObserver observer = new QueryObserver() {
-        @Override
-        public void completed(Exchange exchange) {
-        }
-
+    private final QueryLifecycleObserver observer = new QueryLifecycleObserver() {
         @Override
         public void dropped(Transport transport, InetSocketAddress client, Decision decision, String reason) {
             reported.add(decision.label() + " " + reason + " " + client.getAddress().getHostAddress());

@@ -24,11 +24,16 @@ class ExchangeTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final Wire.Replies replies = new Wire.Replies();
     private final List<String> order = new ArrayList<>();
-    private final QueryObserver observer = new QueryObserver() {
+    private final QueryLifecycleObserver observer = new QueryLifecycleObserver() {
         @Override
-        public void completed(Exchange exchange) {
+        public void answered(Exchange exchange, ByteBuf reply, long elapsedNanos) {
             // The query bytes are still there for the observer (events read the name from them).
             order.add("observer " + exchange.decision().label() + " refCnt=" + exchange.query().refCnt());
+        }
+
+        @Override
+        public void failed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
+            answered(exchange, reply, elapsedNanos);
         }
 
         @Override
@@ -142,7 +147,7 @@ class ExchangeTest {
             Thread loopThread = loop.submit(Thread::currentThread).get();
             List<Thread> listenerThreads = new ArrayList<>();
             Exchange e = loop.submit(() -> {
-                Exchange x = exchange(q, loop, replies, QueryObserver.NONE);
+                Exchange x = exchange(q, loop, replies, QueryLifecycleObserver.NONE);
                 x.listen((ex, reply) -> listenerThreads.add(Thread.currentThread()));
                 return x;
             }).get();
@@ -165,7 +170,7 @@ class ExchangeTest {
     void aCompletionForALoopThatHasStoppedReleasesEverything() throws Exception {
         DefaultEventLoop loop = new DefaultEventLoop();
         Message q = query("a.test.", 3);
-        Exchange e = exchange(q, loop, replies, QueryObserver.NONE);
+        Exchange e = exchange(q, loop, replies, QueryLifecycleObserver.NONE);
         loop.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         ByteBuf upstream = answer(q, 3, "192.0.2.1");
         assertThat(e.answer(upstream, Decision.FORWARDED, null)).isTrue();

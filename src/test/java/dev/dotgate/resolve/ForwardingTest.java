@@ -49,7 +49,7 @@ class ForwardingTest {
     }
 
     private Exchange forward(Message q) {
-        Exchange e = exchange(q, channel.eventLoop(), replies, QueryObserver.NONE);
+        Exchange e = exchange(q, channel.eventLoop(), replies, QueryLifecycleObserver.NONE);
         exchanges.add(e);
         forwarding.resolve(e);
         return e;
@@ -155,7 +155,7 @@ class ForwardingTest {
 
     @Test
     void aPrefetchsFailuresAreNotCounted() throws Exception {
-        Exchange client = exchange(query("a.test.", 9), channel.eventLoop(), replies, QueryObserver.NONE);
+        Exchange client = exchange(query("a.test.", 9), channel.eventLoop(), replies, QueryLifecycleObserver.NONE);
         Exchange refresh = client.internalCopy(Responder.DISCARD);
         exchanges.add(client);
         exchanges.add(refresh);

@@ -85,7 +85,7 @@ final class Wire {
     }
 
     /** A client exchange for {@code query} on {@code loop}, reported to {@code observer}. */
-    static Exchange exchange(Message query, EventExecutor loop, Responder responder, QueryObserver observer) {
+    static Exchange exchange(Message query, EventExecutor loop, Responder responder, QueryLifecycleObserver observer) {
         ByteBuf bytes = buf(query);
         return new Exchange(bytes, QueryInfo.parse(bytes), Transport.UDP, CLIENT, loop, responder, observer, null);
     }

@@ -7,7 +7,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.Transports;
 import dev.dotgate.observe.Stats;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -56,7 +56,8 @@ class ListenersAnyPortTest {
             for (int i = 0; i < STARTS; i++) {
                 Stats stats = new Stats();
                 dev.dotgate.resolve.Resolver failing = exchange -> exchange.fail(2);
-                QueryIntake intake = new QueryIntake(() -> failing, stats, QueryObserver.NONE, () -> null);
+                QueryIntake intake = new QueryIntake(() -> failing, stats.server, stats.queryCounters,
+                        QueryLifecycleObserver.NONE, () -> null);
                 Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null,
                         ConnectionObserver.NONE);
                 try {

@@ -7,7 +7,7 @@ import dev.dotgate.limits.ClientLimits;
 import dev.dotgate.limits.ClientState;
 import dev.dotgate.limits.LimitCounters;
 import dev.dotgate.limits.LimitCounters.Reason;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -26,7 +26,7 @@ class StreamThrottleTest {
     private ClientLimits limits(int inflight, int rate, int burst) {
         LimitsOptions o = new LimitsOptions(32, 64, List.of(), 10, inflight, rate, burst, 4096, 16384,
                 Duration.ofSeconds(5), 1L << 40, 1232, 1232, 0, 0);
-        return new ClientLimits(o, counters, new LongAdder(), new LongAdder(), QueryObserver.NONE);
+        return new ClientLimits(o, counters, new LongAdder(), new LongAdder(), QueryLifecycleObserver.NONE);
     }
 
     @Test

@@ -1,20 +1,19 @@
 package dev.dotgate.observe.metrics;
 
-import dev.dotgate.observe.Stats;
+import dev.dotgate.resolve.QueryCounters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
 /**
  * The query path's counters (accepted, completed, answered, SERVFAIL by cause, retries) and the queries in flight.
- * They are bumped in {@code resolve}, which does not own a counters class yet: they are read from {@link Stats}'s
- * adders of the same names until it does (then this takes that class, the names unchanged).
+ * They are bumped in {@code resolve} and read here from its {@link QueryCounters}.
  */
 public final class ResolveMeters extends OwnerMeters {
     static final String QUERIES_INFLIGHT = "dotgate.queries.inflight";
-    private final Stats stats;
+    private final QueryCounters counters;
 
-    public ResolveMeters(Stats s) {
+    public ResolveMeters(QueryCounters s) {
         super(List.of(
                 new NamedCounter("queries", "dotgate.stats.queries",
                         "Queries accepted from clients (Stats.queries)",
@@ -34,12 +33,12 @@ public final class ResolveMeters extends OwnerMeters {
                 new NamedCounter("retries", "dotgate.retries",
                         "Queries sent again to another upstream after an attempt was lost",
                         s.retries)));
-        this.stats = s;
+        this.counters = s;
     }
 
     @Override
     protected void bindMore(MeterRegistry registry) {
-        Gauge.builder(QUERIES_INFLIGHT, stats, Stats::inflight)
+        Gauge.builder(QUERIES_INFLIGHT, counters, QueryCounters::inflight)
                 .description("Queries accepted and not yet completed")
                 .strongReference(true)
                 .register(registry);

@@ -2,7 +2,7 @@ package dev.dotgate.server.proxy;
 
 import dev.dotgate.policy.AccessList;
 import dev.dotgate.resolve.Decision;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.ServerCounters;
 import io.netty.buffer.ByteBuf;
@@ -34,14 +34,14 @@ public final class ProxyProtocol {
     private final AccessList trusted;
     private final long timeoutMillis;
     private final ServerCounters counters;
-    private final QueryObserver observer;
+    private final QueryLifecycleObserver observer;
 
     /**
      * @param trustedRanges CIDR ranges of the load balancers (already checked by the config loader); empty: off
      * @param headerTimeout a trusted peer must have sent its whole header within this after connecting
      */
     public ProxyProtocol(List<String> trustedRanges, Duration headerTimeout, ServerCounters counters,
-            QueryObserver observer) {
+            QueryLifecycleObserver observer) {
         this.trusted = trustedRanges.isEmpty() ? null : AccessList.ranges("proxy_protocol.trusted", trustedRanges);
         this.timeoutMillis = headerTimeout.toMillis();
         this.counters = Objects.requireNonNull(counters, "counters");

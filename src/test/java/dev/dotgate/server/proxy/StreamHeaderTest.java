@@ -5,7 +5,7 @@ import static dev.dotgate.it.ProxyHeaders.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dotgate.it.ProxyHeaders;
-import dev.dotgate.resolve.QueryObserver;
+import dev.dotgate.resolve.QueryLifecycleObserver;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.ServerCounters;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +30,7 @@ class StreamHeaderTest {
 
     final ServerCounters counters = new ServerCounters();
     final ProxyProtocol proxy = new ProxyProtocol(List.of("127.0.0.1/32"), Duration.ofMillis(TIMEOUT_MILLIS), counters,
-            QueryObserver.NONE);
+            QueryLifecycleObserver.NONE);
     final List<InetSocketAddress> ready = new ArrayList<>();
     final List<ByteBuf> after = new ArrayList<>();
     final EmbeddedChannel ch = new EmbeddedChannel();
