@@ -5,6 +5,7 @@ import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -32,6 +33,10 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * {@link #bytesLocked} (see {@link ForwardingAttempt}).
  *
  * <p>Completion state is written on the loop only; {@link #isDone} may be read anywhere.
+ *
+ * <p>Just over 300 lines, on purpose: the completion is one state machine (open, completing, delivered) whose
+ * hand-off between threads, recovery, listeners and observer phases must be read together; split, its
+ * happens-before reasoning would be spread over several classes.
  */
 public final class Exchange extends QueryContext implements Runnable {
     /** A stage's view of the outcome. Called on the exchange's loop, before the observer and the responder. */
@@ -79,13 +84,15 @@ public final class Exchange extends QueryContext implements Runnable {
      * state), or null.
      */
     public Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor loop, Responder responder, QueryLifecycleObserver observer, Object attachment) {
-        this(query, info, transport, client, loop, responder, observer, attachment, CLIENT);
+            EventExecutor loop, ByteBufAllocator alloc, Responder responder, QueryLifecycleObserver observer,
+            Object attachment) {
+        this(query, info, transport, client, loop, alloc, responder, observer, attachment, CLIENT);
     }
 
     private Exchange(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor loop, Responder responder, QueryLifecycleObserver observer, Object attachment, byte kind) {
-        super(query, info, transport, client, loop, attachment, kind);
+            EventExecutor loop, ByteBufAllocator alloc, Responder responder, QueryLifecycleObserver observer,
+            Object attachment, byte kind) {
+        super(query, info, transport, client, loop, alloc, attachment, kind);
         this.responder = responder;
         this.observer = observer;
     }
@@ -98,12 +105,12 @@ public final class Exchange extends QueryContext implements Runnable {
     public Exchange internalCopy(Responder responder) {
         ByteBuf copy = alloc().buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
                 query.readableBytes());
-        return new Exchange(copy, info, transport, client, loop, responder, QueryLifecycleObserver.NONE, null, PREFETCH);
+        return new Exchange(copy, info, transport, client, loop, alloc(), responder, QueryLifecycleObserver.NONE, null, PREFETCH);
     }
 
     /** Like {@link #internalCopy} with other bytes (a local CNAME's target). Takes ownership of {@code query}. */
     public Exchange internalQuery(ByteBuf query, QueryInfo info, Responder responder) {
-        return new Exchange(query, info, transport, client, loop, responder, QueryLifecycleObserver.NONE, null, CHASE);
+        return new Exchange(query, info, transport, client, loop, alloc(), responder, QueryLifecycleObserver.NONE, null, CHASE);
     }
 
     /** Who hears this query's phases: for the forwarding attempt's {@code sentUpstream}. */
@@ -233,11 +240,11 @@ public final class Exchange extends QueryContext implements Runnable {
         this.reason = reason;
         try {
             loop.execute(this); // the queue's hand-off publishes the fields above
-        } catch (RejectedExecutionException e) { // the loop is shutting down: nobody to answer
-            if (answer != null) {
-                answer.release();
-            }
-            releaseQuery();
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down: complete here, so the listeners (a flight, the client's in-flight share)
+            // and the counters still see the outcome; the responder's write fails and releases the reply.
+            pendingAnswer = null;
+            complete(answer, failRcode, decision, reason);
         }
     }
 

@@ -22,13 +22,17 @@ public abstract class QueryContext {
     final Transport transport;
     final InetSocketAddress client;
     final EventExecutor loop;
+    private final ByteBufAllocator alloc;
+    private final int queryLength;
     private final Object attachment;
     private final byte kind;
     private final long startNanos = System.nanoTime();
 
     QueryContext(ByteBuf query, QueryInfo info, Transport transport, InetSocketAddress client, EventExecutor loop,
-            Object attachment, byte kind) {
+            ByteBufAllocator alloc, Object attachment, byte kind) {
         this.query = query;
+        this.queryLength = query.readableBytes();
+        this.alloc = alloc;
         this.info = info;
         this.transport = transport;
         this.client = client;
@@ -58,9 +62,12 @@ public abstract class QueryContext {
         return kind == PREFETCH;
     }
 
-    /** The allocator replies come from: the query buffer's. */
+    /**
+     * The allocator replies come from: the client connection's (pooled), whatever buffer the query came in (a DoH
+     * GET's query is a wrapped, unpooled array).
+     */
     public ByteBufAllocator alloc() {
-        return query.alloc();
+        return alloc;
     }
 
     /** What the listener attached at intake; null when nothing was. */
@@ -85,8 +92,9 @@ public abstract class QueryContext {
         return loop;
     }
 
+    /** The query's length, kept when it arrived: readable from any thread, even once the bytes are released. */
     public int queryLength() {
-        return query.readableBytes();
+        return queryLength;
     }
 
     public long startNanos() {

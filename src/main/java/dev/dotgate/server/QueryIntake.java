@@ -142,7 +142,7 @@ public final class QueryIntake {
      * completes (released exactly once, when it does); the state is attached to it ({@link Exchange#attachment})
      * for the responder. The caller has checked the client's rate and share before. Called on the client
      * connection's event loop ({@code executor}), where the exchange completes; replies are allocated from
-     * {@code msg}'s allocator ({@code alloc} is kept for the callers and unused).
+     * {@code alloc}, the connection's (not {@code msg}'s: a DoH GET's query is a wrapped array).
      */
     public Outcome accept(ByteBuf msg, Transport transport, InetSocketAddress client, EventExecutor executor,
             Responder responder, ByteBufAllocator alloc, ClientState limit) {
@@ -150,14 +150,14 @@ public final class QueryIntake {
         switch (info.status()) {
             case OK:
                 // The chain's first stage checks the access list (policy.AccessResolver).
-                chain.get().resolve(exchange(msg, info, transport, client, executor, responder, limit));
+                chain.get().resolve(exchange(msg, info, transport, client, executor, responder, alloc, limit));
                 return Outcome.ACCEPTED;
             case MALFORMED:
             case UNSUPPORTED_OPCODE:
                 if (transport != Transport.UDP) {
                     boolean formerr = info.status() == QueryInfo.Status.MALFORMED;
                     (formerr ? counters.formerr : counters.notimp).increment();
-                    exchange(msg, info, transport, client, executor, responder, limit)
+                    exchange(msg, info, transport, client, executor, responder, alloc, limit)
                             .fail(formerr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP);
                     return Outcome.ACCEPTED;
                 }
@@ -176,12 +176,13 @@ public final class QueryIntake {
     }
 
     private Exchange exchange(ByteBuf msg, QueryInfo info, Transport transport, InetSocketAddress client,
-            EventExecutor executor, Responder responder, ClientState limit) {
+            EventExecutor executor, Responder responder, ByteBufAllocator alloc, ClientState limit) {
         if (limit != null) {
             limit.acquire();
         }
         queries.queries.increment();
-        Exchange exchange = new Exchange(msg, info, transport, client, executor, responder, completing, limit);
+        Exchange exchange = new Exchange(msg, info, transport, client, executor, alloc, responder, completing,
+                limit);
         observer.received(exchange);
         return exchange;
     }

@@ -85,7 +85,7 @@ class FlightTest {
         byte[] wire = Messages.query(name, Type.A, id, true, false).toWire();
         ByteBuf q = UnpooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
         Exchange e = new Exchange(q, QueryInfo.parse(q), Transport.UDP, new InetSocketAddress("192.0.2.7", 5353),
-                channel.eventLoop(), responder, QueryLifecycleObserver.NONE, null);
+                channel.eventLoop(), q.alloc(), responder, QueryLifecycleObserver.NONE, null);
         asked.add(e);
         caching.resolve(e);
         return e;

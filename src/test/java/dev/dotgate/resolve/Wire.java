@@ -87,6 +87,7 @@ final class Wire {
     /** A client exchange for {@code query} on {@code loop}, reported to {@code observer}. */
     static Exchange exchange(Message query, EventExecutor loop, Responder responder, QueryLifecycleObserver observer) {
         ByteBuf bytes = buf(query);
-        return new Exchange(bytes, QueryInfo.parse(bytes), Transport.UDP, CLIENT, loop, responder, observer, null);
+        return new Exchange(bytes, QueryInfo.parse(bytes), Transport.UDP, CLIENT, loop, bytes.alloc(), responder,
+                observer, null);
     }
 }
