@@ -18,20 +18,4 @@ public final class CacheCounters {
     public final LongAdder stale = new LongAdder();
     /** Popular entries near expiry sent upstream for a refresh. */
     public final LongAdder prefetches = new LongAdder();
-
-    /** Hit, miss and stale are counted by AnswerCache itself: only the prefetch is heard here. */
-    private final CacheMeter meter = new CacheMeter() {
-        @Override
-        public void prefetch() {
-            prefetches.increment();
-        }
-    };
-
-    /**
-     * The {@link CacheMeter} for {@link CachingResolver}: only its prefetches count here, since the lookups it
-     * reports are counted by {@link AnswerCache} already (no count is kept twice).
-     */
-    public CacheMeter meter() {
-        return meter;
-    }
 }

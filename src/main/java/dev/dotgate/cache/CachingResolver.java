@@ -25,7 +25,6 @@ public final class CachingResolver implements Resolver {
     final AnswerCache cache;
     private final Resolver next;
     final long timeoutMillis;
-    final CacheMeter meter;
     final QueryCounters counters;
     final ConcurrentHashMap<CacheKey, Flight> flights = new ConcurrentHashMap<>();
     final LongAdder coalesced = new LongAdder();
@@ -34,9 +33,7 @@ public final class CachingResolver implements Resolver {
      * {@code timeoutMillis}: how long a waiting query waits before it fails (or is served stale), counted in
      * {@code counters} like a forwarded query's timeout.
      */
-    public CachingResolver(AnswerCache cache, Resolver next, long timeoutMillis, CacheMeter meter,
-            QueryCounters counters) {
-        this.meter = meter;
+    public CachingResolver(AnswerCache cache, Resolver next, long timeoutMillis, QueryCounters counters) {
         this.cache = cache;
         this.next = next;
         this.timeoutMillis = timeoutMillis;
@@ -48,8 +45,8 @@ public final class CachingResolver implements Resolver {
     }
 
     /**
-     * Prefetches sent: the one count, {@link CacheCounters#prefetches} of this stage's cache (bumped through the
-     * {@link CacheMeter} the gateway passes, {@link CacheCounters#meter}); it goes on across a reload.
+     * Prefetches sent: the one count, {@link CacheCounters#prefetches} of this stage's cache (hits, misses and
+     * stale answers are counted by the cache's lookups); it goes on across a reload.
      */
     public long prefetches() {
         return cache.counters().prefetches.sum();
@@ -77,7 +74,6 @@ public final class CachingResolver implements Resolver {
         CacheKey key = CacheKey.of(query, exchange.info());
         CacheLookup hit = cache.lookup(key, query, exchange.alloc());
         if (hit.hit()) {
-            meter.hit();
             Exchange refresh = hit.prefetchDue() ? exchange.internalCopy(Responder.DISCARD) : null;
             exchange.answer(hit.answer(), Decision.CACHED, null);
             if (refresh != null) {
@@ -85,7 +81,6 @@ public final class CachingResolver implements Resolver {
             }
             return;
         }
-        meter.miss();
         for (int tries = 0; tries < 2; tries++) {
             Flight flight = new Flight(this, key, exchange);
             Flight running = flights.putIfAbsent(key, flight);
@@ -108,7 +103,7 @@ public final class CachingResolver implements Resolver {
             refresh.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "already in flight");
             return;
         }
-        meter.prefetch();
+        cache.counters().prefetches.increment();
         refresh.listen(flight);
         next.resolve(refresh);
     }

@@ -95,11 +95,7 @@ final class Flight implements Exchange.Listener {
         if (exchange.isPrefetch()) {
             return null; // a failed prefetch: the entry it refreshes is still there
         }
-        ByteBuf stale = owner.cache.stale(key, exchange.query(), exchange.alloc());
-        if (stale != null) {
-            owner.meter.stale();
-        }
-        return stale;
+        return owner.cache.stale(key, exchange.query(), exchange.alloc()); // counted by the cache
     }
 
     /** A waiting query's timeout, and its view of the outcome: stale on failure, the timer stopped on completion. */

@@ -111,7 +111,7 @@ public final class Snapshot {
                     : new AnswerCache(CacheOptions.of(config.cache()), services.cacheTicker(),
                             services.cacheCounters());
             caching = new CachingResolver(cache, forwarding, config.upstream().timeout().toMillis(),
-                    services.cacheCounters().meter(), services.stats().queryCounters);
+                    services.stats().queryCounters);
         }
         return new Snapshot(services, config, policy, routes, Collections.unmodifiableMap(upstreams), caching,
                 caching != null ? caching : forwarding, events, discovery);
