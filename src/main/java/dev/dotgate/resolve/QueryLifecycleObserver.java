@@ -52,10 +52,19 @@ public interface QueryLifecycleObserver {
      * set; the reply goes to the client right after. {@code elapsedNanos}: since the query arrived.
      */
     default void answered(Exchange exchange, ByteBuf reply, long elapsedNanos) {
+        completed(exchange, reply, elapsedNanos);
     }
 
     /** Like {@link #answered}, when the reply is an error the gateway made (FORMERR, NOTIMP, SERVFAIL, REFUSED). */
     default void failed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
+        completed(exchange, reply, elapsedNanos);
+    }
+
+    /**
+     * What {@link #answered} and {@link #failed} call unless overridden: for an observer that treats an answer and a
+     * failure alike (both carry the rcode and decision on the exchange).
+     */
+    default void completed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
     }
 
     /** A message that got no reply at all (an unreadable datagram, a refused DoT connection, a limit). */

@@ -11,12 +11,9 @@ import dev.dotgate.tls.TlsCounters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /** DNS over HTTPS (RFC 8484): TLS, then HTTP/2 or HTTP/1.1 as ALPN chose ({@link DohProtocols}). */
 final class DohListenerFactory implements ListenerFactory {
@@ -24,22 +21,16 @@ final class DohListenerFactory implements ListenerFactory {
     private final ListenOptions options;
     private final LimitsOptions limits;
     private final TlsCounters tlsCounters;
-    private final Supplier<SslContext> context;
-    private final ConnectionObserver connectionObserver;
-    private final QueryIntake intake;
+    private final TlsFront tls;
     private final DohSettings doh;
 
-    /** {@code context} is asked for each new connection, so a renewed certificate takes effect at once. */
     DohListenerFactory(StreamAdmission admission, ListenOptions options, LimitsOptions limits, TlsCounters tlsCounters,
-            Supplier<SslContext> context, ConnectionObserver connectionObserver, QueryIntake intake,
-            ServerCounters counters) {
+            TlsFront tls, QueryIntake intake, ServerCounters counters) {
         this.admission = admission;
         this.options = options;
         this.limits = limits;
         this.tlsCounters = tlsCounters;
-        this.context = context;
-        this.connectionObserver = connectionObserver;
-        this.intake = intake;
+        this.tls = tls;
         this.doh = new DohSettings(intake, counters, options.maxInflightPerConnection(), limits.maxQuerySize(),
                 options.writeTimeout().toMillis(), options.idleTimeout().toMillis(), limits.frameTimeout().toMillis());
     }
@@ -55,12 +46,8 @@ final class DohListenerFactory implements ListenerFactory {
     }
 
     private void pipeline(Channel ch) {
-        SslHandler ssl = context.get().newHandler(ch.alloc());
-        ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
+        tls.install(ch, new ClientHelloLimit(tlsCounters, limits.maxClientHello()));
         ChannelPipeline p = ch.pipeline();
-        p.addLast(new ClientHelloLimit(tlsCounters, limits.maxClientHello()));
-        p.addLast(ssl);
-        p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOH));
         p.addLast(new FlushConsolidationHandler(256, true));
         p.addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(new DohProtocols(doh)); // HTTP/2 or HTTP/1.1 once ALPN has chosen

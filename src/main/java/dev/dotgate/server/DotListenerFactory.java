@@ -1,17 +1,12 @@
 package dev.dotgate.server;
 
 import dev.dotgate.config.LimitsOptions;
-import dev.dotgate.config.ListenOptions;
 import dev.dotgate.net.BindFailure;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.tls.AlpnGuard;
 import dev.dotgate.tls.TlsCounters;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
-import java.util.function.Supplier;
 
 /**
  * DNS over TLS (RFC 7858): the TCP framing ({@link TcpListenerFactory#framing}) behind TLS, with the frame clock
@@ -20,25 +15,17 @@ import java.util.function.Supplier;
 final class DotListenerFactory implements ListenerFactory {
     private final StreamAdmission admission;
     private final TcpListenerFactory tcp;
-    private final ListenOptions options;
     private final LimitsOptions limits;
     private final TlsCounters tlsCounters;
-    private final Supplier<SslContext> context;
-    private final ConnectionObserver connectionObserver;
-    private final QueryIntake intake;
+    private final TlsFront tls;
 
-    /** {@code context} is asked for each new connection, so a renewed certificate takes effect at once. */
-    DotListenerFactory(StreamAdmission admission, TcpListenerFactory tcp, ListenOptions options, LimitsOptions limits,
-            TlsCounters tlsCounters, Supplier<SslContext> context, ConnectionObserver connectionObserver,
-            QueryIntake intake) {
+    DotListenerFactory(StreamAdmission admission, TcpListenerFactory tcp, LimitsOptions limits,
+            TlsCounters tlsCounters, TlsFront tls) {
         this.admission = admission;
         this.tcp = tcp;
-        this.options = options;
         this.limits = limits;
         this.tlsCounters = tlsCounters;
-        this.context = context;
-        this.connectionObserver = connectionObserver;
-        this.intake = intake;
+        this.tls = tls;
     }
 
     @Override
@@ -53,13 +40,8 @@ final class DotListenerFactory implements ListenerFactory {
 
     private void pipeline(Channel ch) {
         FrameClock clock = tcp.clock(Transport.DOT);
-        SslHandler ssl = context.get().newHandler(ch.alloc());
-        ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-        ChannelPipeline p = ch.pipeline();
-        p.addLast(clock.tlsRecords());
-        p.addLast(new AlpnGuard(tlsCounters, limits.maxClientHello()));
-        p.addLast(ssl);
-        p.addLast(new HandshakeWatcher(connectionObserver, intake.observer(), Transport.DOT));
+        ch.pipeline().addLast(clock.tlsRecords());
+        tls.install(ch, new AlpnGuard(tlsCounters, limits.maxClientHello()));
         tcp.framing(ch, Transport.DOT, clock);
     }
 }

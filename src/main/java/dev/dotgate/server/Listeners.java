@@ -14,11 +14,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -64,10 +66,10 @@ public final class Listeners {
         TcpListenerFactory tcpFactory = new TcpListenerFactory(admission, options, limits, intake, counters);
         this.udp = new UdpListenerFactory(group, threads, options, intake, counters, proxy, clientLimits, stopped);
         this.tcp = tcpFactory;
-        this.dot = new DotListenerFactory(admission, tcpFactory, options, limits, tlsCounters, dotContext,
-                connectionObserver, intake);
-        this.doh = new DohListenerFactory(admission, options, limits, tlsCounters, dohContext, connectionObserver,
-                intake, counters);
+        this.dot = new DotListenerFactory(admission, tcpFactory, limits, tlsCounters,
+                new TlsFront(Transport.DOT, dotContext, options, connectionObserver, intake.observer()));
+        this.doh = new DohListenerFactory(admission, options, limits, tlsCounters,
+                new TlsFront(Transport.DOH, dohContext, options, connectionObserver, intake.observer()), intake, counters);
     }
 
     /** The per-client limits and the buffered-bytes budget every listener applies. */
@@ -165,6 +167,19 @@ public final class Listeners {
         clientLimits.stop();
         for (ListenerFactory.BoundListener l : bound) {
             l.stopAccepting();
+        }
+    }
+
+    /** Waits, after {@link #stopAccepting}, until {@code inflight} reads 0 or {@code grace} has passed. */
+    public void drain(Duration grace, LongSupplier inflight) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (inflight.getAsLong() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

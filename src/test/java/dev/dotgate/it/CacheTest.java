@@ -62,7 +62,7 @@ class CacheTest {
             assertThat(((ARecord) r).getAddress().getHostAddress()).isEqualTo("192.0.2.1");
             assertThat(r.getTTL()).isBetween(ttl - 4, ttl - 2);
             assertThat(unbound.queriesFor("a.test")).isEqualTo(before + 1);
-            assertThat(gw.gateway.caching().cache().hits()).isEqualTo(1);
+            assertThat(gw.gateway.snapshot().caching().cache().hits()).isEqualTo(1);
         }
     }
 
@@ -85,8 +85,8 @@ class CacheTest {
 
     /** The cache, its metric and the shutdown totals line all say {@code hits} and {@code misses}. */
     private static void assertCounts(GatewayFixture gw, long hits, long misses) {
-        assertThat(gw.gateway.caching().cache().hits()).isEqualTo(hits);
-        assertThat(gw.gateway.caching().cache().misses()).isEqualTo(misses);
+        assertThat(gw.gateway.snapshot().caching().cache().hits()).isEqualTo(hits);
+        assertThat(gw.gateway.snapshot().caching().cache().misses()).isEqualTo(misses);
         String scrape = gw.gateway.metrics().scrape();
         assertThat(MetricsEndpointTest.value(scrape, "dotgate_cache_lookups_total", "result", "hit")).isEqualTo(hits);
         assertThat(MetricsEndpointTest.value(scrape, "dotgate_cache_lookups_total", "result", "miss"))
@@ -105,7 +105,7 @@ class CacheTest {
                 assertThat(m.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isFalse();
             }
             assertThat(unbound.queriesFor("norec.bench.test")).isEqualTo(before + 2);
-            assertThat(gw.gateway.caching().cache().size()).isZero();
+            assertThat(gw.gateway.snapshot().caching().cache().size()).isZero();
         }
     }
 
@@ -126,7 +126,7 @@ class CacheTest {
             assertThat(nodata.getSection(Section.ANSWER)).isEmpty();
             ask(gw, "two.test", Type.AAAA, 4);
             assertThat(unbound.queriesFor("missing-neg.test")).isEqualTo(1);
-            assertThat(gw.gateway.caching().cache().hits()).isEqualTo(2);
+            assertThat(gw.gateway.snapshot().caching().cache().hits()).isEqualTo(2);
         }
     }
 
@@ -147,7 +147,7 @@ class CacheTest {
             assertThat(((ARecord) r).getAddress().getHostAddress()).isEqualTo("192.0.2.4");
             assertThat(r.getTTL()).isEqualTo(30);
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1500);
-            assertThat(gw.gateway.caching().cache().staleHits()).isEqualTo(1);
+            assertThat(gw.gateway.snapshot().caching().cache().staleHits()).isEqualTo(1);
             Eventually.until(() -> java.nio.file.Files.readString(events).contains("\"decision\":\"stale\""),
                     Duration.ofSeconds(3), "the stale event");
             assertThat(java.nio.file.Files.readString(events)).contains("\"name\":\"two.test.\"")
@@ -167,19 +167,19 @@ class CacheTest {
             ask(gw, "short.test", Type.A, 3);
             assertThat(unbound.queriesFor("short.test")).isEqualTo(1);
             clock.advanceMillis(1800); // less than half of the 3 s TTL left
-            long inserted = gw.gateway.caching().cache().inserts();
+            long inserted = gw.gateway.snapshot().caching().cache().inserts();
             ask(gw, "short.test", Type.A, 4);
-            Eventually.until(() -> gw.gateway.caching().cache().inserts() > inserted, Duration.ofSeconds(3),
+            Eventually.until(() -> gw.gateway.snapshot().caching().cache().inserts() > inserted, Duration.ofSeconds(3),
                     "the prefetched answer to be stored");
             assertThat(unbound.queriesFor("short.test")).as("prefetched").isEqualTo(2);
-            assertThat(gw.gateway.caching().prefetches()).isEqualTo(1);
-            assertThat(gw.gateway.caching().cache().counters().prefetches.sum()).as("counted by the cache").isEqualTo(1);
+            assertThat(gw.gateway.snapshot().caching().prefetches()).isEqualTo(1);
+            assertThat(gw.gateway.snapshot().caching().cache().counters().prefetches.sum()).as("counted by the cache").isEqualTo(1);
             assertThat(gw.gateway.totals()).contains(" prefetches=1 ");
             clock.advanceMillis(1600); // 3.4 s: the first answer has expired; the prefetched one has not
-            long hits = gw.gateway.caching().cache().hits();
+            long hits = gw.gateway.snapshot().caching().cache().hits();
             Message m = ask(gw, "short.test", Type.A, 5);
             assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-            assertThat(gw.gateway.caching().cache().hits()).isEqualTo(hits + 1);
+            assertThat(gw.gateway.snapshot().caching().cache().hits()).isEqualTo(hits + 1);
             assertThat(unbound.queriesFor("short.test")).isEqualTo(2);
         }
     }
@@ -209,7 +209,7 @@ class CacheTest {
             }
             assertThat(ids).hasSize(20);
             assertThat(slow.received()).isEqualTo(1);
-            assertThat(gw.gateway.caching().coalesced()).isEqualTo(19);
+            assertThat(gw.gateway.snapshot().caching().coalesced()).isEqualTo(19);
         }
     }
 }

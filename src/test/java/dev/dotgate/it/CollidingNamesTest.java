@@ -119,11 +119,11 @@ class CollidingNamesTest {
             });
             victim.start();
             ask(server, colliding);
-            long hitsBefore = gw.gateway.caching().cache().hits();
+            long hitsBefore = gw.gateway.snapshot().caching().cache().hits();
             long t1 = System.nanoTime();
             int collidingHits = ask(server, colliding);
             long collidingMillis = (System.nanoTime() - t1) / 1_000_000;
-            long hits = gw.gateway.caching().cache().hits() - hitsBefore;
+            long hits = gw.gateway.snapshot().caching().cache().hits() - hitsBefore;
             victim.join();
             System.out.println("hits of " + NAMES + " names: ordinary " + ordinaryMillis + " ms, colliding "
                     + collidingMillis + " ms");

@@ -116,7 +116,7 @@ class PolicyTest {
                 block_ttl = "42s"
                 """.formatted(hosts, plain, url, exceptions);
         try (GatewayFixture gw = servers.gateway(b -> b.toml(toml))) {
-            assertThat(gw.gateway.policy().blocklists().size()).isGreaterThanOrEqualTo(300_001);
+            assertThat(gw.gateway.snapshot().policy().blocklists().size()).isGreaterThanOrEqualTo(300_001);
             Message m = ask(gw, "h99999.ads.example", Type.A);
             assertThat(first(m)).isEqualTo("0.0.0.0");
             assertThat(m.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(42);

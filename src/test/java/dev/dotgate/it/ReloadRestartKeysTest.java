@@ -6,7 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.dotgate.Gateway;
+import dev.dotgate.runtime.Reload;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class ReloadRestartKeysTest {
     @Test
     void restartOnlyChangesAreReportedAsKeysAgainstWhatRuns() throws Exception {
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Logger log = (Logger) LoggerFactory.getLogger(Gateway.class);
+        Logger log = (Logger) LoggerFactory.getLogger(Reload.class);
         logged.start();
         log.addAppender(logged);
         Path dir = tmp.resolve("gw");

@@ -25,16 +25,7 @@ public final class EventsObserver implements QueryLifecycleObserver {
     }
 
     @Override
-    public void answered(Exchange exchange, ByteBuf reply, long elapsedNanos) {
-        completed(exchange, elapsedNanos);
-    }
-
-    @Override
-    public void failed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
-        completed(exchange, elapsedNanos);
-    }
-
-    private void completed(Exchange exchange, long elapsedNanos) {
+    public void completed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
         EventSink sink = events.get();
         if (sink == EventSink.OFF) {
             return;

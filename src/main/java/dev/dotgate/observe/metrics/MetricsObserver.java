@@ -23,16 +23,7 @@ public final class MetricsObserver implements QueryLifecycleObserver {
     }
 
     @Override
-    public void answered(Exchange exchange, ByteBuf reply, long elapsedNanos) {
-        completed(exchange, elapsedNanos);
-    }
-
-    @Override
-    public void failed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
-        completed(exchange, elapsedNanos);
-    }
-
-    private void completed(Exchange exchange, long elapsedNanos) {
+    public void completed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
         Decision decision = exchange.decision();
         metrics.query(exchange.transport(), exchange.rcode(), decision, elapsedNanos);
         Upstream upstream = exchange.upstream();
