@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * The TLS part of a DoT or DoH pipeline, the same for both: a ClientHello guard, the {@link SslHandler} from the
- * current context with the handshake timeout, and the {@link HandshakeWatcher} that reports the outcome.
+ * current context with the handshake timeout, {@link FinishedAck} that acknowledges the client's Finished at once,
+ * and the {@link HandshakeWatcher} that reports the outcome.
  */
 final class TlsFront {
     private final Transport transport;
@@ -38,6 +39,7 @@ final class TlsFront {
         ChannelPipeline p = ch.pipeline();
         p.addLast(helloGuard);
         p.addLast(ssl);
+        p.addLast(new FinishedAck());
         p.addLast(new HandshakeWatcher(connectionObserver, drops, transport));
     }
 }
