@@ -23,9 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * which makes the local CA in a new data directory.
  */
 class KeyFileModesTest {
-    /** {@code openat(AT_FDCWD, "PATH", FLAGS, MODE)} and {@code mkdir("PATH", MODE)} lines of strace -f. */
-    private static final Pattern OPEN = Pattern.compile("openat\\([^,]+, \"([^\"]+)\", ([A-Z_|]+)(?:, (0\\d+))?\\)");
-    private static final Pattern MKDIR = Pattern.compile("mkdir(?:at)?\\((?:[^,]+, )?\"([^\"]+)\", (0\\d+)\\)");
+    /**
+     * {@code openat(AT_FDCWD, "PATH", FLAGS, MODE)} and {@code mkdir("PATH", MODE)} lines of strace -f, which prints a call another thread interrupts as {@code openat(..., 0600 <unfinished ...>}, its result
+     * on a later line: the arguments are complete either way.
+     */
+    private static final Pattern OPEN = Pattern.compile(
+            "openat\\([^,]+, \"([^\"]+)\", ([A-Z_|]+)(?:, (0\\d+))?(?:\\)| <unfinished)");
+    private static final Pattern MKDIR = Pattern.compile(
+            "mkdir(?:at)?\\((?:[^,]+, )?\"([^\"]+)\", (0\\d+)(?:\\)| <unfinished)");
 
     @TempDir
     Path tmp;
