@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeyFileModesTest {
     /**
-     * {@code openat(AT_FDCWD, "PATH", FLAGS, MODE)} and {@code mkdir("PATH", MODE)} lines of strace -f, which prints a call another thread interrupts as {@code openat(..., 0600 <unfinished ...>}, its result
-     * on a later line: the arguments are complete either way.
+     * {@code openat(AT_FDCWD, "PATH", FLAGS, MODE)} and {@code mkdir("PATH", MODE)} lines of strace -f, which
+     * prints a call another thread interrupts as {@code openat(..., 0600 <unfinished ...>}, its result on a later
+     * line: the arguments are complete either way.
      */
     private static final Pattern OPEN = Pattern.compile(
             "openat\\([^,]+, \"([^\"]+)\", ([A-Z_|]+)(?:, (0\\d+))?(?:\\)| <unfinished)");
