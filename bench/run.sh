@@ -3,6 +3,8 @@
 # installed), all forwarding over DNS-over-TLS to the same upstream Unbound, in the same run.
 #
 #   bench/run.sh [SECONDS_PER_RUN] [REPEATS]        (defaults 10 and 3; medians are reported)
+#   bench/run.sh --quick                            3 s runs, one repeat, 500 connections for the footprint: a
+#                                                   few minutes, to run before submitting a change
 #   BASELINE_JAR=old/dotgate.jar bench/run.sh ...   also runs an earlier build as server "baseline", in the same
 #                                                   run, so a change is measured before and after side by side
 #
@@ -15,6 +17,13 @@
 #   dot-cached   the same over DoT (8 persistent connections)
 #   doh-forward  unique names, DNS-over-HTTPS in (HTTP/2 GET, 8 connections x 32 streams), DoT out
 #   doh-cached   the cached names over DoH
+#   dot-newconn  the cached names over DoT, one query per new connection (dnsperf
+#                -O num-queries-per-conn=1): what a phone meets after each idle timeout
+# Then, from the throughput medians:
+#   p99          latency at a fixed rate of half each peer's maximum (udp-forward, udp-cached): the peer and
+#                dotgate each run at that rate; dnsperf -v gives every query's latency
+#   footprint    each server started afresh: start to first answer, resident size at idle, and memory per idle
+#                DoT connection over FOOTPRINT_CONNECTIONS (2000) connections (bench/footprint.py)
 # DoH load comes from h2load (nghttp2-client), not dnsperf -m doh: dnsperf 2.10's DoH client takes one DNS
 # message per TLS read and loses the rest, so any server that sends several answers in one TLS record (dotgate,
 # dnsdist) looks broken under it. h2load counts HTTP 2xx, not DNS rcodes; every upstream answer here is NOERROR.
@@ -22,8 +31,12 @@
 # here; Stubby has none and is left out of the cached scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS=${1:-10}
-REPEATS=${2:-3}
+if [ "${1:-}" = --quick ]; then
+  SECS=3; REPEATS=1; FOOTPRINT_CONNECTIONS=${FOOTPRINT_CONNECTIONS:-500}
+else
+  SECS=${1:-10}; REPEATS=${2:-3}
+fi
+FOOTPRINT_CONNECTIONS=${FOOTPRINT_CONNECTIONS:-2000}
 for t in dnsperf unbound openssl; do command -v $t >/dev/null || { echo "bench: needs $t (apt-get install dnsperf unbound openssl)" >&2; exit 2; }; done
 W=$(mktemp -d /tmp/dotgate-bench.XXXXXX)
 PIDS=()
@@ -91,7 +104,7 @@ unbound -d -c $W/upstream.conf > $W/upstream.log 2>&1 & PIDS+=($!)
 unbound -d -c $W/forwarder.conf > $W/forwarder.log 2>&1 & PIDS+=($!)
 # Run from a copy of the jar, so a rebuild during the run cannot pull classes from under it.
 ./dotgate version >/dev/null && cp target/dotgate.jar $W/dotgate.jar
-java -jar $W/dotgate.jar run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
   --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn > $W/dotgate.log 2>&1 & PIDS+=($!)
 
 SERVERS="dotgate unbound"
@@ -124,7 +137,9 @@ fi
 if command -v dnsdist >/dev/null; then
   cat > $W/dnsdist.conf <<EOC
 setSecurityPollSuffix("")
-setLocal("127.0.0.1:$DD")
+-- Two UDP (and TCP) listeners on one port with SO_REUSEPORT, one per core, as dnsdist's docs advise.
+setLocal("127.0.0.1:$DD", {reusePort=true})
+addLocal("127.0.0.1:$DD", {reusePort=true})
 addTLSLocal("127.0.0.1:$DDT", "$W/srv.pem", "$W/srv.key", {provider="openssl"})
 addDOHLocal("127.0.0.1:$DDH", "$W/srv.pem", "$W/srv.key", "/dns-query")
 newServer({address="127.0.0.1:$UP", tls="openssl", subjectName="upstream.test", caStore="$W/ca.pem", validateCertificates=true, maxInFlight=1000, checkName="check.bench.test."})
@@ -163,9 +178,9 @@ with open(sys.argv[1]) as f:
         print("https://127.0.0.1:%s/dns-query?dns=%s" % (port, base64.urlsafe_b64encode(wire).decode().rstrip("=")))
 EOP
 }
-qps() { # mode port file
-  local mode=$1 port=$2 file=$3 extra=""
-  [ "$mode" = dot ] && extra="-m dot"
+qps() { # mode port file [dnsperf options]
+  local mode=$1 port=$2 file=$3 extra=${4:-}
+  [ "$mode" = dot ] && extra="-m dot $extra"
   if [ "$mode" = doh ]; then
     # Eight h2load processes of one connection each: h2load walks its URI list from the top for every
     # connection, so connections sharing a list would ask the same names at the same moment.
@@ -208,8 +223,8 @@ for srv in $SERVERS; do
   fi
 done
 
-DEFAULT_SCENARIOS="udp-forward dot-forward udp-cached dot-cached"
-command -v h2load >/dev/null && command -v python3 >/dev/null && DEFAULT_SCENARIOS="udp-forward dot-forward doh-forward udp-cached dot-cached doh-cached"
+DEFAULT_SCENARIOS="udp-forward dot-forward udp-cached dot-cached dot-newconn"
+command -v h2load >/dev/null && command -v python3 >/dev/null && DEFAULT_SCENARIOS="udp-forward dot-forward doh-forward udp-cached dot-cached doh-cached dot-newconn"
 SCENARIOS=${SCENARIOS:-$DEFAULT_SCENARIOS}
 declare -A R
 for rep in $(seq 1 "$REPEATS"); do
@@ -217,13 +232,13 @@ for rep in $(seq 1 "$REPEATS"); do
     mode=${scen%-*}
     for srv in $SERVERS; do
       port=$(port_of $srv $mode); [ -n "$port" ] || continue
-      if [ "${scen#*-}" = cached ]; then
-        [ "$srv" = stubby ] && continue
-        file=$W/cached.txt
-      else
-        names; file=$W/names.txt
-      fi
-      R[$srv-$scen-$rep]=$(qps $mode $port $file)
+      opts=""
+      case "${scen#*-}" in
+        cached) [ "$srv" = stubby ] && continue; file=$W/cached.txt;;
+        newconn) file=$W/cached.txt; opts="-O num-queries-per-conn=1";;
+        *) names; file=$W/names.txt;;
+      esac
+      R[$srv-$scen-$rep]=$(qps $mode $port $file "$opts")
       echo "run $rep: $srv $scen ${R[$srv-$scen-$rep]} NOERROR q/s ($(grep -E 'Response codes|^status codes' $W/dnsperf.out | head -1 | sed 's/^ *//'))" >&2
     done
   done
@@ -242,3 +257,63 @@ for scen in $SCENARIOS; do
     printf '%-12s %-8s %10s %10s\n' "$scen" "$srv" "$m" "$ratio"
   done
 done
+
+# Latency at a fixed rate: for each peer, half its median maximum in that scenario; the peer and dotgate (and the
+# baseline) each run at that rate, and the 99th percentile of every query's latency is compared.
+p99() { # port file rate: the 99th percentile latency in ms
+  dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$SECS" -Q "$3" -c 8 -q 500 -t 3 -v 2>/dev/null \
+    | awk '/^> / { print $NF }' | sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.2f", a[int(NR * 0.99)] * 1000; else print "-" }'
+}
+med_of() { local vals=(); for rep in $(seq 1 "$REPEATS"); do vals+=("${R[$1-$2-$rep]:-0}"); done; median "${vals[@]}"; }
+echo
+echo "p99 latency (ms) at half each peer's maximum, UDP in"
+printf '%-12s %-8s %8s %10s %10s %10s\n' scenario peer "rate" "peer p99" "dotgate" "peer/dotgate"
+for scen in udp-forward udp-cached; do
+  case " $SCENARIOS " in *" $scen "*) ;; *) continue;; esac
+  for peer in unbound dnsdist baseline; do
+    [ -n "${R[$peer-$scen-1]:-}" ] || continue
+    rate=$(( $(med_of $peer $scen) / 2 )); [ "$rate" -gt 0 ] || continue
+    if [ "$scen" = udp-cached ]; then file=$W/cached.txt; else names; file=$W/names.txt; fi
+    a=$(p99 "$(port_of $peer udp)" $file $rate)
+    if [ "$scen" = udp-forward ]; then names; file=$W/names.txt; fi
+    b=$(p99 "$(port_of dotgate udp)" $file $rate)
+    printf '%-12s %-8s %8s %10s %10s %10s\n' "$scen" "$peer" "$rate" "$a" "$b" \
+      "$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+  done
+done
+
+# Footprint: each server started afresh on its own ports, after the throughput runs.
+FU=19070; FT=19871
+cleanup
+PIDS=()
+unbound -d -c $W/upstream.conf > $W/upstream.log 2>&1 & PIDS+=($!)
+for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$UP) 2>/dev/null && break; sleep 0.1; done
+cat > $W/fp-dotgate.toml <<EOC
+[listen]
+max_connections = 100000
+[limits]
+exempt = ["127.0.0.0/8"]
+EOC
+sed -e "s/127.0.0.1@$UB\$/127.0.0.1@$FU/" -e "s/127.0.0.1@$UBT\$/127.0.0.1@$FT/" -e "s/tls-port: $UBT/tls-port: $FT/" \
+    -e "/127.0.0.1@$UBH/d" -e "/https-port/d" -e "s/incoming-num-tcp: 256/incoming-num-tcp: 4096/" \
+    $W/forwarder.conf > $W/fp-unbound.conf
+sed -e "s/127.0.0.1:$DD\"/127.0.0.1:$FU\"/" -e "s/127.0.0.1:$DDT\"/127.0.0.1:$FT\"/" -e "/addDOHLocal/d" \
+    $W/dnsdist.conf > $W/fp-dnsdist.conf 2>/dev/null || true
+fp() { # name command...
+  local name=$1; shift
+  python3 bench/footprint.py "$name" $FU $FT $W/ca.pem "$FOOTPRINT_CONNECTIONS" -- "$@"
+}
+echo
+echo "footprint: start to first answer, resident size at idle, memory per idle DoT connection ($FOOTPRINT_CONNECTIONS connections)"
+printf '%-8s %10s %10s %14s\n' server "start ms" "idle MB" "bytes/conn"
+{
+  fp dotgate env DOTGATE_JAR=$W/dotgate.jar ./dotgate run --config $W/fp-dotgate.toml --listen 127.0.0.1:$FU \
+    --dot-listen 127.0.0.1:$FT --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
+    --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-dotgate --log-level warn
+  [ -n "${BASELINE_JAR:-}" ] && fp baseline java -jar $W/baseline.jar run --config $W/fp-dotgate.toml \
+    --listen 127.0.0.1:$FU --dot-listen 127.0.0.1:$FT --upstream "tls://127.0.0.1:$UP#upstream.test" \
+    --upstream-ca $W/ca.pem --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-baseline --log-level warn
+  fp unbound unbound -d -c $W/fp-unbound.conf
+  command -v dnsdist >/dev/null && fp dnsdist dnsdist --supervised --disable-syslog -C $W/fp-dnsdist.conf
+} | awk '{ if ($2 == "-") printf "%-8s %10s %10s %14s\n", $1, "-", "-", "-";
+           else printf "%-8s %10s %10.1f %14s\n", $1, $2, $3 / 1024, $4 }'
