@@ -191,7 +191,9 @@ public final class Snapshot {
                         .mapToInt(Upstream::openConnections).sum();
             });
         }
-        return services.upstreams().create(setup, counters);
+        Upstream made = services.upstreams().create(setup, counters);
+        made.warm(); // its first connection opens now, not with the first query
+        return made;
     }
 
     /**

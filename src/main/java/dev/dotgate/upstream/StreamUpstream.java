@@ -114,6 +114,20 @@ public final class StreamUpstream extends UpstreamBase {
         }
     }
 
+    /** Opens one connection when none is open or opening (and not backing off). */
+    @Override
+    public synchronized void warm() {
+        if (shutdown || openConnections() > 0 || System.nanoTime() - retryAtNanos < 0) {
+            return;
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == null || slots[i].isClosed()) {
+                slots[i] = connect();
+                return;
+            }
+        }
+    }
+
     private synchronized PipelinedConnection pick() {
         if (shutdown) {
             return null;

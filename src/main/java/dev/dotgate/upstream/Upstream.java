@@ -23,6 +23,13 @@ public interface Upstream {
         return 0;
     }
 
+    /**
+     * Opens a first connection now, when the kind keeps connections, so the first query does not wait for a TCP
+     * and TLS handshake. Never blocks; a failure backs off as a failed connect does. Nothing by default.
+     */
+    default void warm() {
+    }
+
     /** Closes every connection; queries in flight are reported lost. */
     void close();
 }

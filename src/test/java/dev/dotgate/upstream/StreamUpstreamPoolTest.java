@@ -77,6 +77,21 @@ class StreamUpstreamPoolTest {
     }
 
     @Test
+    void warmOpensOneConnectionBeforeAnyQueryAndTheFirstQueryUsesIt() throws Exception {
+        upstream(4, 64);
+        upstream.warm();
+        assertThat(upstream.openConnections()).as("opened at start, before a query").isEqualTo(1);
+        upstream.warm();
+        assertThat(upstream.openConnections()).as("a second warm() opens no more").isEqualTo(1);
+        TestQuery q = send();
+        assertThat(opened).hasSize(1);
+        assertThat(frames(opened.get(0))).as("the first query goes on the warm connection").isEqualTo(1);
+        answer(opened.get(0), 1);
+        assertThat(q.answers).hasSize(1);
+        assertThat(counters.connects.sum()).isEqualTo(1);
+    }
+
+    @Test
     void fillsTheLeastLoadedConnectionAndOpensAnotherAtSixteenInFlight() throws Exception {
         upstream(4, 100);
         for (int i = 0; i < StreamUpstream.SPREAD_AT; i++) {
