@@ -74,8 +74,7 @@ def main():
             held.append(s)
         time.sleep(3)
         loaded = rss_kb(proc.pid)
-        open_now = sum(1 for s in held if s.fileno() >= 0)
-        print("%s %.0f %d %.0f" % (name, startup * 1000, idle, (loaded - idle) * 1024.0 / open_now))
+        print("%s %.0f %d %.0f" % (name, startup * 1000, idle, (loaded - idle) * 1024.0 / len(held)))
         for s in held:
             s.close()
     finally:

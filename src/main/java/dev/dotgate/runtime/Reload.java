@@ -25,7 +25,7 @@ public final class Reload {
      * keeping everything as it was, when the new policy cannot be loaded. A change of upstreams or forwarding zones
      * empties the cache: its answers came from upstreams that may no longer answer those names.
      */
-    public static Snapshot apply(GatewayConfig started, GatewayConfig next, AtomicReference<Snapshot> current,
+    public static void apply(GatewayConfig started, GatewayConfig next, AtomicReference<Snapshot> current,
             Services services) throws IOException {
         Snapshot previous = current.get();
         Snapshot built = Snapshot.build(next, previous, services);
@@ -45,6 +45,5 @@ public final class Reload {
         log.info("reloaded the configuration: {} blocked names, {} forwarding zones, cache {}",
                 p.blocklists() == null ? 0 : p.blocklists().size(), next.forwards().size(),
                 next.cache().enabled() ? "on" : "off");
-        return built;
     }
 }
