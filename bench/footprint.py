@@ -7,7 +7,10 @@ Starts COMMAND, asks c0.bench.test over UDP every 2 ms until an answer to any of
 from the spawn to that answer), waits 3 s and reads VmRSS (idle), then opens CONNECTIONS DoT connections (TLS 1.3, ALPN "dot", the
 certificate checked against CA_FILE), asks one question on each so every server has set its connection fully up,
 and holds them all open for 3 s before reading VmRSS again: (after - idle) / CONNECTIONS is the memory per idle
-connection. Prints one line: NAME startup_ms idle_rss_kb per_conn_bytes. The process is the spawned one
+connection, first CONNECTIONS. Then it opens CONNECTIONS more the same way: the growth over those, per connection,
+is the marginal cost, without what a server grows once whatever the count (a JVM touching heap it had reserved
+but not used yet, allocator arenas). Prints one line: NAME startup_ms idle_rss_kb first_per_conn_bytes
+marginal_per_conn_bytes. The process is the spawned one
 (unbound -d, dnsdist --supervised and java -jar all stay in the foreground).
 """
 import socket
@@ -53,7 +56,7 @@ def main():
                 pass
             qid = (qid + 1) & 0xFFFF
         if startup is None:
-            print("%s - - -" % name)
+            print("%s - - - -" % name)
             return
         time.sleep(3)
         idle = rss_kb(proc.pid)
@@ -63,18 +66,24 @@ def main():
         ctx.set_alpn_protocols(["dot"])
         held = []
         q = query("c0.bench.test", 7)
-        for _ in range(count):
-            raw = socket.create_connection(("127.0.0.1", dot_port), timeout=5)
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            s = ctx.wrap_socket(raw, server_hostname="upstream.test")
-            s.sendall(struct.pack(">H", len(q)) + q)
-            n = struct.unpack(">H", s.recv(2))[0]
-            while n > 0:
-                n -= len(s.recv(n))
-            held.append(s)
-        time.sleep(3)
-        loaded = rss_kb(proc.pid)
-        print("%s %.0f %d %.0f" % (name, startup * 1000, idle, (loaded - idle) * 1024.0 / len(held)))
+
+        def open_connections():
+            for _ in range(count):
+                raw = socket.create_connection(("127.0.0.1", dot_port), timeout=5)
+                raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s = ctx.wrap_socket(raw, server_hostname="upstream.test")
+                s.sendall(struct.pack(">H", len(q)) + q)
+                n = struct.unpack(">H", s.recv(2))[0]
+                while n > 0:
+                    n -= len(s.recv(n))
+                held.append(s)
+            time.sleep(3)
+            return rss_kb(proc.pid)
+
+        first = open_connections()
+        second = open_connections()
+        print("%s %.0f %d %.0f %.0f" % (name, startup * 1000, idle, (first - idle) * 1024.0 / count,
+                                        (second - first) * 1024.0 / count))
         for s in held:
             s.close()
     finally:

@@ -2,6 +2,7 @@ package dev.dotgate.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
@@ -30,8 +31,21 @@ public final class ServerTls {
         return build(identity, ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
     }
 
-    /** The one server context both listeners use, differing only in the ALPN protocols offered. */
+    /**
+     * The one server context both listeners use, differing only in the ALPN protocols offered. It keeps no
+     * server-side session cache: TLS 1.3 resumption rides on stateless session tickets, and the cache would
+     * only serve TLS 1.2 session-ID resumption while holding every handshake's session (native and Java
+     * objects, up to 20,480 of them for 5 minutes) whether its connection is still open or long gone.
+     */
     private static SslContext build(ServerIdentity identity, String... alpn) throws SSLException {
+        SslContext context = buildContext(identity, alpn);
+        if (context.sessionContext() instanceof OpenSslSessionContext sessions) {
+            sessions.setSessionCacheEnabled(false);
+        }
+        return context;
+    }
+
+    private static SslContext buildContext(ServerIdentity identity, String... alpn) throws SSLException {
         return CipherSuites.apply(SslContextBuilder.forServer(identity.key(),
                         identity.chain().toArray(new X509Certificate[0])))
                 .sslProvider(TlsProvider.get())
