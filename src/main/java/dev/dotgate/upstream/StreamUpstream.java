@@ -114,17 +114,14 @@ public final class StreamUpstream extends UpstreamBase {
         }
     }
 
-    /** Opens one connection when none is open or opening (and not backing off). */
+    /**
+     * Opens one connection when none is open or opening: what {@link #pick} does for a first query (it also
+     * skips a shut-down or backing-off upstream and keeps draining connections for {@link #close}).
+     */
     @Override
     public synchronized void warm() {
-        if (shutdown || openConnections() > 0 || System.nanoTime() - retryAtNanos < 0) {
-            return;
-        }
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] == null || slots[i].isClosed()) {
-                slots[i] = connect();
-                return;
-            }
+        if (openConnections() == 0) {
+            pick();
         }
     }
 
