@@ -81,10 +81,10 @@ public record LimitsOptions(
         int rrlSlip) {
 
     /**
-     * The smallest buffered-bytes budget. The allocator's figure includes chunks it keeps for reuse once freed
-     * (with Netty 4.2's adaptive allocator at most four reuse chunks and one current chunk per magazine stripe, up
-     * to 8 MiB each: about 64 MiB), so a budget below that plus what an idle gateway holds could stay exceeded
-     * after an attack ends and refuse new clients for good.
+     * The smallest buffered-bytes budget. The allocator's figure includes chunks it keeps once freed (the pooled
+     * allocator the gateway runs with keeps at most a few 4 MiB chunks per arena, and per-thread caches), so a
+     * budget below that plus what an idle gateway holds could stay exceeded after an attack ends and refuse new
+     * clients for good.
      */
     public static final long MIN_BUFFERED_BYTES = 128L << 20;
 

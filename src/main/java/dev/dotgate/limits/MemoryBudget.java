@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
 /**
  * The global budget of buffered bytes ({@code limits.max_buffered_bytes}): the direct memory held by the
  * allocator every channel uses. The gateway sets no allocator of its own, so that is Netty's default,
- * {@link ByteBufAllocator#DEFAULT} (in Netty 4.2 the adaptive pooling allocator): bytes read and not yet
+ * {@link ByteBufAllocator#DEFAULT} (the pooled allocator, which {@code cli/DirectMemory} chooses): bytes read and not yet
  * answered, answers not yet written, TLS records, counted as the pool chunks that hold them (free room inside a
  * chunk counts too; chunks no longer used are given back). {@code PlatformDependent.usedDirectMemory()} is only
  * a fallback: it reports -1 unless Netty's no-cleaner counting is on. Reading the allocator's metric walks its
@@ -62,7 +62,7 @@ public final class MemoryBudget {
     private void measure() {
         long now = used.getAsLong();
         lastUsed = now;
-        over = now > maxBytes;
+        over = now >= maxBytes; // spent: at the budget no room is left (the allocator stops there in whole chunks)
         reserved.set(0);
         sampledAt.set(nanoClock.getAsLong());
     }
@@ -95,7 +95,7 @@ public final class MemoryBudget {
         return true;
     }
 
-    /** Whether the last sample was over the budget. */
+    /** Whether the last sample was at or over the budget. */
     public boolean over() {
         return over;
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The gateway as shipped counts its direct memory with Netty's own accounting (an allocation over the limit fails
  * at once instead of sleeping in {@code java.nio.Bits.reserveMemory}): a JVM started the way {@code java -jar}
  * starts it, with the jar manifest's {@code Add-Opens} (read from pom.xml), says so; one without them says it
- * cannot.
+ * cannot. It runs on Netty's pooled allocator.
  */
 class DirectMemoryTest {
     @TempDir
@@ -31,7 +31,10 @@ class DirectMemoryTest {
             jvm.add("--add-opens");
             jvm.add(o + "=ALL-UNNAMED");
         }
-        assertThat(run("opened", jvm)).contains("direct memory: counted by Netty");
+        String opened = run("opened", jvm);
+        assertThat(opened).contains("direct memory: counted by Netty");
+        // The pooled allocator, which gives the chunks of a burst back (see DirectMemory.ALLOCATOR).
+        assertThat(opened).contains("buffer allocator: PooledByteBufAllocator");
         assertThat(run("closed", List.of())).contains("direct memory: Netty cannot count its own");
     }
 
