@@ -10,6 +10,7 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.runtime.Front;
 import dev.dotgate.runtime.GatewayMeters;
 import dev.dotgate.runtime.ListRefreshing;
+import dev.dotgate.runtime.UpstreamProbing;
 import dev.dotgate.runtime.Reload;
 import dev.dotgate.runtime.Services;
 import dev.dotgate.runtime.Snapshot;
@@ -53,6 +54,8 @@ public final class Gateway implements AutoCloseable {
     private final ListRefreshing lists = new ListRefreshing(this, current);
     /** The listeners, their certificate and the metrics endpoint; null until started. */
     private Front front;
+    /** Probes of down and idle upstreams; null until started. */
+    private UpstreamProbing probing;
 
     public Gateway(GatewayConfig config) {
         this(config, Ticker.systemTicker());
@@ -73,6 +76,7 @@ public final class Gateway implements AutoCloseable {
                     ClientTls.context(cfg.upstream().ca()), stats.upstreamTotals), cacheTicker, current::get);
             current.set(Snapshot.build(cfg, null, services));
             GatewayMeters.bind(services, current::get);
+            probing = UpstreamProbing.start(current::get, group);
             front = Front.start(cfg, group, threads, services, current::get);
             synchronized (this) {
                 current.set(current.get().withDiscovery(cfg.serverName(), front.addresses(Transport.DOT),
@@ -125,6 +129,9 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         lists.close();
+        if (probing != null) {
+            probing.close();
+        }
         if (front != null) {
             front.close();
         }

@@ -136,12 +136,13 @@ final class Binder {
         if (Settings.isTable(element)) {
             return tables(element, key, node);
         }
+        if (element == UpstreamSpec.class) {
+            return upstreams(key, node);
+        }
         List<Object> out = new ArrayList<>();
         for (String v : Values.strings(key, node)) {
             if (element == InetSocketAddress.class) {
                 out.add(HostPort.parse(key, v, 0, false));
-            } else if (element == UpstreamSpec.class) {
-                out.add(UpstreamSpec.parse(key, v));
             } else if (s.check() == Setting.Check.SOURCES) {
                 out.add(Values.source(key, v, fromFile, base));
             } else {
@@ -149,6 +150,73 @@ final class Binder {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Upstreams: each a URI string, or an inline table with {@code url} and the options of {@link UpstreamSpec}
+     * ({@code pin_sha256}, {@code pool_size}, {@code timeout}, {@code ecs}, {@code method}, {@code 0x20}) laid over
+     * the URI's. A table's errors are named {@code key[N].option}.
+     */
+    private static List<Object> upstreams(String key, JsonNode node) {
+        if (node == null) {
+            return List.of();
+        }
+        List<Object> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode e : node.isArray() ? node : List.of(node)) {
+            String at = key + "[" + i++ + "]";
+            if (e.isTextual()) {
+                out.add(UpstreamSpec.parse(key, e.asText()));
+            } else if (e.isObject()) {
+                out.add(upstreamTable(at, e));
+            } else {
+                throw ConfigException.of(key, e.toString(), "must be an upstream URI in quotes, or an inline "
+                        + "table such as { url = \"tls://dns.example\", pin_sha256 = [\"...\"] }");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static UpstreamSpec upstreamTable(String at, JsonNode table) {
+        JsonNode url = table.get("url");
+        if (url == null || !url.isTextual()) {
+            throw new ConfigException(at + ".url: missing; an upstream table needs url = \"tls://...\"");
+        }
+        UpstreamSpec.Parser p = UpstreamSpec.parser(at + ".url", url.asText());
+        var fields = table.fields();
+        while (fields.hasNext()) {
+            var f = fields.next();
+            String k = at + "." + f.getKey();
+            JsonNode v = f.getValue();
+            switch (f.getKey()) {
+                case "url" -> { }
+                case "pin_sha256" -> {
+                    for (String pin : Values.strings(k, v)) {
+                        p.pin(pin);
+                    }
+                }
+                case "pool_size" -> {
+                    if (!v.isIntegralNumber()) {
+                        throw ConfigException.of(k, Values.text(v), "must be a whole number");
+                    }
+                    p.poolSize(v.asInt());
+                }
+                case "timeout" -> p.timeout(Values.duration(k, Values.string(k, v), Setting.Check.POSITIVE));
+                case "ecs" -> p.forwardEcs(bool(k, v));
+                case "0x20" -> p.randomizeCase(bool(k, v));
+                case "method" -> p.method(Values.string(k, v));
+                default -> throw new ConfigException(k + ": unknown setting (known here: url, pin_sha256, "
+                        + "pool_size, timeout, ecs, method, 0x20)");
+            }
+        }
+        return p.build();
+    }
+
+    private static boolean bool(String key, JsonNode v) {
+        if (!v.isBoolean()) {
+            throw ConfigException.of(key, Values.text(v), "must be true or false");
+        }
+        return v.asBoolean();
     }
 
     /** An array of tables ({@code [[forward]]}): each bound into {@code element}, keys named {@code key[N].}. */

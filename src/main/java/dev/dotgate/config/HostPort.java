@@ -40,21 +40,25 @@ public final class HostPort {
             throw ConfigException.of(key, value, "needs a port: write ADDRESS:PORT, e.g. "
                     + (value.startsWith("[") ? value : host) + ":53");
         }
-        int p = defaultPort;
-        if (port != null) {
-            try {
-                p = Integer.parseInt(port);
-            } catch (NumberFormatException e) {
-                throw ConfigException.of(key, value, "has port '" + port + "', which is not a number");
-            }
-            if (p < 0 || p > 65535) {
-                throw ConfigException.of(key, value, "has port " + p + ", outside 0-65535");
-            }
-        }
+        int p = port == null ? defaultPort : port(key, value, port);
         if (host.isEmpty()) {
             throw ConfigException.of(key, value, "has no address");
         }
         return new InetSocketAddress(UpstreamSpec.literal(key, value, host), p);
+    }
+
+    /** {@code port} as a number 0-65535; errors name {@code value}, of which it is a part. */
+    static int port(String key, String value, String port) throws ConfigException {
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw ConfigException.of(key, value, "has port '" + port + "', which is not a number");
+        }
+        if (p < 0 || p > 65535) {
+            throw ConfigException.of(key, value, "has port " + p + ", outside 0-65535");
+        }
+        return p;
     }
 
     /** Formats an address back as the user would write it. */

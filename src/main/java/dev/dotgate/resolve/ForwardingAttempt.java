@@ -15,19 +15,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * All the forwarding state of one query: the route (its upstream group), the upstream of the latest attempt, the
- * number of attempts and the timeout timer. It is what an upstream sees of the query ({@link UpstreamQuery}): it
- * writes the upstream wire form from the exchange's bytes and completes the exchange with the answer. A lost
- * attempt is retried once, on another upstream when there is one; the timer (on the client's loop) answers
- * SERVFAIL when no answer came in time (counted as a timeout of the upstream tried last); the timer stops when the
- * exchange completes, however it does. Each attempt is told to the exchange's observer ({@code sentUpstream}).
+ * number of attempts and the timer. It is what an upstream sees of the query ({@link UpstreamQuery}): it writes
+ * the upstream wire form from the exchange's bytes and completes the exchange with the answer. A lost attempt is
+ * retried once, on another upstream when there is one; the timer (on the client's loop) answers SERVFAIL when no
+ * answer came in time (counted as a timeout of the upstream tried last); the timer stops when the exchange
+ * completes, however it does. Each attempt is told to the exchange's observer ({@code sentUpstream}).
+ *
+ * <p>Hedging: when the group hedges (or the upstream has its own, shorter timeout), the timer first fires at the
+ * chosen upstream's {@link UpstreamGroup#secondSendDelayNanos second-send delay}; if no answer came by then, the
+ * query is also sent to the next upstream (a {@link Hedge}, the second attempt) and whichever answers first
+ * completes it. Every answer is a round-trip sample for its upstream's {@link UpstreamHealth}, and every lost or
+ * timed-out attempt a failure.
  *
  * <p>One object per forwarded query, which is also the timer's task and the exchange's listener, so forwarding
- * allocates nothing else. The exchange's bytes are read under the exchange's monitor, so an upstream's loop and a
- * completion on the client's loop never race on them.
+ * allocates nothing else unless it hedges. The exchange's bytes are read under the exchange's monitor, so an
+ * upstream's loop and a completion on the client's loop never race on them.
  */
 public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener, Runnable {
     private static final Logger log = LoggerFactory.getLogger(ForwardingAttempt.class);
-    /** The first attempt and one retry. */
+    /** The first attempt and one retry (or hedge). */
     static final int MAX_ATTEMPTS = 2;
 
     private final Exchange exchange;
@@ -36,6 +42,9 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
     private volatile Upstream upstream;
     private volatile int attempts;
     private volatile long attemptNanos;
+    private int pending;        // guarded by this: attempts sent and neither answered nor lost
+    private Hedge hedge;        // guarded by this: the second send, while it may still answer
+    private long deadlineNanos; // on the loop
     private ScheduledFuture<?> timer; // on the loop
 
     ForwardingAttempt(Exchange exchange, UpstreamGroup route, QueryCounters counters) {
@@ -44,28 +53,38 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
         this.counters = counters;
     }
 
-    /** Starts forwarding: the timer, then the first attempt. On the exchange's loop. */
+    /** Starts forwarding: the first attempt, then the timer. On the exchange's loop. */
     void start(long timeoutMillis) {
         exchange.listen(this);
         exchange.forwardedBy(this);
-        timer = exchange.loop().schedule(this, timeoutMillis, TimeUnit.MILLISECONDS);
-        dispatch();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        deadlineNanos = exchange.loop().ticker().nanoTime() + timeoutNanos; // the loop's clock, as its timers
+        Upstream first = dispatch();
+        long second = first == null ? -1 : route.secondSendDelayNanos(first, timeoutNanos / 3);
+        if (!exchange.isDone()) {
+            timer = exchange.loop().schedule(this, second > 0 ? second : timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
-    private void dispatch() {
+    /** Sends the query to the next upstream in the group; the upstream sent to, or null when none could be. */
+    private Upstream dispatch() {
         Upstream next = route.select(upstream);
         if (next == null) {
             if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "no upstream available")
                     && !exchange.isPrefetch()) {
                 counters.servfailNoUpstream.increment();
             }
-            return;
+            return null;
         }
-        upstream = next;
-        attemptNanos = System.nanoTime();
-        attempts++;
+        synchronized (this) {
+            upstream = next;
+            attemptNanos = System.nanoTime();
+            attempts++;
+            pending++;
+        }
         exchange.observer().sentUpstream(exchange, next, attempts);
         next.send(this);
+        return next;
     }
 
     /** The exchange this forwards. */
@@ -73,7 +92,7 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
         return exchange;
     }
 
-    /** The upstream of the latest attempt, or null before the first. */
+    /** The upstream of the latest attempt (the one that answered, once answered), or null before the first. */
     public Upstream upstream() {
         return upstream;
     }
@@ -88,17 +107,62 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
         return attempts;
     }
 
-    /** Nanoseconds since the latest attempt began. */
+    /** Nanoseconds since the latest attempt began (the answering one's, once answered). */
     public long attemptElapsedNanos() {
         return System.nanoTime() - attemptNanos;
     }
 
-    /** The timeout: SERVFAIL unless answered before. On the loop. */
+    /** The timer: a second send when due, else SERVFAIL at the deadline unless answered before. On the loop. */
     @Override
     public void run() {
+        if (exchange.isDone()) {
+            return;
+        }
+        long now = exchange.loop().ticker().nanoTime();
+        if (now - deadlineNanos < 0) {
+            sendSecond();
+            if (!exchange.isDone()) {
+                timer = exchange.loop().schedule(this, deadlineNanos - now, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        synchronized (this) {
+            Upstream u = upstream;
+            if (u != null) {
+                u.health().failed();
+            }
+            if (hedge != null) {
+                hedge.second.health().failed();
+            }
+        }
         if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, null) && !exchange.isPrefetch()) {
             counters.servfailTimeout.increment();
         }
+    }
+
+    /** The first attempt has waited its usual time: the next upstream is asked too, budget allowing. */
+    private void sendSecond() {
+        Upstream first;
+        synchronized (this) {
+            if (attempts >= MAX_ATTEMPTS || pending == 0) {
+                return; // retried already after a loss, or being retried
+            }
+            first = upstream;
+        }
+        Upstream next = route.select(first);
+        if (next == null || next == first || !route.takeHedge()) {
+            return;
+        }
+        Hedge h = new Hedge(this, first, next);
+        synchronized (this) {
+            hedge = h;
+            attempts++;
+            pending++;
+        }
+        next.counters().hedges.increment();
+        counters.hedges.increment();
+        exchange.observer().sentUpstream(exchange, next, attempts);
+        next.send(h);
     }
 
     @Override
@@ -175,25 +239,143 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
 
     @Override
     public void complete(ByteBuf answer) {
+        Upstream u;
+        long rtt;
+        Hedge h;
+        synchronized (this) {
+            u = upstream;
+            h = hedge;
+            rtt = System.nanoTime() - attemptNanos;
+            if (h != null) {
+                // Sent to the hedge last: this answer is the first upstream's, its time counts from its own send.
+                u = h.first;
+                rtt = System.nanoTime() - h.firstNanos;
+                if (!exchange.isDone()) {
+                    upstream = u;
+                    attemptNanos = h.firstNanos;
+                }
+            }
+        }
+        if (!exchange.isDone()) {
+            u.health().answered(rtt);
+        }
+        exchange.answer(answer, Decision.FORWARDED, null);
+    }
+
+    /** The hedge answered: the second upstream is now the one that answered, the first is at least this slow. */
+    void hedgeAnswered(Hedge h, ByteBuf answer) {
+        if (!exchange.isDone()) {
+            long now = System.nanoTime();
+            synchronized (this) {
+                upstream = h.second;
+                attemptNanos = h.sentNanos;
+            }
+            h.second.health().answered(now - h.sentNanos);
+            h.first.health().outrun(now - h.firstNanos);
+            h.second.counters().hedgeWins.increment();
+            counters.hedgeWins.increment();
+        }
         exchange.answer(answer, Decision.FORWARDED, null);
     }
 
     @Override
     public void lost(Throwable cause) {
+        Upstream failed;
+        synchronized (this) {
+            failed = hedge != null ? hedge.first : upstream;
+        }
+        lostOn(failed, cause);
+    }
+
+    /** An attempt on {@code failed} was lost: retried when it was the only one out and one attempt is left. */
+    void lostOn(Upstream failed, Throwable cause) {
         if (exchange.isDone()) {
             return;
         }
-        Upstream failed = upstream;
+        boolean retry;
+        boolean last;
+        synchronized (this) {
+            pending--;
+            last = pending <= 0;
+            retry = last && attempts < MAX_ATTEMPTS;
+            if (retry) {
+                hedge = null;
+                upstream = failed;
+            }
+        }
         if (failed != null) {
             failed.counters().errors.increment();
+            failed.health().failed();
         }
-        if (attempts < MAX_ATTEMPTS) {
+        if (!last) {
+            return; // the other attempt may still answer
+        }
+        if (retry) {
             counters.retries.increment();
             log.debug("retrying query after lost attempt: {}", cause.toString());
             dispatch();
         } else if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "attempts lost")
                 && !exchange.isPrefetch()) {
             counters.servfailNoUpstream.increment();
+        }
+    }
+
+    /**
+     * The second send of a hedged query: what the second upstream sees. It reads and writes through the attempt,
+     * and tells the attempt which upstream answered or lost it.
+     */
+    static final class Hedge implements UpstreamQuery {
+        final ForwardingAttempt attempt;
+        final Upstream first;
+        final long firstNanos;
+        final Upstream second;
+        final long sentNanos = System.nanoTime();
+
+        Hedge(ForwardingAttempt attempt, Upstream first, Upstream second) {
+            this.attempt = attempt;
+            this.first = first;
+            this.firstNanos = attempt.attemptNanos;
+            this.second = second;
+        }
+
+        @Override
+        public QueryInfo info() {
+            return attempt.info();
+        }
+
+        @Override
+        public boolean isDone() {
+            return attempt.isDone();
+        }
+
+        @Override
+        public int maxLength(Padding.Hop hop) {
+            return attempt.maxLength(hop);
+        }
+
+        @Override
+        public boolean write(ByteBuf out, int id, Padding.UpstreamCopy copy, boolean lengthPrefix) {
+            return attempt.write(out, id, copy, lengthPrefix);
+        }
+
+        @Override
+        public boolean matches(ByteBuf answer) {
+            return attempt.matches(answer);
+        }
+
+        @Override
+        public void restoreQuestion(ByteBuf answer) {
+            attempt.restoreQuestion(answer);
+        }
+
+        @Override
+        public void complete(ByteBuf answer) {
+            attempt.hedgeAnswered(this, answer);
+        }
+
+        @Override
+        public void lost(Throwable cause) {
+            attempt.lostOn(second, cause);
         }
     }
 }

@@ -19,6 +19,10 @@ public final class QueryCounters {
     public final LongAdder servfailNoUpstream = new LongAdder();
     /** Attempts retried on another connection or upstream after one was lost. */
     public final LongAdder retries = new LongAdder();
+    /** Queries also sent to a second upstream because the first had not answered in its usual time. */
+    public final LongAdder hedges = new LongAdder();
+    /** Hedged queries the second upstream answered first. */
+    public final LongAdder hedgeWins = new LongAdder();
 
     /** Queries accepted and not yet completed. */
     public long inflight() {

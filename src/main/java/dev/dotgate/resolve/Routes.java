@@ -47,6 +47,14 @@ public final class Routes {
         return tag == DomainSet.NO_MATCH ? defaultGroup : zoneGroups.get(tag);
     }
 
+    /** Every group: the default one, then the zones'. */
+    public List<UpstreamGroup> groups() {
+        List<UpstreamGroup> all = new ArrayList<>(zoneGroups.size() + 1);
+        all.add(defaultGroup);
+        all.addAll(zoneGroups);
+        return all;
+    }
+
     public UpstreamGroup defaultGroup() {
         return defaultGroup;
     }

@@ -7,6 +7,9 @@ import dev.dotgate.config.ForwardZone;
 import dev.dotgate.config.GatewayConfig;
 import dev.dotgate.config.UpstreamOptions;
 import dev.dotgate.config.UpstreamSpec;
+import dev.dotgate.config.ConfigException;
+import dev.dotgate.upstream.bootstrap.BootstrapException;
+import java.net.InetSocketAddress;
 import dev.dotgate.discovery.DesignatedResolver;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
@@ -20,6 +23,7 @@ import dev.dotgate.resolve.Resolver;
 import dev.dotgate.resolve.Routes;
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.upstream.UpstreamCounters;
+import dev.dotgate.upstream.UpstreamFactories;
 import dev.dotgate.upstream.UpstreamGroup;
 import dev.dotgate.upstream.UpstreamSetup;
 import java.io.IOException;
@@ -90,15 +94,28 @@ public final class Snapshot {
     public static Snapshot build(GatewayConfig config, Snapshot previous, Services services) throws IOException {
         List<Record> discovery = previous == null ? List.of() : previous.discovery;
         Policy policy = withDiscovery(PolicyLoader.load(config.policy(), config.dataDir()), config, discovery);
-        EventSink events = events(config, previous, services);
         Map<UpstreamSetup, Upstream> upstreams = new LinkedHashMap<>();
         int udpSize = config.limits().upstreamUdpSize();
         Map<UpstreamSetup, Upstream> running = previous == null ? Map.of() : previous.upstreams;
-        UpstreamGroup dflt = group(config.upstream().servers(), config.upstream(), udpSize, running, upstreams,
-                services);
+        UpstreamGroup dflt;
         Map<String, UpstreamGroup> zones = new LinkedHashMap<>();
-        for (ForwardZone z : config.forwards()) {
-            zones.put(z.zone(), group(z.servers(), config.upstream(), udpSize, running, upstreams, services));
+        EventSink events;
+        try {
+            List<InetSocketAddress> bootstrap = BootstrapServers.of(config);
+            dflt = group(config.upstream().servers(), config.upstream(), udpSize, bootstrap, running, upstreams,
+                    services);
+            for (ForwardZone z : config.forwards()) {
+                zones.put(z.zone(), group(z.servers(), config.upstream(), udpSize, bootstrap, running, upstreams,
+                        services));
+            }
+            events = events(config, previous, services);
+        } catch (IOException | RuntimeException e) {
+            for (Map.Entry<UpstreamSetup, Upstream> made : upstreams.entrySet()) {
+                if (running.get(made.getKey()) != made.getValue()) {
+                    made.getValue().close(); // made for this snapshot, which is not to be
+                }
+            }
+            throw e;
         }
         Routes routes = Routes.of(dflt, zones);
         Resolver forwarding = new ForwardingResolver(() -> routes, config.upstream().timeout(),
@@ -159,11 +176,12 @@ public final class Snapshot {
     }
 
     private static UpstreamGroup group(List<UpstreamSpec> specs, UpstreamOptions options, int udpSize,
-            Map<UpstreamSetup, Upstream> running, Map<UpstreamSetup, Upstream> kept, Services services) {
+            List<InetSocketAddress> bootstrap, Map<UpstreamSetup, Upstream> running,
+            Map<UpstreamSetup, Upstream> kept, Services services) {
         List<Upstream> list = new ArrayList<>();
         for (UpstreamSpec spec : specs) {
             // Same URI and same connection settings: the running upstream (and its connections) carries on.
-            UpstreamSetup setup = UpstreamSetup.of(spec, options, udpSize);
+            UpstreamSetup setup = UpstreamSetup.of(spec, options, udpSize, bootstrap);
             Upstream u = kept.get(setup);
             if (u == null) {
                 u = running.get(setup);
@@ -176,11 +194,11 @@ public final class Snapshot {
                 list.add(u);
             }
         }
-        return new UpstreamGroup(list);
+        return new UpstreamGroup(list, UpstreamGroup.Strategy.of(options.strategy()), options.hedging());
     }
 
     private static Upstream create(UpstreamSetup setup, Services services) {
-        String name = setup.spec().toString();
+        String name = setup.spec().label();
         boolean known = services.metrics().hasUpstream(name);
         UpstreamCounters counters = services.metrics().upstream(name).counters();
         if (!known) {
@@ -190,8 +208,20 @@ public final class Snapshot {
                 return now == null ? 0 : now.upstreams.values().stream().filter(u -> u.name().equals(name))
                         .mapToInt(Upstream::openConnections).sum();
             });
+            services.metrics().upstream(name).health(() -> {
+                Snapshot now = services.running().get();
+                return now == null ? null : now.upstreams.values().stream().filter(u -> u.name().equals(name))
+                        .map(Upstream::health).findFirst().orElse(null);
+            });
         }
-        Upstream made = services.upstreams().create(setup, counters);
+        Upstream made;
+        try {
+            made = services.upstreams().create(setup, counters);
+        } catch (BootstrapException e) {
+            throw ConfigException.of("upstream.servers", setup.spec().label(), e.getMessage());
+        } catch (UpstreamFactories.UnknownSchemeException e) {
+            throw ConfigException.of("upstream.servers", setup.spec().label(), e.getMessage());
+        }
         made.warm(); // its first connection opens now, not with the first query
         return made;
     }

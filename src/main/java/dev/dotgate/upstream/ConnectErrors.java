@@ -12,6 +12,7 @@ final class ConnectErrors {
         return (cause instanceof java.net.ConnectException
                 || cause instanceof io.netty.channel.ConnectTimeoutException
                 || cause instanceof SSLException
+                || cause instanceof PinMismatchException
                 || cause.getCause() instanceof SSLException);
     }
 
@@ -22,6 +23,9 @@ final class ConnectErrors {
             c = c.getCause();
         }
         String msg = c.getMessage();
+        if (c instanceof PinMismatchException) {
+            return "key pin mismatch: " + msg;
+        }
         if (c instanceof SSLException) {
             return "TLS handshake failed: " + msg;
         }

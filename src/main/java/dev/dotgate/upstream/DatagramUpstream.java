@@ -63,7 +63,7 @@ public final class DatagramUpstream extends UpstreamBase {
      */
     public DatagramUpstream(UpstreamSetup setup, EventLoopGroup group, Upstream tcpFallback, UpstreamTotals totals,
             UpstreamCounters counters) {
-        super(setup, totals, counters);
+        super(setup, group, totals, counters);
         this.group = group;
         this.timeoutNanos = setup.timeout().toNanos();
         // Like a silent stream connection: nothing back for two thirds of the timeout (at least 300 ms).

@@ -201,6 +201,18 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
         idleNanos = Math.min(configuredIdleNanos, Math.max(0, nanos - margin));
     }
 
+    /**
+     * Unless its peer is one of {@code addresses}: takes no new queries from now on and closes once the ones in
+     * flight are answered, as after a keepalive of 0. Any thread.
+     */
+    void retireUnless(java.util.List<java.net.InetSocketAddress> addresses) {
+        loop.execute(() -> {
+            if (channel != null && !addresses.contains(channel.remoteAddress())) {
+                draining = true;
+            }
+        });
+    }
+
     /** The idle time this connection closes after (the configured one, or less as the upstream asked). */
     long idleNanos() {
         return idleNanos;

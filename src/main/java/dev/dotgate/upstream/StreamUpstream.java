@@ -2,11 +2,11 @@ package dev.dotgate.upstream;
 
 import dev.dotgate.config.UpstreamSpec;
 import dev.dotgate.net.Transports;
+import dev.dotgate.upstream.bootstrap.HappyEyeballs;
 import dev.dotgate.wire.Padding;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -51,6 +51,7 @@ public final class StreamUpstream extends UpstreamBase {
     private boolean failing;         // guarded by this; to log state changes once
     private volatile boolean shutdown;
     private final Channels channels;
+    private final KeyPins pins;
 
     /**
      * {@code tls}: the client TLS context (null for tcp://); {@code counters}: where this upstream counts its
@@ -64,7 +65,7 @@ public final class StreamUpstream extends UpstreamBase {
     /** {@code channels}: how connections are opened (null: by {@link #bootstrap}). */
     StreamUpstream(UpstreamSetup setup, SslContext tls, EventLoopGroup group, UpstreamTotals totals,
             UpstreamCounters counters, Channels channels) {
-        super(setup, totals, counters);
+        super(setup, group, totals, counters);
         this.channels = channels != null ? channels : (u, c) -> u.bootstrap(c);
         this.tls = tls;
         this.group = group;
@@ -76,6 +77,8 @@ public final class StreamUpstream extends UpstreamBase {
         this.copy = new Padding.UpstreamCopy(tls != null ? Padding.Hop.ENCRYPTED_STREAM : Padding.Hop.STREAM, 0,
                 spec.forwardEcs());
         this.retryAtNanos = System.nanoTime();
+        addresses.onChange(this::moved);
+        this.pins = new KeyPins(spec.pins());
     }
 
     @Override
@@ -175,47 +178,94 @@ public final class StreamUpstream extends UpstreamBase {
         void open(StreamUpstream upstream, PipelinedConnection connection);
     }
 
-    /** The real one: a TCP connect, then a TLS handshake for tls://. */
+    /**
+     * The real one: a TCP connect raced over the upstream's addresses ({@link HappyEyeballs}; one for an IP), then
+     * the pipeline on the winner and a TLS handshake for tls://.
+     */
     private void bootstrap(PipelinedConnection connection) {
         Bootstrap b = new Bootstrap()
                 .group(connection.loop())
                 .channel(Transports.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        connection.attach(ch);
-                        ChannelPipeline p = ch.pipeline();
-                        if (tls != null) {
-                            SslHandler ssl = tls.newHandler(ch.alloc(), spec.authName(), spec.address().getPort());
-                            ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
-                            ssl.handshakeFuture().addListener(f -> {
-                                if (f.isSuccess()) {
-                                    connected();
-                                    connection.ready();
-                                } else {
-                                    // Handshake timeouts close without exceptionCaught: back off here too.
-                                    connectionError(connection, f.cause());
-                                }
-                            });
-                            p.addLast(ssl);
-                        }
-                        p.addLast(new FlushConsolidationHandler(256, true));
-                        p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
-                        p.addLast(connection);
+                .handler(Placeholder.INSTANCE); // nothing until this attempt wins the race
+        HappyEyeballs.race(connection.loop(), addresses.current(), a -> connected(connection.loop(), b.connect(a)),
+                Channel::close)
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        connectionError(connection, f.cause());
+                        connection.closeAndReport(f.cause());
+                    } else {
+                        open(connection, (Channel) f.getNow());
                     }
                 });
-        ChannelFuture f = b.connect(spec.address());
-        f.addListener((ChannelFuture cf) -> {
-            if (!cf.isSuccess()) {
-                connectionError(connection, cf.cause());
-                connection.closeAndReport(cf.cause());
-            } else if (tls == null) {
-                connected();
-                connection.ready();
+    }
+
+    /** The channel of {@code f} once connected. */
+    private static io.netty.util.concurrent.Future<Channel> connected(EventLoop loop,
+            io.netty.channel.ChannelFuture f) {
+        io.netty.util.concurrent.Promise<Channel> p = loop.newPromise();
+        f.addListener(x -> {
+            if (x.isSuccess()) {
+                p.setSuccess(f.channel());
+            } else {
+                p.setFailure(x.cause());
             }
         });
+        return p;
+    }
+
+    /** The handler of a connection attempt until it wins: none of its own. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Placeholder extends ChannelInboundHandlerAdapter {
+        static final Placeholder INSTANCE = new Placeholder();
+    }
+
+    /** Builds the pipeline of the connected {@code ch}; on its loop. */
+    private void open(PipelinedConnection connection, Channel ch) {
+        connection.attach(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.remove(Placeholder.INSTANCE);
+        if (tls != null) {
+            SslHandler ssl = tls.newHandler(ch.alloc(), spec.authName(), spec.port());
+            ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
+            ssl.handshakeFuture().addListener(f -> {
+                String pinned = f.isSuccess() ? pins.mismatch(ssl.engine().getSession()) : null;
+                if (pinned != null) {
+                    connectionError(connection, new PinMismatchException(pinned));
+                    ch.close();
+                } else if (f.isSuccess()) {
+                    connected();
+                    connection.ready();
+                } else {
+                    // Handshake timeouts close without exceptionCaught: back off here too.
+                    connectionError(connection, f.cause());
+                }
+            });
+            p.addLast(ssl);
+        }
+        p.addLast(new FlushConsolidationHandler(256, true));
+        p.addLast(new LengthFieldBasedFrameDecoder(2 + 65535, 0, 2, 0, 2));
+        p.addLast(connection);
+        if (!ch.isActive()) {
+            connection.closeAndReport(new IOException("upstream connection closed"));
+        } else if (tls == null) {
+            connected();
+            connection.ready();
+        }
+    }
+
+    /** The host moved: connections to addresses it no longer has take no new queries and close once drained. */
+    private void moved(java.util.List<java.net.InetSocketAddress> now) {
+        PipelinedConnection[] open;
+        synchronized (this) {
+            open = slots.clone();
+        }
+        for (PipelinedConnection c : open) {
+            if (c != null) {
+                c.retireUnless(now);
+            }
+        }
     }
 
     /** A connection is up: the upstream is reachable, backoff ends. */
@@ -236,6 +286,7 @@ public final class StreamUpstream extends UpstreamBase {
         if (ConnectErrors.isConnectFailure(cause)) {
             totals.connectFailures.increment();
             counters.connectFailures.increment();
+            health().failed(); // towards being marked down, as a lost query is
             backoffNanos = backoffNanos == 0 ? MIN_BACKOFF_NANOS : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
             long jitter = ThreadLocalRandom.current().nextLong(backoffNanos / 4 + 1);
             retryAtNanos = System.nanoTime() + backoffNanos + jitter;
@@ -264,6 +315,7 @@ public final class StreamUpstream extends UpstreamBase {
     @Override
     public void close() {
         shutdown = true;
+        addresses.close();
         PipelinedConnection[] copy;
         synchronized (this) {
             copy = slots.clone();

@@ -18,6 +18,17 @@ public interface Upstream {
     /** This upstream's counters. */
     UpstreamCounters counters();
 
+    /** Its round-trip time and whether it is down, as the queries sent to it tell. */
+    UpstreamHealth health();
+
+    /**
+     * How long an attempt here may wait before the query is also sent to another upstream, when this upstream has
+     * its own {@code timeout}; 0 when it has none (the query's timeout applies).
+     */
+    default long attemptTimeoutNanos() {
+        return 0;
+    }
+
     /** Connections open or opening now (0 for a datagram upstream). */
     default int openConnections() {
         return 0;

@@ -9,9 +9,12 @@ import java.util.function.BiFunction;
 /** The upstream factories by URI scheme: how the gateway turns an {@link UpstreamSetup} into an {@link Upstream}. */
 public final class UpstreamFactories {
     private final Map<String, UpstreamFactory> byScheme;
+    /** Why a scheme this build knows cannot be served here (its library did not load). */
+    private final Map<String, String> unavailable;
 
-    private UpstreamFactories(Map<String, UpstreamFactory> byScheme) {
+    private UpstreamFactories(Map<String, UpstreamFactory> byScheme, Map<String, String> unavailable) {
         this.byScheme = Map.copyOf(byScheme);
+        this.unavailable = Map.copyOf(unavailable);
     }
 
     /** These factories; a later one for the same scheme replaces an earlier. */
@@ -20,7 +23,7 @@ public final class UpstreamFactories {
         for (UpstreamFactory f : factories) {
             m.put(f.scheme(), f);
         }
-        return new UpstreamFactories(m);
+        return new UpstreamFactories(m, Map.of());
     }
 
     /**
@@ -51,13 +54,27 @@ public final class UpstreamFactories {
         };
     }
 
-    /** The factory for {@code scheme}; IllegalArgumentException when none serves it. */
+    /** The schemes served. */
+    public java.util.Set<String> schemes() {
+        return byScheme.keySet();
+    }
+
+    /** The factory for {@code scheme}; an {@link UnknownSchemeException} when none serves it. */
     public UpstreamFactory forScheme(String scheme) {
         UpstreamFactory f = byScheme.get(scheme);
         if (f == null) {
-            throw new IllegalArgumentException("no upstream kind for scheme '" + scheme + "'");
+            String why = unavailable.get(scheme);
+            throw new UnknownSchemeException(why != null ? why : "has scheme " + scheme + "://, which this build "
+                    + "cannot reach (it serves " + String.join(", ", byScheme.keySet()) + ")");
         }
         return f;
+    }
+
+    /** No upstream kind serves a scheme here (a QUIC upstream where Netty's QUIC library cannot load). */
+    public static final class UnknownSchemeException extends IllegalArgumentException {
+        UnknownSchemeException(String message) {
+            super(message);
+        }
     }
 
     /** A new upstream for {@code setup}, from the factory of its scheme. */

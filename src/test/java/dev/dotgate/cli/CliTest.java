@@ -90,8 +90,12 @@ class CliTest {
     void checkConfigNamesTheBadKeyAndValue() throws Exception {
         assertBad("[listen]\nbogus = 1\n", "listen.bogus: unknown setting");
         assertBad("[upstream]\ntimeout = \"3x\"\n", "upstream.timeout: '3x' is not a duration");
-        assertBad("[upstream]\nservers = [\"quic://1.2.3.4\"]\n", "upstream.servers: 'quic://1.2.3.4' has unknown scheme 'quic'");
-        assertBad("[upstream]\nservers = [\"tls://dns.google\"]\n", "upstream.servers: 'tls://dns.google' must be an IP address");
+        assertBad("[upstream]\nservers = [\"doq://1.2.3.4\"]\n", "upstream.servers: 'doq://1.2.3.4' has unknown scheme 'doq'");
+        assertBad("[upstream]\nservers = [\"udp://dns.google\"]\n", "upstream.servers: 'udp://dns.google' has host name 'dns.google': udp:// upstreams take an IP address");
+        assertBad("[upstream]\nservers = [{ url = \"tls://dns.google\", pool_size = 99 }]\n", "upstream.servers[0].url: 'tls://dns.google' has pool_size 99, outside 1-64");
+        assertBad("[upstream]\nservers = [{ url = \"tls://dns.google\", pins = [] }]\n", "upstream.servers[0].pins: unknown setting (known here: url, pin_sha256, pool_size, timeout, ecs, method, 0x20)");
+        assertBad("[upstream]\nstrategy = \"quickest\"\n", "upstream.strategy: 'quickest' is not a strategy (use fastest, round_robin, ordered or random)");
+        assertBad("[upstream]\nbootstrap = [\"tls://9.9.9.9\"]\n", "upstream.bootstrap: 'tls://9.9.9.9:853' is not a bootstrap resolver: use udp://IP[:PORT]");
         assertBad("[listen]\nplain = [\"127.0.0.1:99999\"]\n", "listen.plain: '127.0.0.1:99999' has port 99999, outside 0-65535");
         assertBad("[upstream]\npool_size = 0\n", "upstream.pool_size: '0' is outside 1-64");
         assertBad("log_level = \"loud\"\n", "log_level: 'loud' is not a log level");

@@ -51,8 +51,8 @@ class ConfigLoaderTest {
                 .hasMessageStartingWith("--log-level: 'loud' is not a log level");
         assertThatThrownBy(() -> load("", data().set("server_name", "bad name")))
                 .hasMessageStartingWith("--server-name: 'bad name' is not a valid host name");
-        assertThatThrownBy(() -> load("", data().set("upstream.servers", List.of("quic://1.2.3.4"))))
-                .hasMessageStartingWith("--upstream: 'quic://1.2.3.4' has unknown scheme");
+        assertThatThrownBy(() -> load("", data().set("upstream.servers", List.of("doq://1.2.3.4"))))
+                .hasMessageStartingWith("--upstream: 'doq://1.2.3.4' has unknown scheme");
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DelayProxy implements AutoCloseable {
     private final DatagramSocket front;
     private final InetSocketAddress target;
-    private final long delayMillis;
+    private volatile long delayMillis;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger received = new AtomicInteger();
     private final Thread reader;
@@ -30,6 +30,11 @@ public final class DelayProxy implements AutoCloseable {
         this.reader = new Thread(this::run, "delay-proxy");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** From now on, holds each query this long (-1: swallows them). */
+    public void delay(long millis) {
+        this.delayMillis = millis;
     }
 
     public int port() {

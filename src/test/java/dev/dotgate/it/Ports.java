@@ -36,13 +36,18 @@ public final class Ports {
 
     /** Waits until something accepts TCP connections on 127.0.0.1:{@code port}. */
     public static void awaitListening(int port, long timeoutMillis) {
+        awaitListening("127.0.0.1", port, timeoutMillis);
+    }
+
+    /** Waits until a TCP connect to {@code address:port} succeeds. */
+    public static void awaitListening(String address, int port, long timeoutMillis) {
         Eventually.until(() -> {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                s.connect(new InetSocketAddress(address, port), 200);
                 return true;
             } catch (IOException e) {
                 return false;
             }
-        }, java.time.Duration.ofMillis(timeoutMillis), "something listening on 127.0.0.1:" + port);
+        }, java.time.Duration.ofMillis(timeoutMillis), "something listening on " + address + ":" + port);
     }
 }

@@ -112,6 +112,11 @@ public final class Servers implements BeforeAllCallback, AfterAllCallback, Befor
         return closeAfter(new Unbound(dir("unbound"), extra));
     }
 
+    /** A private Unbound on another loopback {@code address}, DoT on {@code port}. */
+    public Unbound ownUnbound(String extra, String address, int port) throws IOException {
+        return closeAfter(new Unbound(dir("unbound"), extra, address, port));
+    }
+
     /** A private Unbound with the default zone: for tests that kill or restart their upstream. */
     public Unbound ownUnbound() throws IOException {
         return ownUnbound("");

@@ -28,6 +28,7 @@ public final class Unbound implements AutoCloseable {
     /** False for a view: only the instance that started the process stops it. */
     private final boolean owner;
     private Process process;
+    private final String address;
 
     public Unbound(Path dir) throws IOException {
         this(dir, "");
@@ -35,8 +36,14 @@ public final class Unbound implements AutoCloseable {
 
     /** With {@code extra} appended to the server: section, e.g. more {@code local-data:} lines. */
     public Unbound(Path dir, String extra) throws IOException {
+        this(dir, extra, "127.0.0.1", Ports.free());
+    }
+
+    /** Listening on {@code address} (another loopback address), DoT on {@code port}. */
+    public Unbound(Path dir, String extra, String address, int port) throws IOException {
         this.dir = Files.createDirectories(dir);
-        this.port = Ports.free();
+        this.address = address;
+        this.port = port;
         this.plainPort = Ports.free();
         this.log = new QueryLog(dir.resolve("unbound.log"));
         this.since = 0;
@@ -48,8 +55,8 @@ public final class Unbound implements AutoCloseable {
         }
         Files.writeString(dir.resolve("unbound.conf"), """
                 server:
-                  interface: 127.0.0.1@%1$d
-                  interface: 127.0.0.1@%4$d
+                  interface: %6$s@%1$d
+                  interface: %6$s@%4$d
                   tls-port: %1$d
                   tls-service-key: "%2$s/upstream.key"
                   tls-service-pem: "%2$s/upstream.pem"
@@ -77,7 +84,7 @@ public final class Unbound implements AutoCloseable {
                   local-data: "bench.test. 300 IN A 192.0.2.2"
                 %3$s%5$s
                 """.formatted(port, dir, big, plainPort, extra.isEmpty() ? "" : "  " + extra.strip()
-                        .replace("\n", "\n  ")));
+                        .replace("\n", "\n  "), address));
         start();
     }
 
@@ -85,6 +92,7 @@ public final class Unbound implements AutoCloseable {
         this.dir = of.dir;
         this.port = of.port;
         this.plainPort = of.plainPort;
+        this.address = of.address;
         this.log = of.log;
         this.since = log.size();
         this.owner = false;
@@ -132,7 +140,7 @@ public final class Unbound implements AutoCloseable {
         process = new ProcessBuilder("unbound", "-d", "-c", dir.resolve("unbound.conf").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("unbound.log").toFile())).start();
-        Ports.awaitListening(port, 10_000);
+        Ports.awaitListening(address, port, 10_000);
     }
 
     /** SIGKILL: connections die without a goodbye. */

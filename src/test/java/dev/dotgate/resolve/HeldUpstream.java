@@ -2,6 +2,7 @@ package dev.dotgate.resolve;
 
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.upstream.UpstreamCounters;
+import dev.dotgate.upstream.UpstreamHealth;
 import dev.dotgate.upstream.UpstreamQuery;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,17 @@ final class HeldUpstream implements Upstream {
     final String name;
     final List<UpstreamQuery> sent = new ArrayList<>();
     final UpstreamCounters counters = new UpstreamCounters();
+    final UpstreamHealth health;
     boolean available = true;
 
     HeldUpstream(String name) {
         this.name = name;
+        this.health = new UpstreamHealth(name, counters);
+    }
+
+    @Override
+    public UpstreamHealth health() {
+        return health;
     }
 
     @Override

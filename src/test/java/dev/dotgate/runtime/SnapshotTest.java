@@ -181,6 +181,11 @@ class SnapshotTest {
                 }
 
                 @Override
+                public dev.dotgate.upstream.UpstreamHealth health() {
+                    return real.health();
+                }
+
+                @Override
                 public void close() {
                     closed.add(this);
                     real.close();

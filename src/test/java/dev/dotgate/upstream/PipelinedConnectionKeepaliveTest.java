@@ -41,7 +41,7 @@ class PipelinedConnectionKeepaliveTest {
 
     private void open(Padding.Hop hop) throws Exception {
         UpstreamSpec spec = UpstreamSpec.parse("upstream", "tcp://127.0.0.1:53");
-        UpstreamOptions options = new UpstreamOptions(List.of(spec), null, Duration.ofSeconds(3), 1, 100,
+        UpstreamOptions options = new UpstreamOptions(List.of(spec), List.of(), "round_robin", false, null, Duration.ofSeconds(3), 1, 100,
                 Duration.ofNanos(IDLE_NANOS), Duration.ofSeconds(1));
         channel = new EmbeddedChannel();
         upstream = new StreamUpstream(UpstreamSetup.of(spec, options, 1232), null, channel.eventLoop(), totals,

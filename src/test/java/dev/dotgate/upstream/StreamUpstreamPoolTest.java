@@ -27,7 +27,8 @@ class StreamUpstreamPoolTest {
 
     private StreamUpstream upstream(int poolSize, int maxInflight) throws Exception {
         UpstreamSetup setup = new UpstreamSetup(UpstreamSpec.parse("upstream", "tcp://127.0.0.1:53"), null,
-                Duration.ofSeconds(3), poolSize, maxInflight, Duration.ofSeconds(8), Duration.ofSeconds(1), 1232);
+                Duration.ofSeconds(3), poolSize, maxInflight, Duration.ofSeconds(8), Duration.ofSeconds(1), 1232,
+                java.util.List.of());
         upstream = new StreamUpstream(setup, null, loop.eventLoop(), totals, counters, (u, connection) -> {
             EmbeddedChannel ch = new EmbeddedChannel();
             connection.attach(ch);

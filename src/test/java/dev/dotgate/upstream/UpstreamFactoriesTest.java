@@ -24,7 +24,7 @@ class UpstreamFactoriesTest {
 
     private static UpstreamSetup setup(String uri, Duration timeout) throws Exception {
         UpstreamSpec spec = UpstreamSpec.parse("upstream", uri);
-        return UpstreamSetup.of(spec, new UpstreamOptions(List.of(spec), null, timeout, 2, 100, Duration.ofSeconds(8),
+        return UpstreamSetup.of(spec, new UpstreamOptions(List.of(spec), List.of(), "round_robin", false, null, timeout, 2, 100, Duration.ofSeconds(8),
                 Duration.ofSeconds(1)), 1232);
     }
 
@@ -45,8 +45,9 @@ class UpstreamFactoriesTest {
 
     @Test
     void anUnknownSchemeIsNamed() {
-        assertThatThrownBy(() -> factories.forScheme("https")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("no upstream kind for scheme 'https'");
+        assertThatThrownBy(() -> factories.forScheme("doq")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("has scheme doq://, which this build cannot reach (it serves "
+                        + String.join(", ", factories.schemes()) + ")");
     }
 
     @Test

@@ -47,6 +47,8 @@ public final class Metrics implements AutoCloseable {
     static final String UPSTREAM_DURATION = "dotgate.upstream.duration";
     static final String UPSTREAM_ERRORS = "dotgate.upstream.errors";
     static final String UPSTREAM_TIMEOUTS = "dotgate.upstream.timeouts";
+    static final String UPSTREAM_SRTT = "dotgate.upstream.srtt";
+    static final String UPSTREAM_UP = "dotgate.upstream.up";
     static final String UPSTREAM_CONNECTS = "dotgate.upstream.connects";
     static final String UPSTREAM_CONNECT_FAILURES = "dotgate.upstream.connect.failures";
     static final String UPSTREAM_CONNECTIONS = "dotgate.upstream.connections";

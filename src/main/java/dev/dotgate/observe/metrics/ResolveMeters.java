@@ -32,7 +32,13 @@ public final class ResolveMeters extends OwnerMeters {
                         s.servfailNoUpstream),
                 new NamedCounter("retries", "dotgate.retries",
                         "Queries sent again to another upstream after an attempt was lost",
-                        s.retries)));
+                        s.retries),
+                new NamedCounter("hedges", "dotgate.hedges",
+                        "Queries also sent to a second upstream because the first had not answered in its usual time",
+                        s.hedges),
+                new NamedCounter("hedgeWins", "dotgate.hedge.wins",
+                        "Hedged queries that the second upstream answered first",
+                        s.hedgeWins)));
         this.counters = s;
     }
 

@@ -44,6 +44,35 @@ public final class UpstreamMeters {
                 "Connections to the upstream established (first and re-connections)", counters.connects, tags);
         NamedCounter.register(registry, Metrics.UPSTREAM_CONNECT_FAILURES,
                 "Connection attempts to the upstream that failed (TCP or TLS)", counters.connectFailures, tags);
+        NamedCounter.register(registry, "dotgate.upstream.downs",
+                "Times the upstream was marked down after queries in a row were lost or timed out", counters.downs,
+                tags);
+        NamedCounter.register(registry, "dotgate.upstream.recoveries",
+                "Times the upstream answered again after being marked down", counters.recoveries, tags);
+        NamedCounter.register(registry, "dotgate.upstream.hedges",
+                "Queries sent to the upstream as a hedge, the first upstream asked being slow", counters.hedges, tags);
+        NamedCounter.register(registry, "dotgate.upstream.hedge.wins",
+                "Hedged queries the upstream answered first", counters.hedgeWins, tags);
+        NamedCounter.register(registry, "dotgate.upstream.probes",
+                "Background probe queries sent to the upstream (while down, or idle beside faster ones)",
+                counters.probes, tags);
+    }
+
+    /**
+     * Registers the gauges of the upstream's health, read from whichever upstream of this name serves now:
+     * its smoothed round-trip time and whether it is up.
+     */
+    public void health(Supplier<dev.dotgate.upstream.UpstreamHealth> current) {
+        Gauge.builder(Metrics.UPSTREAM_SRTT, () -> {
+            var h = current.get();
+            return h == null ? Double.NaN : h.srttNanos() / 1e9;
+        }).description("Smoothed round-trip time of the upstream's answers (0 before the first)")
+                .baseUnit("seconds").tags(tags).strongReference(true).register(registry);
+        Gauge.builder(Metrics.UPSTREAM_UP, () -> {
+            var h = current.get();
+            return h == null ? Double.NaN : h.isDown() ? 0 : 1;
+        }).description("1 while the upstream is up, 0 while it is marked down")
+                .tags(tags).strongReference(true).register(registry);
     }
 
     /** The counters the upstream of this name bumps. */
