@@ -24,12 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>All state but {@link #load} lives on the channel's event loop.
  */
-final class PipelinedConnection extends ChannelInboundHandlerAdapter {
+final class PipelinedConnection extends ChannelInboundHandlerAdapter implements PooledUpstream.Connection {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PipelinedConnection.class);
     private static final long TICK_MILLIS = 100;
     private static final IOException CLOSED = new IOException("upstream connection closed");
 
-    private final StreamUpstream upstream;
+    private final PooledUpstream<?> upstream;
+    private final int capacity;
     private final UpstreamTotals totals;
     private final EventLoop loop;
     private final InflightTable table = new InflightTable();
@@ -51,15 +52,20 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> ticker;
 
     /** {@code hop}: how queries are written (padded and with a keepalive request over TLS); no subnet forwarded. */
-    PipelinedConnection(StreamUpstream upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos, long idleNanos,
-            Padding.Hop hop) {
-        this(upstream, loop, totals, timeoutNanos, idleNanos, new Padding.UpstreamCopy(hop, 0, false));
+    PipelinedConnection(PooledUpstream<?> upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos,
+            long idleNanos, Padding.Hop hop) {
+        this(upstream, loop, totals, timeoutNanos, idleNanos, new Padding.UpstreamCopy(hop, 0, false),
+                Integer.MAX_VALUE);
     }
 
-    /** {@code copy}: how queries are written (hop-by-hop options for the hop, client subnet or not). */
-    PipelinedConnection(StreamUpstream upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos, long idleNanos,
-            Padding.UpstreamCopy copy) {
+    /**
+     * {@code copy}: how queries are written (hop-by-hop options for the hop, client subnet or not);
+     * {@code capacity}: queries in flight at most.
+     */
+    PipelinedConnection(PooledUpstream<?> upstream, EventLoop loop, UpstreamTotals totals, long timeoutNanos,
+            long idleNanos, Padding.UpstreamCopy copy, int capacity) {
         this.upstream = upstream;
+        this.capacity = capacity;
         this.copy = copy;
         this.configuredIdleNanos = idleNanos;
         this.loop = loop;
@@ -72,18 +78,26 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Queries waiting or in flight; read by the pool from any thread. */
-    int load() {
+    @Override
+    public int load() {
         return load.get();
     }
 
     /** Closed, or asked by the upstream to close: either way no place for a new query. */
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed || draining; // takes no new queries; a draining one still has answers to receive
     }
 
     /** Asked by the upstream to close (keepalive 0), with answers still to come. */
-    boolean isDraining() {
+    @Override
+    public boolean isDraining() {
         return draining && !closed;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
     }
 
     EventLoop loop() {
@@ -96,7 +110,8 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Queues {@code query} on this connection. Any thread. */
-    void send(UpstreamQuery query) {
+    @Override
+    public void send(UpstreamQuery query) {
         load.incrementAndGet();
         if (loop.inEventLoop()) {
             doSend(query);
@@ -205,7 +220,8 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
      * Unless its peer is one of {@code addresses}: takes no new queries from now on and closes once the ones in
      * flight are answered, as after a keepalive of 0. Any thread.
      */
-    void retireUnless(java.util.List<java.net.InetSocketAddress> addresses) {
+    @Override
+    public void retireUnless(java.util.List<java.net.InetSocketAddress> addresses) {
         loop.execute(() -> {
             if (channel != null && !addresses.contains(channel.remoteAddress())) {
                 draining = true;
@@ -244,12 +260,13 @@ final class PipelinedConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        upstream.connectionError(this, cause);
+        upstream.connectionError(cause);
         ctx.close();
     }
 
     /** Closes the connection from any thread, reporting what was on it lost. */
-    void shutdown(Throwable cause) {
+    @Override
+    public void shutdown(Throwable cause) {
         loop.execute(() -> {
             closeAndReport(cause);
             if (channel != null) {

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.dotgate.upstream.StreamUpstream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -54,7 +53,7 @@ class UpstreamPinsTest {
         }
         String wrong = Base64.getEncoder().encodeToString(new byte[32]);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Logger log = (Logger) LoggerFactory.getLogger(StreamUpstream.class);
+        Logger log = (Logger) LoggerFactory.getLogger("dev.dotgate.upstream");
         logged.start();
         log.addAppender(logged);
         try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile()).toml(toml(unbound, wrong)))) {
