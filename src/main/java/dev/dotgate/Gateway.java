@@ -73,7 +73,8 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig cfg = started;
         try {
             services = Services.of(group, stats, metrics, UpstreamFactories.standard(group,
-                    ClientTls.context(cfg.upstream().ca()), stats.upstreamTotals), cacheTicker, current::get);
+                    ClientTls.context(cfg.upstream().ca()), ClientTls.https(cfg.upstream().ca()),
+                    stats.upstreamTotals), cacheTicker, current::get);
             current.set(Snapshot.build(cfg, null, services));
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);

@@ -1,6 +1,7 @@
 package dev.dotgate.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /**
  * TLS towards upstreams: certificates verified against the system trust store plus an optional extra CA, the
- * authentication name checked against the certificate (endpoint identification), ALPN "dot" offered, SNI sent,
+ * authentication name checked against the certificate (endpoint identification), ALPN "dot" offered (h2 and
+ * http/1.1 for DoH), SNI sent,
  * only {@link CipherSuites} offered.
  * Sessions are cached per host and port by the context, so reconnects resume.
  */
@@ -20,7 +22,17 @@ public final class ClientTls {
     private ClientTls() {
     }
 
+    /** The DoT context: ALPN "dot". */
     public static SslContext context(Path extraCa) throws IOException, GeneralSecurityException {
+        return context(extraCa, ServerTls.ALPN_DOT);
+    }
+
+    /** The DoH context: ALPN h2 first, then http/1.1 (RFC 8484 says HTTP/2 is the minimum recommended). */
+    public static SslContext https(Path extraCa) throws IOException, GeneralSecurityException {
+        return context(extraCa, ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    private static SslContext context(Path extraCa, String... alpn) throws IOException, GeneralSecurityException {
         List<X509Certificate> trusted = new ArrayList<>(SystemTrust.read());
         if (extraCa != null) {
             trusted.addAll(Pem.readCertificates(extraCa));
@@ -32,7 +44,7 @@ public final class ClientTls {
                 .endpointIdentificationAlgorithm("HTTPS")
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ServerTls.ALPN_DOT))
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
                 .build();
     }
 }

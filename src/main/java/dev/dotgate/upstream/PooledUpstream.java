@@ -42,6 +42,11 @@ abstract class PooledUpstream<C extends PooledUpstream.Connection> extends Upstr
         /** The most queries it may carry at once (the peer may lower it, e.g. HTTP/2 SETTINGS). */
         int capacity();
 
+        /** Another connection opens once the least loaded one carries this many (1 where queries go one at a time). */
+        default int spreadAt() {
+            return SPREAD_AT;
+        }
+
         /** Closed, or closing: no place for a new query. */
         boolean isClosed();
 
@@ -150,7 +155,7 @@ abstract class PooledUpstream<C extends PooledUpstream.Connection> extends Upstr
                 best = c;
             }
         }
-        boolean busy = best == null || best.load() >= Math.min(SPREAD_AT, best.capacity());
+        boolean busy = best == null || best.load() >= Math.min(best.spreadAt(), best.capacity());
         if (busy && free >= 0 && System.nanoTime() - retryAtNanos >= 0) {
             C c = newConnection(group.next());
             totals.connects.increment();

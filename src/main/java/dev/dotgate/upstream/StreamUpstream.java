@@ -1,12 +1,7 @@
 package dev.dotgate.upstream;
 
-import dev.dotgate.net.Transports;
-import dev.dotgate.upstream.bootstrap.HappyEyeballs;
 import dev.dotgate.wire.Padding;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -76,53 +71,24 @@ public final class StreamUpstream extends PooledUpstream<PipelinedConnection> {
     }
 
     /**
-     * The real one: a TCP connect raced over the upstream's addresses ({@link HappyEyeballs}; one for an IP), then
+     * The real one: a TCP connect raced over the upstream's addresses ({@link TcpDialer}), then
      * the pipeline on the winner and a TLS handshake for tls://.
      */
     private void bootstrap(PipelinedConnection connection) {
-        Bootstrap b = new Bootstrap()
-                .group(connection.loop())
-                .channel(Transports.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(Placeholder.INSTANCE); // nothing until this attempt wins the race
-        HappyEyeballs.race(connection.loop(), addresses.current(), a -> connected(connection.loop(), b.connect(a)),
-                Channel::close)
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
-                        connectionError(f.cause());
-                        connection.closeAndReport(f.cause());
-                    } else {
-                        open(connection, (Channel) f.getNow());
-                    }
-                });
-    }
-
-    /** The channel of {@code f} once connected. */
-    private static io.netty.util.concurrent.Future<Channel> connected(EventLoop loop,
-            io.netty.channel.ChannelFuture f) {
-        io.netty.util.concurrent.Promise<Channel> p = loop.newPromise();
-        f.addListener(x -> {
-            if (x.isSuccess()) {
-                p.setSuccess(f.channel());
+        TcpDialer.dial(connection.loop(), addresses.current(), connectTimeoutMillis).addListener(f -> {
+            if (!f.isSuccess()) {
+                connectionError(f.cause());
+                connection.closeAndReport(f.cause());
             } else {
-                p.setFailure(x.cause());
+                open(connection, (Channel) f.getNow());
             }
         });
-        return p;
-    }
-
-    /** The handler of a connection attempt until it wins: none of its own. */
-    @io.netty.channel.ChannelHandler.Sharable
-    private static final class Placeholder extends ChannelInboundHandlerAdapter {
-        static final Placeholder INSTANCE = new Placeholder();
     }
 
     /** Builds the pipeline of the connected {@code ch}; on its loop. */
     private void open(PipelinedConnection connection, Channel ch) {
         connection.attach(ch);
         ChannelPipeline p = ch.pipeline();
-        p.remove(Placeholder.INSTANCE);
         if (tls != null) {
             SslHandler ssl = tls.newHandler(ch.alloc(), spec.authName(), spec.port());
             ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);

@@ -31,11 +31,23 @@ public final class UpstreamFactories {
      * TCP fallback for truncated answers), all on {@code group}, counting into {@code totals}.
      */
     public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, UpstreamTotals totals) {
+        return standard(group, tls, null, totals);
+    }
+
+    /** The same and {@code https} (DoH, checked against {@code https}, which offers h2 and http/1.1) when given. */
+    public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, SslContext https,
+            UpstreamTotals totals) {
         UpstreamFactory tcp = factory("tcp", (setup, counters) -> new StreamUpstream(setup, null, group, totals,
                 counters));
-        return of(factory("tls", (setup, counters) -> new StreamUpstream(setup, tls, group, totals, counters)), tcp,
-                factory("udp", (setup, counters) -> new DatagramUpstream(setup, group,
-                        tcp.create(setup.withSpec(setup.spec().tcpFallback()), counters), totals, counters)));
+        UpstreamFactory dot = factory("tls", (setup, counters) -> new StreamUpstream(setup, tls, group, totals,
+                counters));
+        UpstreamFactory udp = factory("udp", (setup, counters) -> new DatagramUpstream(setup, group,
+                tcp.create(setup.withSpec(setup.spec().tcpFallback()), counters), totals, counters));
+        if (https == null) {
+            return of(dot, tcp, udp);
+        }
+        return of(dot, tcp, udp, factory("https", (setup, counters) -> new HttpsUpstream(setup, https, group,
+                totals, counters)));
     }
 
     /** A factory for {@code scheme} that builds with {@code build}. */

@@ -32,7 +32,12 @@ public final class Padding {
         /** tcp://: the client's hop-by-hop options are replaced by a keepalive request when it has an OPT. */
         STREAM,
         /** tls://: keepalive request and padding to {@value #QUERY_BLOCK}; an OPT is added when missing. */
-        ENCRYPTED_STREAM
+        ENCRYPTED_STREAM,
+        /**
+         * https:// and quic://: padding to {@value #QUERY_BLOCK}, no keepalive (HTTP/2 and QUIC manage the
+         * connection; RFC 9250 forbids edns-tcp-keepalive); an OPT is added when missing.
+         */
+        ENCRYPTED_MESSAGE
     }
 
     /**
@@ -64,6 +69,7 @@ public final class Padding {
             case DATAGRAM -> length;
             case STREAM -> length + 4;
             case ENCRYPTED_STREAM -> roundUp(length + EdnsOptions.OPT_HEADER + 4 + 4, QUERY_BLOCK);
+            case ENCRYPTED_MESSAGE -> roundUp(length + EdnsOptions.OPT_HEADER + 4, QUERY_BLOCK);
         };
     }
 
@@ -97,6 +103,7 @@ public final class Padding {
             case STREAM -> info.hasOpt()
                     ? write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, 0, strip, 0) : copy(query, out);
             case ENCRYPTED_STREAM -> write(query, optAt, out, EdnsOptions.KEEPALIVE_ASK, QUERY_BLOCK, strip, 0);
+            case ENCRYPTED_MESSAGE -> write(query, optAt, out, EdnsOptions.NO_KEEPALIVE, QUERY_BLOCK, strip, 0);
         };
     }
 

@@ -1,0 +1,97 @@
+package dev.dotgate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * A DNS-over-HTTPS upstream: Unbound's DoH server (https-port, HTTP/2 only) and dotgate's own DoH listener. Many
+ * queries at once go over one HTTP/2 connection, POST by default and GET when asked, and each answer is the
+ * upstream's.
+ */
+@ExtendWith(LeakCheck.class)
+class DohUpstreamTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
+
+    /** 40 queries for distinct names sent at once over UDP; their rcodes. */
+    private static List<Integer> burst(GatewayFixture gw, String prefix) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> out = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int n = i;
+                out.add(pool.submit(() -> {
+                    Message m = DnsClient.udp(gw.udp(), DnsClient.query(prefix + n + ".bench.test", Type.A, n), 5000);
+                    return m == null ? -1 : m.getRcode();
+                }));
+            }
+            List<Integer> rcodes = new ArrayList<>();
+            for (Future<Integer> f : out) {
+                rcodes.add(f.get());
+            }
+            return rcodes;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static Unbound dohUnbound(int port) throws Exception {
+        return servers.ownUnbound("""
+                interface: 127.0.0.1@%1$d
+                https-port: %1$d
+                http-endpoint: "/dns-query"
+                """.formatted(port));
+    }
+
+    @Test
+    void queriesGoToUnboundsDohServerOverOneHttp2Connection() throws Exception {
+        int port = Ports.free();
+        Unbound unbound = dohUnbound(port);
+        Ports.awaitListening(port, 10_000);
+        String uri = "https://127.0.0.1:" + port + "/dns-query#" + Unbound.AUTH_NAME;
+        try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), uri))) {
+            assertThat(burst(gw, "post")).containsOnly(Rcode.NOERROR);
+            assertThat(unbound.queriesFor("post7.bench.test")).isOne();
+            assertThat(LimitsSupport.metric(gw, "dotgate_upstream_connects_total", "upstream=\"" + uri + "\""))
+                    .as("one connection carried them all").isOne();
+            assertThat(LimitsSupport.metric(gw, "dotgate_upstream_answers_total", "upstream=\"" + uri + "\""))
+                    .isEqualTo(40);
+        }
+        String get = "https://127.0.0.1:" + port + "/dns-query?method=GET#" + Unbound.AUTH_NAME;
+        try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), get))) {
+            assertThat(burst(gw, "get")).containsOnly(Rcode.NOERROR);
+            assertThat(unbound.queriesFor("get3.bench.test")).isOne();
+        }
+    }
+
+    @Test
+    void queriesGoToDotgatesOwnDohListener() throws Exception {
+        try (GatewayFixture upstream = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"));
+                GatewayFixture gw = servers.gateway(b -> b.upstreams(upstream.caFile(),
+                        "https://127.0.0.1:" + upstream.dohPort() + "/dns-query#dotgate.test"))) {
+            assertThat(burst(gw, "own")).containsOnly(Rcode.NOERROR);
+            assertThat(LimitsSupport.metric(upstream, "dotgate_queries_total", "transport=\"doh\""))
+                    .as("the upstream gateway answered them over DoH").isGreaterThanOrEqualTo(40);
+            // A 1.3 KB answer (12 TXT records) whole over DoH, and to the client over TCP.
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.tcpPort())) {
+                s.setSoTimeout(5000);
+                DnsClient.writeFramed(new java.io.DataOutputStream(s.getOutputStream()),
+                        DnsClient.query("big.test", Type.TXT, 1).toWire());
+                Message big = DnsClient.readFramed(new java.io.DataInputStream(s.getInputStream()));
+                assertThat(big.getRcode()).isEqualTo(Rcode.NOERROR);
+                assertThat(big.getSection(1)).hasSize(12);
+            }
+        }
+    }
+}
