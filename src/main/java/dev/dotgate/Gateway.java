@@ -74,14 +74,14 @@ public final class Gateway implements AutoCloseable {
         try {
             services = Services.of(group, stats, metrics, UpstreamFactories.standard(group,
                     ClientTls.context(cfg.upstream().ca()), ClientTls.https(cfg.upstream().ca()),
-                    stats.upstreamTotals), cacheTicker, current::get);
+                    quicContexts(cfg), stats.upstreamTotals), cacheTicker, current::get);
             current.set(Snapshot.build(cfg, null, services));
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);
             front = Front.start(cfg, group, threads, services, current::get);
             synchronized (this) {
                 current.set(current.get().withDiscovery(cfg.serverName(), front.addresses(Transport.DOT),
-                        front.addresses(Transport.DOH)));
+                        front.addresses(Transport.DOH), front.addresses(Transport.DOQ)));
                 lists.restart(cfg);
             }
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {
@@ -91,6 +91,18 @@ public final class Gateway implements AutoCloseable {
         log.info("dotgate listening on {}; upstreams {}; {} transport, TLS by {}", front.describe(),
                 current.get().routes().defaultGroup().all().stream().map(Upstream::name).toList(), Transports.name(),
                 TlsProvider.describe());
+    }
+
+    /** A new DoQ client context for each quic:// upstream, trusting what DoT upstreams are checked against. */
+    private static java.util.function.Supplier<io.netty.handler.codec.quic.QuicSslContext> quicContexts(
+            GatewayConfig cfg) {
+        return () -> {
+            try {
+                return ClientTls.quic(cfg.upstream().ca());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("cannot read the trust store for DoQ upstreams: " + e.getMessage(), e);
+            }
+        };
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
  * @param plain            addresses for plain DNS, each on UDP and TCP
  * @param dot              addresses for DNS-over-TLS
  * @param doh              addresses for DNS-over-HTTPS (HTTP/2 and HTTP/1.1 over TLS, path /dns-query)
+ * @param doq              addresses for DNS-over-QUIC (UDP)
  * @param cert             PEM certificate chain for DoT and DoH, or null to use the generated local CA
  * @param key              PEM private key for {@code cert}
  * @param handshakeTimeout a DoT client must finish the TLS handshake within this
@@ -33,6 +34,10 @@ public record ListenOptions(
                 restart = true, doc = "DNS-over-HTTPS addresses, served at `https://HOST:PORT/dns-query` over HTTP/2 "
                         + "and HTTP/1.1")
         List<InetSocketAddress> doh,
+        @Setting(key = "listen.doq", flag = "--doq-listen", label = "ADDRESS:PORT", dflt = "[]", shown = "`[]` (off)",
+                restart = true, doc = "DNS-over-QUIC addresses (RFC 9250, UDP; port 853 is DoQ's, beside DoT's on "
+                        + "TCP)")
+        List<InetSocketAddress> doq,
         @Setting(key = "listen.cert", flag = "--cert", label = "FILE", shown = "generated", check = Setting.Check.FILE,
                 restart = true, doc = "PEM certificate chain for DoT and DoH (leaf first, then intermediates: "
                         + "certbot's `fullchain.pem`); reloaded when the file changes and on SIGHUP")
@@ -70,23 +75,32 @@ public record ListenOptions(
         plain = List.copyOf(plain);
         dot = List.copyOf(dot);
         doh = List.copyOf(doh);
+        doq = List.copyOf(doq);
         proxyTrusted = List.copyOf(proxyTrusted);
-        if (plain.isEmpty() && dot.isEmpty() && doh.isEmpty()) {
-            throw new ConfigException("listen.plain, listen.dot and listen.doh are all empty: the gateway would "
-                    + "accept nothing");
+        if (plain.isEmpty() && dot.isEmpty() && doh.isEmpty() && doq.isEmpty()) {
+            throw new ConfigException("listen.plain, listen.dot, listen.doh and listen.doq are all empty: the "
+                    + "gateway would accept nothing");
         }
         if ((cert == null) != (key == null)) {
             throw new ConfigException(cert == null ? "listen.key is set without listen.cert (--cert): give both or "
                     + "neither" : "listen.cert is set without listen.key (--key): give both or neither");
         }
         Listeners.checkDistinct(plain, dot, doh);
+        Listeners.checkDistinct(plain, doq, List.of(), "listen.plain", "listen.doq", "(UDP)");
     }
 
     /** Two of dotgate's own listeners on one port would fail at bind with a message about another server. */
     private static final class Listeners {
         static void checkDistinct(List<InetSocketAddress> plain, List<InetSocketAddress> dot,
                 List<InetSocketAddress> doh) {
-            String[] keys = {"listen.plain", "listen.dot", "listen.doh"};
+            checkDistinct(plain, dot, doh, "listen.plain", "listen.dot", "listen.doh", "(TCP)");
+        }
+
+        /** No two of the addresses of the three lists (keys {@code names}) alike; {@code proto} for the message. */
+        static void checkDistinct(List<InetSocketAddress> plain, List<InetSocketAddress> dot,
+                List<InetSocketAddress> doh, String... names) {
+            String[] keys = {names[0], names[1], names.length > 3 ? names[2] : ""};
+            String proto = names[names.length - 1];
             List<List<InetSocketAddress>> lists = List.of(plain, dot, doh);
             for (int i = 0; i < 3; i++) {
                 for (int a = 0; a < lists.get(i).size(); a++) {
@@ -97,7 +111,7 @@ public record ListenOptions(
                             if (x.getPort() != 0 && x.equals(y)) {
                                 throw ConfigException.of(keys[j], HostPort.format(y), "collides with "
                                         + HostPort.format(x) + " of " + keys[i] + ": two of dotgate's own listeners "
-                                        + "cannot share an address and port (TCP); give each its own port");
+                                        + "cannot share an address and port " + proto + "; give each its own port");
                             }
                         }
                     }

@@ -5,18 +5,20 @@ import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.ConnectionObserver;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts open TCP, DoT and DoH client connections and DoT and DoH handshakes into the metrics. */
+/** Counts open TCP, DoT, DoH and DoQ client connections and DoT and DoH handshakes into the metrics. */
 public final class ConnectionMeter implements ConnectionObserver {
     private final Metrics metrics;
     private final AtomicInteger tcp = new AtomicInteger();
     private final AtomicInteger dot = new AtomicInteger();
     private final AtomicInteger doh = new AtomicInteger();
+    private final AtomicInteger doq = new AtomicInteger();
 
     public ConnectionMeter(Metrics metrics) {
         this.metrics = metrics;
         metrics.tcpConnectionsOpen(tcp::get);
         metrics.dotConnectionsOpen(dot::get);
         metrics.dohConnectionsOpen(doh::get);
+        metrics.doqConnectionsOpen(doq::get);
     }
 
     @Override
@@ -30,7 +32,12 @@ public final class ConnectionMeter implements ConnectionObserver {
     }
 
     private AtomicInteger counter(Transport transport) {
-        return transport == Transport.DOT ? dot : transport == Transport.DOH ? doh : tcp;
+        return switch (transport) {
+            case DOT -> dot;
+            case DOH -> doh;
+            case DOQ -> doq;
+            default -> tcp;
+        };
     }
 
     @Override

@@ -44,7 +44,8 @@ public final class Front implements AutoCloseable {
         MetricsServer metricsServer = null;
         Listeners listeners = null;
         try {
-            if (!config.listen().dot().isEmpty() || !config.listen().doh().isEmpty()) {
+            if (!config.listen().dot().isEmpty() || !config.listen().doh().isEmpty()
+                    || !config.listen().doq().isEmpty()) {
                 identity = ListenerIdentity.start(config, group);
             }
             if (config.observe().metricsListen() != null) {
@@ -53,7 +54,7 @@ public final class Front implements AutoCloseable {
             ListenerIdentity id = identity;
             Stats stats = services.stats();
             listeners = new Listeners(config.listen(), config.limits(), group, threads, intake(services, current),
-                    stats.server, stats.tls, stats.rateLimited, () -> id.dot(), () -> id.doh(),
+                    stats.server, stats.tls, stats.rateLimited, () -> id.dot(), () -> id.doh(), () -> id.doq(),
                     new ConnectionMeter(services.metrics()));
             listeners.start();
             return new Front(identity, metricsServer, listeners);

@@ -6,6 +6,7 @@ import dev.dotgate.tls.IdentityHolder;
 import dev.dotgate.tls.ServerIdentity;
 import dev.dotgate.tls.ServerTls;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,7 @@ public final class ListenerIdentity implements AutoCloseable {
     private final IdentityHolder holder;
     private volatile SslContext dot;
     private volatile SslContext doh;
+    private volatile QuicSslContext doq;
 
     private ListenerIdentity(GatewayConfig config, CertificateReloader reloader, IdentityHolder holder) {
         this.config = config;
@@ -58,8 +60,10 @@ public final class ListenerIdentity implements AutoCloseable {
                 try {
                     SslContext dot = ServerTls.context(id); // both built before either is used
                     SslContext doh = ServerTls.dohContext(id);
+                    QuicSslContext doq = config.listen().doq().isEmpty() ? null : ServerTls.doqContext(id);
                     identity.dot = dot;
                     identity.doh = doh;
+                    identity.doq = doq;
                 } catch (SSLException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -85,6 +89,11 @@ public final class ListenerIdentity implements AutoCloseable {
     /** The context for a new DoH connection. */
     public SslContext doh() {
         return doh;
+    }
+
+    /** The context for a new DoQ connection (null without a DoQ listener). */
+    public QuicSslContext doq() {
+        return doq;
     }
 
     /** Reads the user's certificate files again (nothing for a generated one); a bad pair is logged and kept out. */

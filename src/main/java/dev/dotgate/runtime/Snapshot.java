@@ -141,15 +141,16 @@ public final class Snapshot {
     }
 
     /**
-     * This snapshot answering {@code _dns.resolver.arpa} SVCB (RFC 9462) for the bound {@code dot} and {@code doh}
-     * listeners under {@code serverName}, so clients asking on plain DNS upgrade; later builds keep the records.
-     * Itself when there is neither.
+     * This snapshot answering {@code _dns.resolver.arpa} SVCB (RFC 9462) for the bound {@code dot}, {@code doh}
+     * and {@code doq} listeners under {@code serverName}, so clients asking on plain DNS upgrade; later builds keep
+     * the records. Itself when there is none.
      */
-    public Snapshot withDiscovery(String serverName, List<InetSocketAddress> dot, List<InetSocketAddress> doh) {
-        if (dot.isEmpty() && doh.isEmpty()) {
+    public Snapshot withDiscovery(String serverName, List<InetSocketAddress> dot, List<InetSocketAddress> doh,
+            List<InetSocketAddress> doq) {
+        if (dot.isEmpty() && doh.isEmpty() && doq.isEmpty()) {
             return this;
         }
-        List<Record> records = DesignatedResolver.records(serverName, dot, doh);
+        List<Record> records = DesignatedResolver.records(serverName, dot, doh, doq);
         return new Snapshot(services, config, withDiscovery(policy, config, records), routes, upstreams, caching,
                 afterPolicy, events, List.copyOf(records));
     }

@@ -12,6 +12,7 @@ import dev.dotgate.tls.TlsCounters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,16 +45,17 @@ public final class Listeners {
     private final ListenerFactory tcp;
     private final ListenerFactory dot;
     private final ListenerFactory doh;
+    private final ListenerFactory doq;
     private final List<ListenerFactory.BoundListener> bound = new CopyOnWriteArrayList<>();
 
     /**
-     * {@code dotContext} and {@code dohContext} are asked for each new DoT or DoH connection, so a renewed
+     * {@code dotContext}, {@code dohContext} and {@code doqContext} are asked for each new DoT, DoH or DoQ connection, so a renewed
      * certificate takes effect at once. What the listeners refuse is counted in {@code counters}, what the TLS front
      * refuses in {@code tlsCounters}, what the client limits hold back in {@code limitCounters}.
      */
     public Listeners(ListenOptions options, LimitsOptions limits, EventLoopGroup group, int threads,
             QueryIntake intake, ServerCounters counters, TlsCounters tlsCounters, LimitCounters limitCounters,
-            Supplier<SslContext> dotContext, Supplier<SslContext> dohContext,
+            Supplier<SslContext> dotContext, Supplier<SslContext> dohContext, Supplier<QuicSslContext> doqContext,
             ConnectionObserver connectionObserver) {
         this.options = options;
         this.group = group;
@@ -70,6 +72,7 @@ public final class Listeners {
                 new TlsFront(Transport.DOT, dotContext, options, connectionObserver, intake.observer()));
         this.doh = new DohListenerFactory(admission, options, limits, tlsCounters,
                 new TlsFront(Transport.DOH, dohContext, options, connectionObserver, intake.observer()), intake, counters);
+        this.doq = new DoqListenerFactory(admission, options, limits, intake, group, doqContext);
     }
 
     /** The per-client limits and the buffered-bytes budget every listener applies. */
@@ -92,6 +95,9 @@ public final class Listeners {
         }
         for (InetSocketAddress a : options.doh()) {
             bound.add(doh.bind(a));
+        }
+        for (InetSocketAddress a : options.doq()) {
+            bound.add(doq.bind(a));
         }
     }
 

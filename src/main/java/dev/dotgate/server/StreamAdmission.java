@@ -143,6 +143,40 @@ public final class StreamAdmission {
         return true;
     }
 
+    /**
+     * A DoQ connection, its QUIC handshake done: the same checks as at a TCP accept ({@link #admits}: the access
+     * list, the client's connections and the budget) and one of the shared slots; false when refused (the caller
+     * closes it with its DoQ error code). {@code client} is the connection's UDP peer.
+     */
+    boolean admitQuic(Channel ch, Transport transport, InetSocketAddress client) {
+        if (!intake.admitsConnection(transport, client)) {
+            return false;
+        }
+        ClientState state = clientLimits.openConnection(client, transport);
+        if (state == ClientState.REFUSED) {
+            return false;
+        }
+        if (connections.incrementAndGet() > options.maxConnections()) {
+            connections.decrementAndGet();
+            counters.connectionsRefusedOverLimit.increment();
+            if (state != null) {
+                clientLimits.closeConnection(state);
+            }
+            return false;
+        }
+        if (state != null) {
+            StreamThrottle.attach(ch, clientLimits, state, transport);
+            ch.closeFuture().addListener(f -> clientLimits.closeConnection(state));
+        }
+        connectionObserver.opened(transport);
+        ch.closeFuture().addListener(f -> {
+            connections.decrementAndGet();
+            connectionObserver.closed(transport);
+        });
+        clients.add(ch);
+        return true;
+    }
+
     /** Closes every client connection let in. */
     void closeAll() {
         clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -1,5 +1,7 @@
 package dev.dotgate.tls;
 
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
@@ -32,11 +34,29 @@ public final class ClientTls {
         return context(extraCa, ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
     }
 
-    private static SslContext context(Path extraCa, String... alpn) throws IOException, GeneralSecurityException {
+    /**
+     * A DoQ context (ALPN "doq", QUIC's TLS 1.3), one per upstream so that its session cache resumes that
+     * upstream's next connection; the name is checked as for DoT (endpoint identification).
+     */
+    public static QuicSslContext quic(Path extraCa) throws IOException, GeneralSecurityException {
+        return QuicSslContextBuilder.forClient()
+                .trustManager(trusted(extraCa).toArray(new X509Certificate[0]))
+                .applicationProtocols(ServerTls.ALPN_DOQ)
+                .endpointIdentificationAlgorithm("HTTPS")
+                .earlyData(false)
+                .build();
+    }
+
+    private static List<X509Certificate> trusted(Path extraCa) throws IOException, GeneralSecurityException {
         List<X509Certificate> trusted = new ArrayList<>(SystemTrust.read());
         if (extraCa != null) {
             trusted.addAll(Pem.readCertificates(extraCa));
         }
+        return trusted;
+    }
+
+    private static SslContext context(Path extraCa, String... alpn) throws IOException, GeneralSecurityException {
+        List<X509Certificate> trusted = trusted(extraCa);
         return CipherSuites.apply(SslContextBuilder.forClient())
                 .sslProvider(TlsProvider.get())
                 .protocols("TLSv1.3", "TLSv1.2")

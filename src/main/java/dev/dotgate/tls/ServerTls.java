@@ -3,6 +3,8 @@ package dev.dotgate.tls;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
@@ -14,6 +16,8 @@ import javax.net.ssl.SSLException;
  */
 public final class ServerTls {
     public static final String ALPN_DOT = "dot";
+    /** RFC 9250's ALPN token. */
+    public static final String ALPN_DOQ = "doq";
 
     private ServerTls() {
     }
@@ -37,6 +41,18 @@ public final class ServerTls {
      * only serve TLS 1.2 session-ID resumption while holding every handshake's session (native and Java
      * objects, up to 20,480 of them for 5 minutes) whether its connection is still open or long gone.
      */
+    /**
+     * The DoQ context (RFC 9250): QUIC's own TLS 1.3 (BoringSSL inside quiche), ALPN "doq", the same certificate.
+     * No 0-RTT: early data would need replay protection the gateway does not keep.
+     */
+    public static QuicSslContext doqContext(ServerIdentity identity) {
+        return QuicSslContextBuilder.forServer(identity.key(), null,
+                        identity.chain().toArray(new X509Certificate[0]))
+                .applicationProtocols(ALPN_DOQ)
+                .earlyData(false)
+                .build();
+    }
+
     private static SslContext build(ServerIdentity identity, String... alpn) throws SSLException {
         SslContext context = buildContext(identity, alpn);
         if (context.sessionContext() instanceof OpenSslSessionContext sessions) {

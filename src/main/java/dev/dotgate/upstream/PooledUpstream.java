@@ -177,6 +177,12 @@ abstract class PooledUpstream<C extends PooledUpstream.Connection> extends Upstr
         retryAtNanos = System.nanoTime();
     }
 
+    /** A connection that never came up, whatever the error: counted and backed off as a failed connect. */
+    void connectFailed(Throwable cause) {
+        connectionError(ConnectErrors.isConnectFailure(cause) ? cause
+                : new java.net.ConnectException(ConnectErrors.describe(cause)));
+    }
+
     /** A connect, handshake or I/O error on a connection. */
     synchronized void connectionError(Throwable cause) {
         if (shutdown) {

@@ -1,20 +1,20 @@
 package dev.dotgate.upstream;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.Quic;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /** The upstream factories by URI scheme: how the gateway turns an {@link UpstreamSetup} into an {@link Upstream}. */
 public final class UpstreamFactories {
     private final Map<String, UpstreamFactory> byScheme;
-    /** Why a scheme this build knows cannot be served here (its library did not load). */
-    private final Map<String, String> unavailable;
 
-    private UpstreamFactories(Map<String, UpstreamFactory> byScheme, Map<String, String> unavailable) {
+    private UpstreamFactories(Map<String, UpstreamFactory> byScheme) {
         this.byScheme = Map.copyOf(byScheme);
-        this.unavailable = Map.copyOf(unavailable);
     }
 
     /** These factories; a later one for the same scheme replaces an earlier. */
@@ -23,7 +23,7 @@ public final class UpstreamFactories {
         for (UpstreamFactory f : factories) {
             m.put(f.scheme(), f);
         }
-        return new UpstreamFactories(m, Map.of());
+        return new UpstreamFactories(m);
     }
 
     /**
@@ -37,17 +37,40 @@ public final class UpstreamFactories {
     /** The same and {@code https} (DoH, checked against {@code https}, which offers h2 and http/1.1) when given. */
     public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, SslContext https,
             UpstreamTotals totals) {
+        return standard(group, tls, https, null, totals);
+    }
+
+    /**
+     * The same and {@code quic} (DoQ) when {@code quic} is given: it makes each upstream its own client context.
+     * Where Netty's QUIC library cannot load, quic:// upstreams are refused with the reason.
+     */
+    public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, SslContext https,
+            Supplier<QuicSslContext> quic, UpstreamTotals totals) {
         UpstreamFactory tcp = factory("tcp", (setup, counters) -> new StreamUpstream(setup, null, group, totals,
                 counters));
         UpstreamFactory dot = factory("tls", (setup, counters) -> new StreamUpstream(setup, tls, group, totals,
                 counters));
         UpstreamFactory udp = factory("udp", (setup, counters) -> new DatagramUpstream(setup, group,
                 tcp.create(setup.withSpec(setup.spec().tcpFallback()), counters), totals, counters));
-        if (https == null) {
-            return of(dot, tcp, udp);
+        Map<String, UpstreamFactory> m = new LinkedHashMap<>();
+        for (UpstreamFactory f : new UpstreamFactory[] {dot, tcp, udp}) {
+            m.put(f.scheme(), f);
         }
-        return of(dot, tcp, udp, factory("https", (setup, counters) -> new HttpsUpstream(setup, https, group,
-                totals, counters)));
+        if (https != null) {
+            m.put("https", factory("https", (setup, counters) -> new HttpsUpstream(setup, https, group, totals,
+                    counters)));
+        }
+        if (quic != null) {
+            // Netty's QUIC library (native) loads with the first quic:// upstream, not at every start.
+            m.put("quic", factory("quic", (setup, counters) -> {
+                if (!Quic.isAvailable()) {
+                    throw new UnknownSchemeException("needs Netty's QUIC library, which cannot load here: "
+                            + Quic.unavailabilityCause());
+                }
+                return new QuicUpstream(setup, quic.get(), group, totals, counters);
+            }));
+        }
+        return new UpstreamFactories(m);
     }
 
     /** A factory for {@code scheme} that builds with {@code build}. */
@@ -75,9 +98,8 @@ public final class UpstreamFactories {
     public UpstreamFactory forScheme(String scheme) {
         UpstreamFactory f = byScheme.get(scheme);
         if (f == null) {
-            String why = unavailable.get(scheme);
-            throw new UnknownSchemeException(why != null ? why : "has scheme " + scheme + "://, which this build "
-                    + "cannot reach (it serves " + String.join(", ", byScheme.keySet()) + ")");
+            throw new UnknownSchemeException("has scheme " + scheme + "://, which this build cannot reach (it serves "
+                    + String.join(", ", byScheme.keySet()) + ")");
         }
         return f;
     }

@@ -187,7 +187,8 @@ class CliTest {
                 assertThat(dig(port, "x.bench.test")).isEqualTo("192.0.2.2");
                 Files.writeString(config, "[policy]\nblocklists = [\"" + list + "\"]\nblock_mode = \"null\"\n");
                 hup(p);
-                assertThat(awaitDig(port, "y.bench.test", "0.0.0.0")).isEqualTo("0.0.0.0");
+                assertThat(awaitDig(port, "y.bench.test", "0.0.0.0")).as("after SIGHUP; the gateway's log:\n%s",
+                        Files.readString(tmp.resolve("run.log"))).isEqualTo("0.0.0.0");
                 Files.writeString(config, "[policy]\nlocal = [\"mail.lan MX 10 mx.lan\"]\n");
                 hup(p);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

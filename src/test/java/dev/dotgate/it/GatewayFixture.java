@@ -181,6 +181,10 @@ public final class GatewayFixture implements AutoCloseable {
         return gateway.address(Transport.DOH).getPort();
     }
 
+    public int doqPort() {
+        return gateway.address(Transport.DOQ).getPort();
+    }
+
     public InetSocketAddress udp() {
         return gateway.address(Transport.UDP);
     }

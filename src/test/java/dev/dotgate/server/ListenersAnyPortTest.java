@@ -51,14 +51,14 @@ class ListenersAnyPortTest {
                     + taken.size() + " of " + ports);
 
             ListenOptions options = new ListenOptions(List.of(new InetSocketAddress(loopback, 0)), List.of(),
-                    List.of(), null, null, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
+                    List.of(), List.of(), null, null, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
                     10, 100, List.of());
             for (int i = 0; i < STARTS; i++) {
                 Stats stats = new Stats();
                 dev.dotgate.resolve.Resolver failing = exchange -> exchange.fail(2);
                 QueryIntake intake = new QueryIntake(() -> failing, stats.server, stats.queryCounters,
                         QueryLifecycleObserver.NONE, () -> null);
-                Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null,
+                Listeners listeners = new Listeners(options, dev.dotgate.config.LimitsOptions.defaults(), group, 2, intake, stats.server, stats.tls, stats.rateLimited, () -> null, () -> null, () -> null,
                         ConnectionObserver.NONE);
                 try {
                     listeners.start();

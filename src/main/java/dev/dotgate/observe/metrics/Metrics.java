@@ -259,6 +259,11 @@ public final class Metrics implements AutoCloseable {
         clientConnections("doh", open);
     }
 
+    /** Registers the gauge of open DoQ client connections. */
+    public void doqConnectionsOpen(Supplier<Number> open) {
+        clientConnections("doq", open);
+    }
+
     /** Registers the gauge of open plain TCP client connections. */
     public void tcpConnectionsOpen(Supplier<Number> open) {
         clientConnections("tcp", open);
