@@ -19,6 +19,13 @@
 #   doh-cached   the cached names over DoH
 #   dot-newconn  the cached names over DoT, one query per new connection (dnsperf
 #                -O num-queries-per-conn=1): what a phone meets after each idle timeout
+#   up-dot, up-doh, up-relay, up-doq
+#                unique names, UDP in, to a second dotgate whose forwarding zones reach the upstream Unbound
+#                over DoT (up-dot) and over DoH (up-doh, Unbound's https-port; beside dnsdist with a DoH
+#                backend), and a relaying dotgate over DoT (up-relay) and over DoQ (up-doq): no Debian package
+#                serves DoQ, so DoQ is measured against its DoT twin through the same relay
+#   doq-cached   the cached names over DNS-over-QUIC (bench/DoqLoad.java: 8 connections x 32 streams) to the
+#                second dotgate's DoQ listener; beside it, dot-cached's figure (dnsperf, 8 connections)
 # Then, from the throughput medians:
 #   p99          latency at a fixed rate of half each peer's maximum (udp-forward, udp-cached): the peer and
 #                dotgate each run at that rate; dnsperf -v gives every query's latency
@@ -46,6 +53,9 @@ trap cleanup EXIT
 # Ports: upstream, dotgate (plain, dot, doh), unbound forwarder (plain, dot, doh), stubby, dnsdist (plain, dot, doh)
 UP=19853; DG=19053; DGT=19854; DGH=19857; UB=19054; UBT=19855; UBH=19858; ST=19055; DD=19056; DDT=19856; DDH=19859
 BL=19057; BLT=19860; BLH=19861
+# The upstream's DoH port; the relaying dotgate (plain, DoT and DoQ); the upstream-kinds dotgate (plain, DoQ);
+# dnsdist with a DoH backend
+UPH=19862; RL=19063; RLT=19864; DU=19064; DUQ=19865; DDU=19065
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 -subj "/CN=bench CA" \
   -keyout $W/ca.key -out $W/ca.pem -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
@@ -73,7 +83,10 @@ EOC
 cat > $W/upstream.conf <<EOC
 server:
   interface: 127.0.0.1@$UP
+  interface: 127.0.0.1@$UPH
   tls-port: $UP
+  https-port: $UPH
+  http-endpoint: "/dns-query"
   num-threads: 1
 $(common)
   # Everything is answered here: nothing is ever sent beyond loopback.
@@ -106,6 +119,29 @@ unbound -d -c $W/forwarder.conf > $W/forwarder.log 2>&1 & PIDS+=($!)
 ./dotgate version >/dev/null && cp target/dotgate.jar $W/dotgate.jar
 DOTGATE_JAR=$W/dotgate.jar ./dotgate run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
   --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn > $W/dotgate.log 2>&1 & PIDS+=($!)
+
+# The relay (DoT and DoQ in, DoT to the upstream) and the dotgate that reaches the upstream each way, one
+# forwarding zone per kind; both with the bench certificate, so one CA covers every hop.
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run --listen 127.0.0.1:$RL --dot-listen 127.0.0.1:$RLT --doq-listen 127.0.0.1:$RLT \
+  --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --cert $W/srv.pem --key $W/srv.key \
+  --data-dir $W/relay --log-level warn > $W/relay.log 2>&1 & PIDS+=($!)
+cat > $W/up.toml <<EOC
+[[forward]]
+zone = "dot.bench.test"
+servers = ["tls://127.0.0.1:$UP#upstream.test"]
+[[forward]]
+zone = "doh.bench.test"
+servers = ["https://127.0.0.1:$UPH/dns-query#upstream.test"]
+[[forward]]
+zone = "relay.bench.test"
+servers = ["tls://127.0.0.1:$RLT#upstream.test"]
+[[forward]]
+zone = "doq.bench.test"
+servers = ["quic://127.0.0.1:$RLT#upstream.test"]
+EOC
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run --config $W/up.toml --listen 127.0.0.1:$DU --dot-listen 127.0.0.1:$DUQ \
+  --doq-listen 127.0.0.1:$DUQ --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
+  --cert $W/srv.pem --key $W/srv.key --data-dir $W/up --log-level warn > $W/up.log 2>&1 & PIDS+=($!)
 
 SERVERS="dotgate unbound"
 if [ -n "${BASELINE_JAR:-}" ]; then
@@ -150,21 +186,32 @@ getPool(""):setCache(newPacketCache(4000000))
 EOC
   dnsdist --supervised --disable-syslog -C $W/dnsdist.conf > $W/dnsdist.log 2>&1 & PIDS+=($!)
   SERVERS="$SERVERS dnsdist"
+  # A second dnsdist forwarding over DoH (its outgoing DoH, nghttp2) to the upstream's https-port: up-doh's peer.
+  cat > $W/dnsdist-doh.conf <<EOC
+setSecurityPollSuffix("")
+setLocal("127.0.0.1:$DDU", {reusePort=true})
+addLocal("127.0.0.1:$DDU", {reusePort=true})
+newServer({address="127.0.0.1:$UPH", tls="openssl", dohPath="/dns-query", subjectName="upstream.test", caStore="$W/ca.pem", validateCertificates=true, maxInFlight=1000, checkName="check.bench.test."})
+setMaxTCPClientThreads(2)
+getPool(""):setCache(newPacketCache(4000000))
+EOC
+  dnsdist --supervised --disable-syslog -C $W/dnsdist-doh.conf > $W/dnsdist-doh.log 2>&1 & PIDS+=($!)
 fi
 
 port_of() { case "$1-$2" in dotgate-udp) echo $DG;; dotgate-dot) echo $DGT;; dotgate-doh) echo $DGH;;
   baseline-udp) echo $BL;; baseline-dot) echo $BLT;; baseline-doh) echo $BLH;;
   unbound-udp) echo $UB;; unbound-dot) echo $UBT;; unbound-doh) echo $UBH;;
-  stubby-udp) echo $ST;; dnsdist-udp) echo $DD;; dnsdist-dot) echo $DDT;; dnsdist-doh) echo $DDH;; *) echo "";; esac; }
+  stubby-udp) echo $ST;; dnsdist-udp) echo $DD;; dnsdist-dot) echo $DDT;; dnsdist-doh) echo $DDH;;
+  dotgate-up) echo $DU;; dnsdist-up) echo $DDU;; dotgate-doq) echo $DUQ;; *) echo "";; esac; }
 
-for p in $UP $DG $DGT $DGH $UB ${BASELINE_JAR:+$BL $BLT $BLH}; do
+for p in $UP $DG $DGT $DGH $UB $RLT $DU ${BASELINE_JAR:+$BL $BLT $BLH}; do
   for i in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done
 done
 sleep 1
 
 RUN=0
-names() { # unique names for one run
-  RUN=$((RUN + 1)); awk -v r=$RUN 'BEGIN { for (i = 0; i < 1500000; i++) printf "q%d-%d.bench.test A\n", r, i }' > $W/names.txt; }
+names() { # unique names for one run [in zone ${1}.bench.test]
+  RUN=$((RUN + 1)); awk -v r=$RUN -v z="${1:+$1.}" 'BEGIN { for (i = 0; i < 1500000; i++) printf "q%d-%d.%sbench.test A\n", r, i, z }' > $W/names.txt; }
 awk 'BEGIN { for (i = 0; i < 1000; i++) printf "c%d.bench.test A\n", i }' > $W/cached.txt
 uris() { # names file, port: one GET URI per name (RFC 8484 base64url, ID 0)
   python3 - "$1" "$2" <<'EOP'
@@ -181,6 +228,10 @@ EOP
 qps() { # mode port file [dnsperf options]
   local mode=$1 port=$2 file=$3 extra=${4:-}
   [ "$mode" = dot ] && extra="-m dot $extra"
+  if [ "$mode" = doq ]; then
+    java -cp $W/dotgate.jar bench/DoqLoad.java "$port" "$SECS" 8 32 "$file" 2> $W/dnsperf.out | tail -1
+    return
+  fi
   if [ "$mode" = doh ]; then
     # Eight h2load processes of one connection each: h2load walks its URI list from the top for every
     # connection, so connections sharing a list would ask the same names at the same moment.
@@ -218,6 +269,12 @@ for jvm in $JVMS; do
   fi
 done
 
+# Warm up the upstream-kinds dotgate over every zone, and its DoQ listener.
+for zone in dot doh relay doq; do
+  names $zone; dnsperf -s 127.0.0.1 -p $DU -d $W/names.txt -l 3 -c 8 -q 500 >/dev/null 2>&1 || true
+done
+SECS=3 qps doq $DUQ $W/cached.txt >/dev/null
+
 # Fill every cache with the cached scenarios' names, over each transport: dnsdist keeps UDP and TCP answers
 # apart, and DoH queries (ID 0, no EDNS) are other keys again.
 for srv in $SERVERS; do
@@ -232,6 +289,7 @@ done
 
 DEFAULT_SCENARIOS="udp-forward dot-forward udp-cached dot-cached dot-newconn"
 command -v h2load >/dev/null && command -v python3 >/dev/null && DEFAULT_SCENARIOS="udp-forward dot-forward doh-forward udp-cached dot-cached doh-cached dot-newconn"
+DEFAULT_SCENARIOS="$DEFAULT_SCENARIOS up-dot up-doh up-relay up-doq doq-cached"
 SCENARIOS=${SCENARIOS:-$DEFAULT_SCENARIOS}
 declare -A R
 for rep in $(seq 1 "$REPEATS"); do
@@ -239,13 +297,17 @@ for rep in $(seq 1 "$REPEATS"); do
     mode=${scen%-*}
     for srv in $SERVERS; do
       port=$(port_of $srv $mode); [ -n "$port" ] || continue
+      # up-*: the upstream-kinds dotgate (and, for DoH, its dnsdist twin); doq-cached: its DoQ listener.
+      [ "$mode" = up ] && [ "$srv" != dotgate ] && { [ "$scen" = up-doh ] && [ "$srv" = dnsdist ] || continue; }
+      [ "$mode" = doq ] && [ "$srv" != dotgate ] && continue
       opts=""
       case "${scen#*-}" in
         cached) [ "$srv" = stubby ] && continue; file=$W/cached.txt;;
         newconn) file=$W/cached.txt; opts="-O num-queries-per-conn=1";;
-        *) names; file=$W/names.txt;;
+        *) if [ "$mode" = up ]; then names ${scen#up-}; else names; fi; file=$W/names.txt;;
       esac
-      R[$srv-$scen-$rep]=$(qps $mode $port $file "$opts")
+      q=$mode; [ "$mode" = up ] && q=udp
+      R[$srv-$scen-$rep]=$(qps $q $port $file "$opts")
       echo "run $rep: $srv $scen ${R[$srv-$scen-$rep]} NOERROR q/s ($(grep -E 'Response codes|^status codes' $W/dnsperf.out | head -1 | sed 's/^ *//'))" >&2
     done
   done

@@ -73,8 +73,8 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig cfg = started;
         try {
             services = Services.of(group, stats, metrics, UpstreamFactories.standard(group,
-                    ClientTls.context(cfg.upstream().ca()), ClientTls.https(cfg.upstream().ca()),
-                    quicContexts(cfg), stats.upstreamTotals), cacheTicker, current::get);
+                    ClientTls.context(cfg.upstream().ca()), httpsContext(cfg), quicContexts(cfg),
+                    stats.upstreamTotals), cacheTicker, current::get);
             current.set(Snapshot.build(cfg, null, services));
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);
@@ -91,6 +91,17 @@ public final class Gateway implements AutoCloseable {
         log.info("dotgate listening on {}; upstreams {}; {} transport, TLS by {}", front.describe(),
                 current.get().routes().defaultGroup().all().stream().map(Upstream::name).toList(), Transports.name(),
                 TlsProvider.describe());
+    }
+
+    /** The DoH client context, made with the first https:// upstream (none: no start-up cost). */
+    private static java.util.function.Supplier<io.netty.handler.ssl.SslContext> httpsContext(GatewayConfig cfg) {
+        return () -> {
+            try {
+                return ClientTls.https(cfg.upstream().ca());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("cannot read the trust store for DoH upstreams: " + e.getMessage(), e);
+            }
+        };
     }
 
     /** A new DoQ client context for each quic:// upstream, trusting what DoT upstreams are checked against. */

@@ -41,6 +41,11 @@ public final class ConnectionMeter implements ConnectionObserver {
     }
 
     @Override
+    public void resumed(Transport transport) {
+        metrics.resumed(transport);
+    }
+
+    @Override
     public void handshake(Transport transport, boolean ok, String cause) {
         if (ok) {
             metrics.handshake(transport);

@@ -43,7 +43,7 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
     private volatile int attempts;
     private volatile long attemptNanos;
     private int pending;        // guarded by this: attempts sent and neither answered nor lost
-    private Hedge hedge;        // guarded by this: the second send, while it may still answer
+    private volatile Hedge hedge; // written under this: the second send, while it may still answer
     private long deadlineNanos; // on the loop
     private ScheduledFuture<?> timer; // on the loop
 
@@ -76,11 +76,19 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
             }
             return null;
         }
-        synchronized (this) {
+        if (attempts == 0) {
+            // The first attempt, from start(): nothing else sees this object yet, and send() hands it over.
             upstream = next;
             attemptNanos = System.nanoTime();
-            attempts++;
-            pending++;
+            attempts = 1;
+            pending = 1;
+        } else {
+            synchronized (this) {
+                upstream = next;
+                attemptNanos = System.nanoTime();
+                attempts++;
+                pending++;
+            }
         }
         exchange.observer().sentUpstream(exchange, next, attempts);
         next.send(this);
@@ -239,6 +247,15 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
 
     @Override
     public void complete(ByteBuf answer) {
+        if (hedge == null) { // no second send out: the common case, no lock
+            Upstream u = upstream;
+            long rtt = System.nanoTime() - attemptNanos;
+            if (!exchange.isDone() && u != null) {
+                u.health().answered(rtt);
+            }
+            exchange.answer(answer, Decision.FORWARDED, null);
+            return;
+        }
         Upstream u;
         long rtt;
         Hedge h;

@@ -18,6 +18,10 @@ public interface ConnectionObserver {
         }
     };
 
+    /** A DoT, DoH or DoQ client's handshake resumed a session (a ticket from an earlier connection). */
+    default void resumed(Transport transport) {
+    }
+
     void opened(Transport transport);
 
     void closed(Transport transport);

@@ -46,9 +46,11 @@ final class DoqListenerFactory implements ListenerFactory {
     private final QueryIntake intake;
     private final EventLoopGroup group;
     private final Supplier<QuicSslContext> context;
+    private final ConnectionObserver connections;
 
     DoqListenerFactory(StreamAdmission admission, ListenOptions options, LimitsOptions limits, QueryIntake intake,
-            EventLoopGroup group, Supplier<QuicSslContext> context) {
+            EventLoopGroup group, Supplier<QuicSslContext> context, ConnectionObserver connections) {
+        this.connections = connections;
         this.admission = admission;
         this.options = options;
         this.limits = limits;
@@ -120,6 +122,8 @@ final class DoqListenerFactory implements ListenerFactory {
             QuicChannel quic = (QuicChannel) ctx.channel();
             if (!admission.admitQuic(quic, Transport.DOQ, (InetSocketAddress) quic.remoteSocketAddress())) {
                 quic.close(true, DOQ_EXCESSIVE_LOAD, quic.alloc().buffer(0));
+            } else if (TlsResumption.resumed(quic.sslEngine())) {
+                connections.resumed(Transport.DOQ);
             }
             ctx.fireChannelActive();
         }

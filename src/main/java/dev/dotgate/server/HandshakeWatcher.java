@@ -7,6 +7,7 @@ import dev.dotgate.server.proxy.ClientAddress;
 import dev.dotgate.tls.ClientHelloLimit;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import javax.net.ssl.SSLException;
@@ -31,6 +32,9 @@ final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
                 observer.handshake(transport, true, null);
+                if (TlsResumption.resumed(ctx.pipeline().get(SslHandler.class))) {
+                    observer.resumed(transport);
+                }
             } else {
                 String cause = cause(ctx, done.cause());
                 observer.handshake(transport, false, cause);

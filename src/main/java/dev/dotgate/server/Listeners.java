@@ -72,7 +72,8 @@ public final class Listeners {
                 new TlsFront(Transport.DOT, dotContext, options, connectionObserver, intake.observer()));
         this.doh = new DohListenerFactory(admission, options, limits, tlsCounters,
                 new TlsFront(Transport.DOH, dohContext, options, connectionObserver, intake.observer()), intake, counters);
-        this.doq = new DoqListenerFactory(admission, options, limits, intake, group, doqContext);
+        this.doq = new DoqListenerFactory(admission, options, limits, intake, group, doqContext,
+                connectionObserver);
     }
 
     /** The per-client limits and the buffered-bytes budget every listener applies. */

@@ -78,7 +78,8 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
     private final AtomicInteger load = new AtomicInteger();
     private final ArrayDeque<UpstreamQuery> waiting = new ArrayDeque<>();
     private final Set<Exchange> open = Collections.newSetFromMap(new IdentityHashMap<>());
-    private volatile int capacity;
+    /** Streams at once, as the server's SETTINGS_MAX_CONCURRENT_STREAMS allows (RFC 9113's floor of 100 until then). */
+    private int streamLimit = 100;
     private volatile boolean closed;
     private volatile boolean draining;
     private Channel channel;
@@ -94,7 +95,6 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
         this.loop = loop;
         this.totals = totals;
         this.settings = settings;
-        this.capacity = Math.min(settings.maxInflight(), 100); // RFC 9113's floor until the server's SETTINGS
         this.silentNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(300), settings.timeoutNanos() * 2 / 3);
     }
 
@@ -107,9 +107,10 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
         return load.get();
     }
 
+    /** Queries it takes: those beyond the server's stream limit wait here for a stream to end. */
     @Override
     public int capacity() {
-        return capacity;
+        return settings.maxInflight();
     }
 
     @Override
@@ -151,7 +152,6 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
                     ctx.pipeline().addLast(HttpsConnection.this);
                 } else {
                     http1 = new Http1();
-                    capacity = settings.maxInflight();
                     ctx.pipeline().addLast(new HttpClientCodec());
                     ctx.pipeline().addLast(new HttpObjectAggregator(Dns.MAX_MESSAGE));
                     ctx.pipeline().addLast(http1);
@@ -186,7 +186,7 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
         if (closed || draining) {
             load.decrementAndGet();
             query.lost(CLOSED);
-        } else if (!ready) {
+        } else if (!ready || (h2 && open.size() >= streamLimit)) {
             waiting.add(query);
         } else if (h2) {
             stream(query);
@@ -202,9 +202,18 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
         ready = true;
         lastReadNanos = System.nanoTime();
         ticker = loop.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        UpstreamQuery q;
-        while ((q = waiting.poll()) != null) {
-            doSend(q);
+        drain();
+    }
+
+    /** Sends waiting queries while streams are free (HTTP/2) or to the HTTP/1.1 queue. */
+    private void drain() {
+        while (!waiting.isEmpty() && (!h2 || open.size() < streamLimit)) {
+            UpstreamQuery q = waiting.poll();
+            if (h2) {
+                stream(q);
+            } else {
+                http1.send(q);
+            }
         }
     }
 
@@ -287,7 +296,8 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
             if (msg instanceof Http2SettingsFrame settingsFrame) {
                 Long max = settingsFrame.settings().maxConcurrentStreams();
                 if (max != null) {
-                    capacity = (int) Math.max(1, Math.min(settings.maxInflight(), max));
+                    streamLimit = (int) Math.max(1, Math.min(settings.maxInflight(), max));
+                    drain();
                 }
             } else if (msg instanceof Http2GoAwayFrame) {
                 draining = true; // streams it will not process were lost through their own events
@@ -495,6 +505,9 @@ final class HttpsConnection extends ChannelInboundHandlerAdapter implements Pool
                 if (body != null) {
                     body.release();
                     body = null;
+                }
+                if (ready && !closed) {
+                    drain();
                 }
             }
         }

@@ -35,7 +35,8 @@ public final class QuicUpstream extends PooledUpstream<QuicConnection> {
 
     @Override
     void open(QuicConnection connection) {
-        HappyEyeballs.race(connection.loop(), addresses.current(), connection::attempt, q -> q.close())
+        HappyEyeballs.race(connection.loop(), addresses.current(), connection::attempt,
+                q -> q.close().addListener(f -> q.parent().close())) // a late winner, and its UDP socket
                 .addListener(f -> {
                     if (!f.isSuccess()) {
                         connectFailed(f.cause());
@@ -46,7 +47,7 @@ public final class QuicUpstream extends PooledUpstream<QuicConnection> {
                     String pinned = pins.mismatch(quic.sslEngine().getSession());
                     if (pinned != null) {
                         connectionError(new PinMismatchException(pinned));
-                        quic.close();
+                        quic.close().addListener(x -> quic.parent().close());
                         connection.closeAndReport(new PinMismatchException(pinned));
                         return;
                     }

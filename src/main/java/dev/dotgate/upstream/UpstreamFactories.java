@@ -37,14 +37,14 @@ public final class UpstreamFactories {
     /** The same and {@code https} (DoH, checked against {@code https}, which offers h2 and http/1.1) when given. */
     public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, SslContext https,
             UpstreamTotals totals) {
-        return standard(group, tls, https, null, totals);
+        return standard(group, tls, https == null ? null : () -> https, null, totals);
     }
 
     /**
      * The same and {@code quic} (DoQ) when {@code quic} is given: it makes each upstream its own client context.
      * Where Netty's QUIC library cannot load, quic:// upstreams are refused with the reason.
      */
-    public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, SslContext https,
+    public static UpstreamFactories standard(EventLoopGroup group, SslContext tls, Supplier<SslContext> https,
             Supplier<QuicSslContext> quic, UpstreamTotals totals) {
         UpstreamFactory tcp = factory("tcp", (setup, counters) -> new StreamUpstream(setup, null, group, totals,
                 counters));
@@ -57,8 +57,10 @@ public final class UpstreamFactories {
             m.put(f.scheme(), f);
         }
         if (https != null) {
-            m.put("https", factory("https", (setup, counters) -> new HttpsUpstream(setup, https, group, totals,
-                    counters)));
+            // One DoH context for every https:// upstream, made with the first (its session cache is shared).
+            Supplier<SslContext> context = memoized(https);
+            m.put("https", factory("https", (setup, counters) -> new HttpsUpstream(setup, context.get(), group,
+                    totals, counters)));
         }
         if (quic != null) {
             // Netty's QUIC library (native) loads with the first quic:// upstream, not at every start.
@@ -71,6 +73,21 @@ public final class UpstreamFactories {
             }));
         }
         return new UpstreamFactories(m);
+    }
+
+    /** {@code make}'s value, made once, on the first call. */
+    private static <T> Supplier<T> memoized(Supplier<T> make) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = make.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** A factory for {@code scheme} that builds with {@code build}. */

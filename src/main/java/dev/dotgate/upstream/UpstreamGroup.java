@@ -82,12 +82,12 @@ public final class UpstreamGroup {
      * usable; null when no upstream is available at all.
      */
     public Upstream select(Upstream avoid) {
-        if (avoid == null) {
-            selections.increment();
-        }
         int n = array.length;
         if (n == 1) {
             return array[0].available() ? array[0] : null;
+        }
+        if (avoid == null && hedging) {
+            selections.increment(); // the hedge budget's count of queries
         }
         Upstream best = null;
         Upstream fallback = null; // avoid, or a down one: only when nothing else will do

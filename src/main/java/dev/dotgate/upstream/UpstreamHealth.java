@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * no answer between) and up again by its next answer, a query's or a background probe's; each change is logged
  * once and counted in its {@link UpstreamCounters}.
  *
- * <p>Updated from any thread without locks: two answers landing at once may lose one sample, which an average
- * does not miss.
+ * <p>Updated from any thread without locks or fences: the averages are plain fields (a 64-bit JVM writes a long
+ * whole), so two answers landing at once may lose one sample and a reader may see one a moment late, which an
+ * average and a choice between upstreams do not miss. Only being down is volatile.
  */
 public final class UpstreamHealth {
     private static final Logger log = LoggerFactory.getLogger(UpstreamHealth.class);
@@ -23,9 +24,9 @@ public final class UpstreamHealth {
 
     private final String name;
     private final UpstreamCounters counters;
-    private volatile long srttNanos = UNKNOWN;
-    private volatile long rttvarNanos;
-    private volatile long lastSampleNanos = System.nanoTime();
+    private long srttNanos = UNKNOWN;
+    private long rttvarNanos;
+    private long lastSampleNanos = System.nanoTime();
     private final AtomicInteger failuresInARow = new AtomicInteger();
     private volatile boolean down;
 
@@ -37,7 +38,9 @@ public final class UpstreamHealth {
     /** An answer came {@code rttNanos} after the query was sent. */
     public void answered(long rttNanos) {
         sample(rttNanos);
-        failuresInARow.set(0);
+        if (failuresInARow.get() != 0) {
+            failuresInARow.set(0);
+        }
         if (down) {
             synchronized (this) {
                 if (down) {

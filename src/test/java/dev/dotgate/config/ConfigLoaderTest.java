@@ -173,4 +173,39 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("[[forward]]\nzone = \"a.example\"\nserver = [\"udp://10.0.0.1\"]\n", data()))
                 .hasMessage("forward[0].server: unknown setting (known here: servers, zone)");
     }
+
+    @Test
+    void upstreamsMayBeInlineTablesInUpstreamServersAndForwardZones() throws Exception {
+        String pin = "n3OZr9O8V6LYSjUvQzpyMa8QYvWj3nlWbN0BFYJVhO0=";
+        GatewayConfig c = load("""
+                [upstream]
+                servers = [
+                  "tls://dns.quad9.net",
+                  { url = "https://dns.google/dns-query", method = "GET", pool_size = 4, timeout = "2s", ecs = true },
+                ]
+                bootstrap = ["udp://9.9.9.9", "udp://[2620:fe::fe]:53"]
+                strategy = "ordered"
+                hedging = false
+                [[forward]]
+                zone = "corp.example"
+                servers = [{ url = "quic://10.0.0.53#dns.corp.example", pin_sha256 = ["%s"] }]
+                """.formatted(pin), data());
+        UpstreamSpec google = c.upstream().servers().get(1);
+        assertThat(google.get()).isTrue();
+        assertThat(google.poolSize()).isEqualTo(4);
+        assertThat(google.timeout()).hasSeconds(2);
+        assertThat(google.forwardEcs()).isTrue();
+        assertThat(c.upstream().bootstrap()).extracting(UpstreamSpec::toString)
+                .containsExactly("udp://9.9.9.9:53", "udp://[2620:fe::fe]:53");
+        assertThat(c.upstream().strategy()).isEqualTo("ordered");
+        assertThat(c.upstream().hedging()).isFalse();
+        UpstreamSpec corp = c.forwards().get(0).servers().get(0);
+        assertThat(corp.protocol()).isEqualTo(UpstreamSpec.Protocol.QUIC);
+        assertThat(corp.authName()).isEqualTo("dns.corp.example");
+        assertThat(corp.pins()).containsExactly(pin);
+        // check-config's output reads back to the same upstreams.
+        GatewayConfig again = load(TomlWriter.write(c), data());
+        assertThat(again.upstream().servers()).isEqualTo(c.upstream().servers());
+        assertThat(again.forwards()).isEqualTo(c.forwards());
+    }
 }

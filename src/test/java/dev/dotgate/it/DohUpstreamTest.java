@@ -17,7 +17,8 @@ import org.xbill.DNS.Type;
 /**
  * A DNS-over-HTTPS upstream: Unbound's DoH server (https-port, HTTP/2 only) and dotgate's own DoH listener. Many
  * queries at once go over one HTTP/2 connection, POST by default and GET when asked, and each answer is the
- * upstream's.
+ * upstream's. A server that picks HTTP/1.1 in ALPN (Python's http.server, which has no HTTP/2) gets HTTP/1.1
+ * requests, one at a time per connection.
  */
 @ExtendWith(LeakCheck.class)
 class DohUpstreamTest {
@@ -92,6 +93,32 @@ class DohUpstreamTest {
                 assertThat(big.getRcode()).isEqualTo(Rcode.NOERROR);
                 assertThat(big.getSection(1)).hasSize(12);
             }
+        }
+    }
+
+    @Test
+    void http11IsUsedWhenTheServerPicksItInAlpn() throws Exception {
+        Unbound unbound = servers.unbound();
+        int port = Ports.free();
+        java.nio.file.Path script = java.nio.file.Path.of("src/test/resources/h1-doh-server.py").toAbsolutePath();
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("h1-doh", ".log");
+        Process server = new ProcessBuilder("python3", script.toString(), String.valueOf(port),
+                unbound.dir().resolve("upstream.pem").toString(), unbound.dir().resolve("upstream.key").toString(),
+                String.valueOf(unbound.plainPort())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Ports.awaitListening(port, 10_000);
+            String uri = "https://127.0.0.1:" + port + "/dns-query#" + Unbound.AUTH_NAME;
+            try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), uri))) {
+                assertThat(burst(gw, "h1")).containsOnly(Rcode.NOERROR);
+                assertThat(unbound.queriesFor("h15.bench.test")).isOne();
+            }
+            List<String> requests = java.nio.file.Files.readAllLines(log).stream()
+                    .filter(l -> l.startsWith("HTTP/")).toList();
+            assertThat(requests).hasSize(40).containsOnly("HTTP/1.1 POST application/dns-message");
+        } finally {
+            server.destroy();
+            server.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
         }
     }
 }

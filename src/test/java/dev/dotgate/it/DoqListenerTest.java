@@ -21,7 +21,8 @@ import org.xbill.DNS.Type;
 /**
  * The DNS-over-QUIC listener (RFC 9250), driven by a client written on Netty's QUIC API ({@link DoqClient}, not
  * the gateway's upstream code; Debian 12 packages no DoQ client): answers on the query's own stream with ID 0,
- * many streams at once on one connection, events with transport "doq", ALPN other than doq refused, a message ID
+ * many streams at once on one connection, events with transport "doq", ALPN other than doq refused, a client
+ * outside the encrypted access list closed, a message ID
  * other than 0 or a second message on a stream closing the connection with DOQ_PROTOCOL_ERROR, and DDR
  * advertising alpn=doq.
  */
@@ -98,6 +99,19 @@ class DoqListenerTest {
                     "_dns.resolver.arpa", "SVCB", "+tries=1");
             assertThat(r.out()).containsPattern("SVCB\\s+\\d+ dotgate\\.test\\. alpn=\"?doq\"? port=\"?"
                     + gw.doqPort());
+        }
+    }
+
+    @Test
+    void aClientOutsideTheEncryptedAccessListIsClosed() throws Exception {
+        try (GatewayFixture gw = gateway("[acl.dot]\ndeny = [\"127.0.0.1/32\"]\n");
+                DoqClient c = DoqClient.connect(doq(gw), gw.caFile(), "dotgate.test")) {
+            assertThat(c.closeEvent().get(5, TimeUnit.SECONDS).isApplicationClose()).isTrue();
+            Eventually.until(() -> LimitsSupport.metric(gw, "dotgate_connections_refused_acl_total") == 1,
+                    java.time.Duration.ofSeconds(5), "the refusal counted");
+            // Reported as DoT and DoH refusals at accept are: one refused_acl for the connection.
+            assertThat(LimitsSupport.metric(gw, "dotgate_queries_total", "transport=\"doq\"",
+                    "decision=\"refused_acl\"")).isOne();
         }
     }
 }

@@ -67,4 +67,26 @@ class UpstreamPinsTest {
             log.detachAppender(logged);
         }
     }
+
+    /** The same over DoH and DoQ, against another gateway's listeners (its own certificate's key). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"https", "quic"})
+    void pinsHoldForDohAndDoqUpstreams(String scheme) throws Exception {
+        try (GatewayFixture server = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"
+                + "doq = [\"127.0.0.1:0\"]\n"))) {
+            String right = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
+                    .digest(server.gateway.identity().chain().get(0).getPublicKey().getEncoded()));
+            String wrong = Base64.getEncoder().encodeToString(new byte[32]);
+            String url = scheme.equals("https") ? "https://127.0.0.1:" + server.dohPort() + "/dns-query#dotgate.test"
+                    : "quic://127.0.0.1:" + server.doqPort() + "#dotgate.test";
+            for (String pin : new String[] {right, wrong}) {
+                String toml = "[upstream]\nservers = [{ url = \"" + url + "\", pin_sha256 = [\"" + pin + "\"] }]\n";
+                try (GatewayFixture gw = servers.gateway(b -> b.upstreams(server.caFile()).toml(toml))) {
+                    Message m = DnsClient.udp(gw.udp(), DnsClient.query("a.test", Type.A, 3), 5000);
+                    assertThat(m.getRcode()).as("pin %s", pin.equals(right) ? "right" : "wrong")
+                            .isEqualTo(pin.equals(right) ? Rcode.NOERROR : Rcode.SERVFAIL);
+                }
+            }
+        }
+    }
 }

@@ -92,6 +92,9 @@ public final class Metrics implements AutoCloseable {
     private final Counter[] dotHandshakeFailures;
     private final Counter dohHandshakes;
     private final Counter[] dohHandshakeFailures;
+    private final Counter dotResumed;
+    private final Counter dohResumed;
+    private final Counter doqResumed;
     private final ConcurrentHashMap<String, UpstreamMeters> upstreams = new ConcurrentHashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     /** Function counters refer to their objects weakly; these keep them alive as long as the registry. */
@@ -122,6 +125,9 @@ public final class Metrics implements AutoCloseable {
                 .description("DoH client TLS handshakes completed")
                 .register(registry);
         dohHandshakeFailures = handshakeFailures(DOH_HANDSHAKE_FAILURES, "DoH");
+        dotResumed = resumedCounter("dot");
+        dohResumed = resumedCounter("doh");
+        doqResumed = resumedCounter("doq");
         if (jvmMetrics) {
             new JvmMemoryMetrics().bindTo(registry);
             JvmGcMetrics gc = new JvmGcMetrics();
@@ -223,6 +229,12 @@ public final class Metrics implements AutoCloseable {
     }
 
     /** A DoT ({@code transport} DOT) or DoH (DOH) client completed its TLS handshake. */
+    /** A client's TLS handshake resumed a session. */
+    public void resumed(Transport transport) {
+        Counter c = transport == Transport.DOH ? dohResumed : transport == Transport.DOQ ? doqResumed : dotResumed;
+        c.increment();
+    }
+
     public void handshake(Transport transport) {
         (transport == Transport.DOH ? dohHandshakes : dotHandshakes).increment();
     }
@@ -235,6 +247,13 @@ public final class Metrics implements AutoCloseable {
         int i = cause == null ? -1 : HANDSHAKE_FAILURE_CAUSES.indexOf(cause);
         Counter[] failures = transport == Transport.DOH ? dohHandshakeFailures : dotHandshakeFailures;
         failures[i < 0 ? HANDSHAKE_FAILURE_CAUSES.indexOf("other") : i].increment();
+    }
+
+    private Counter resumedCounter(String transport) {
+        return Counter.builder("dotgate.tls.resumed")
+                .description("Client TLS handshakes that resumed a session (a ticket from an earlier connection), "
+                        + "by transport")
+                .tag("transport", transport).register(registry);
     }
 
     private Counter[] handshakeFailures(String name, String what) {
