@@ -7,6 +7,8 @@
 #                                                   few minutes, to run before submitting a change
 #   BASELINE_JAR=old/dotgate.jar bench/run.sh ...   also runs an earlier build as server "baseline", in the same
 #                                                   run, so a change is measured before and after side by side
+#   BASELINE_FIRST=1, FOOTPRINT=off                 measure the baseline before dotgate in each round (to tell
+#                                                   a slot's bias from a build's); skip the footprint
 #
 # Needs: dnsperf unbound openssl (Debian packages); optional: stubby dnsdist, h2load (nghttp2-client) and
 # python3 for the DoH scenarios.
@@ -150,6 +152,7 @@ if [ -n "${BASELINE_JAR:-}" ]; then
     --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --data-dir $W/baseline --log-level warn \
     > $W/baseline.log 2>&1 & PIDS+=($!)
   SERVERS="dotgate baseline unbound"
+  [ "${BASELINE_FIRST:-}" = 1 ] && SERVERS="baseline dotgate unbound"
 fi
 if command -v stubby >/dev/null; then
   cat > $W/stubby.yml <<EOC
@@ -356,6 +359,7 @@ for scen in udp-forward udp-cached; do
   done
 done
 
+[ "${FOOTPRINT:-on}" = off ] && exit 0
 # Footprint: each server started afresh on its own ports, after the throughput runs.
 FU=19070; FT=19871
 cleanup
