@@ -211,16 +211,7 @@ public final class ForwardingAttempt implements UpstreamQuery, Exchange.Listener
             if (query == null) {
                 return false;
             }
-            int at = out.writerIndex();
-            if (lengthPrefix) {
-                out.writeShort(0);
-            }
-            int len = Padding.writeQuery(query, exchange.info(), out, copy);
-            if (lengthPrefix) {
-                out.setShort(at, len);
-                at += 2;
-            }
-            out.setShort(at, id);
+            Padding.writeUpstreamQuery(query, exchange.info(), out, copy, id, lengthPrefix);
             return true;
         }
     }

@@ -76,16 +76,7 @@ public final class UpstreamProbe implements UpstreamQuery {
         if (done.get()) {
             return false;
         }
-        int at = out.writerIndex();
-        if (lengthPrefix) {
-            out.writeShort(0);
-        }
-        int len = Padding.writeQuery(query, info, out, copy);
-        if (lengthPrefix) {
-            out.setShort(at, len);
-            at += 2;
-        }
-        out.setShort(at, id);
+        Padding.writeUpstreamQuery(query, info, out, copy, id, lengthPrefix);
         return true;
     }
 

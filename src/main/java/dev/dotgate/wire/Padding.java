@@ -95,6 +95,25 @@ public final class Padding {
         return writeQuery(query, info, out, copy.hop(), strip, copy.hop() == Hop.DATAGRAM ? copy.udpSize() : 0);
     }
 
+    /**
+     * {@link #writeQuery(ByteBuf, QueryInfo, ByteBuf, UpstreamCopy)} with {@code id} in place of the query's ID,
+     * preceded by its 2-byte length when {@code lengthPrefix} (TCP, DoT and DoQ framing): what an upstream's copy
+     * of a query is. Borrows both buffers; moves only {@code out}'s writer index.
+     */
+    public static void writeUpstreamQuery(ByteBuf query, QueryInfo info, ByteBuf out, UpstreamCopy copy, int id,
+            boolean lengthPrefix) {
+        int at = out.writerIndex();
+        if (lengthPrefix) {
+            out.writeShort(0);
+        }
+        int len = writeQuery(query, info, out, copy);
+        if (lengthPrefix) {
+            out.setShort(at, len);
+            at += 2;
+        }
+        out.setShort(at, id);
+    }
+
     private static int writeQuery(ByteBuf query, QueryInfo info, ByteBuf out, Hop hop, int strip, int udpSize) {
         int optAt = info.optOffset() < 0 ? EdnsOptions.NONE : query.readerIndex() + info.optOffset();
         return switch (hop) {

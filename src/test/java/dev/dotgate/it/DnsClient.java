@@ -39,6 +39,31 @@ public final class DnsClient {
     }
 
     /** One UDP exchange; null on timeout. */
+    /**
+     * 40 queries for distinct names ({@code prefix} + N + ".bench.test", type A) sent to {@code server} over UDP
+     * from 8 threads at once; their rcodes in order, -1 for a query unanswered within 5 s.
+     */
+    public static java.util.List<Integer> udpBurst(InetSocketAddress server, String prefix) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> out = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int n = i;
+                out.add(pool.submit(() -> {
+                    Message m = udp(server, query(prefix + n + ".bench.test", Type.A, n), 5000);
+                    return m == null ? -1 : m.getRcode();
+                }));
+            }
+            java.util.List<Integer> rcodes = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Integer> f : out) {
+                rcodes.add(f.get());
+            }
+            return rcodes;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     public static Message udp(InetSocketAddress server, Message query, int timeoutMillis) throws IOException {
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(timeoutMillis);

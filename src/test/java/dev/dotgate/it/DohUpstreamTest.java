@@ -2,11 +2,7 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,27 +21,6 @@ class DohUpstreamTest {
     @RegisterExtension
     static final Servers servers = new Servers();
 
-    /** 40 queries for distinct names sent at once over UDP; their rcodes. */
-    private static List<Integer> burst(GatewayFixture gw, String prefix) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Integer>> out = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                int n = i;
-                out.add(pool.submit(() -> {
-                    Message m = DnsClient.udp(gw.udp(), DnsClient.query(prefix + n + ".bench.test", Type.A, n), 5000);
-                    return m == null ? -1 : m.getRcode();
-                }));
-            }
-            List<Integer> rcodes = new ArrayList<>();
-            for (Future<Integer> f : out) {
-                rcodes.add(f.get());
-            }
-            return rcodes;
-        } finally {
-            pool.shutdown();
-        }
-    }
 
     private static Unbound dohUnbound(int port) throws Exception {
         return servers.ownUnbound("""
@@ -62,7 +37,7 @@ class DohUpstreamTest {
         Ports.awaitListening(port, 10_000);
         String uri = "https://127.0.0.1:" + port + "/dns-query#" + Unbound.AUTH_NAME;
         try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), uri))) {
-            assertThat(burst(gw, "post")).containsOnly(Rcode.NOERROR);
+            assertThat(DnsClient.udpBurst(gw.udp(), "post")).containsOnly(Rcode.NOERROR);
             assertThat(unbound.queriesFor("post7.bench.test")).isOne();
             assertThat(LimitsSupport.metric(gw, "dotgate_upstream_connects_total", "upstream=\"" + uri + "\""))
                     .as("one connection carried them all").isOne();
@@ -71,7 +46,7 @@ class DohUpstreamTest {
         }
         String get = "https://127.0.0.1:" + port + "/dns-query?method=GET#" + Unbound.AUTH_NAME;
         try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), get))) {
-            assertThat(burst(gw, "get")).containsOnly(Rcode.NOERROR);
+            assertThat(DnsClient.udpBurst(gw.udp(), "get")).containsOnly(Rcode.NOERROR);
             assertThat(unbound.queriesFor("get3.bench.test")).isOne();
         }
     }
@@ -81,7 +56,7 @@ class DohUpstreamTest {
         try (GatewayFixture upstream = servers.gateway(b -> b.toml("[listen]\ndoh = [\"127.0.0.1:0\"]\n"));
                 GatewayFixture gw = servers.gateway(b -> b.upstreams(upstream.caFile(),
                         "https://127.0.0.1:" + upstream.dohPort() + "/dns-query#dotgate.test"))) {
-            assertThat(burst(gw, "own")).containsOnly(Rcode.NOERROR);
+            assertThat(DnsClient.udpBurst(gw.udp(), "own")).containsOnly(Rcode.NOERROR);
             assertThat(LimitsSupport.metric(upstream, "dotgate_queries_total", "transport=\"doh\""))
                     .as("the upstream gateway answered them over DoH").isGreaterThanOrEqualTo(40);
             // A 1.3 KB answer (12 TXT records) whole over DoH, and to the client over TCP.
@@ -109,7 +84,7 @@ class DohUpstreamTest {
             Ports.awaitListening(port, 10_000);
             String uri = "https://127.0.0.1:" + port + "/dns-query#" + Unbound.AUTH_NAME;
             try (GatewayFixture gw = servers.gateway(b -> b.upstreams(unbound.caFile(), uri))) {
-                assertThat(burst(gw, "h1")).containsOnly(Rcode.NOERROR);
+                assertThat(DnsClient.udpBurst(gw.udp(), "h1")).containsOnly(Rcode.NOERROR);
                 assertThat(unbound.queriesFor("h15.bench.test")).isOne();
             }
             List<String> requests = java.nio.file.Files.readAllLines(log).stream()

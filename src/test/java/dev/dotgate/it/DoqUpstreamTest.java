@@ -2,11 +2,6 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,33 +18,13 @@ class DoqUpstreamTest {
     @RegisterExtension
     static final Servers servers = new Servers();
 
-    private static List<Integer> burst(GatewayFixture gw, String prefix) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Integer>> out = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                int n = i;
-                out.add(pool.submit(() -> {
-                    Message m = DnsClient.udp(gw.udp(), DnsClient.query(prefix + n + ".bench.test", Type.A, n), 5000);
-                    return m == null ? -1 : m.getRcode();
-                }));
-            }
-            List<Integer> rcodes = new ArrayList<>();
-            for (Future<Integer> f : out) {
-                rcodes.add(f.get());
-            }
-            return rcodes;
-        } finally {
-            pool.shutdown();
-        }
-    }
 
     @Test
     void queriesGoOverOneQuicConnectionToDotgatesDoqListener() throws Exception {
         try (GatewayFixture upstream = servers.gateway(b -> b.toml("[listen]\ndoq = [\"127.0.0.1:0\"]\n"))) {
             String uri = "quic://127.0.0.1:" + upstream.doqPort() + "#dotgate.test";
             try (GatewayFixture gw = servers.gateway(b -> b.upstreams(upstream.caFile(), uri))) {
-                assertThat(burst(gw, "doq")).containsOnly(Rcode.NOERROR);
+                assertThat(DnsClient.udpBurst(gw.udp(), "doq")).containsOnly(Rcode.NOERROR);
                 assertThat(LimitsSupport.metric(upstream, "dotgate_queries_total", "transport=\"doq\""))
                         .as("answered by the upstream gateway over DoQ").isGreaterThanOrEqualTo(40);
                 assertThat(LimitsSupport.metric(gw, "dotgate_upstream_connects_total", "upstream=\"" + uri + "\""))

@@ -59,16 +59,7 @@ final class TestQuery implements UpstreamQuery {
         if (isDone()) {
             return false;
         }
-        int at = out.writerIndex();
-        if (lengthPrefix) {
-            out.writeShort(0);
-        }
-        int len = Padding.writeQuery(bytes, info, out, copy);
-        if (lengthPrefix) {
-            out.setShort(at, len);
-            at += 2;
-        }
-        out.setShort(at, id);
+        Padding.writeUpstreamQuery(bytes, info, out, copy, id, lengthPrefix);
         return true;
     }
 
