@@ -145,6 +145,10 @@ final class Binder {
                 out.add(HostPort.parse(key, v, 0, false));
             } else if (s.check() == Setting.Check.SOURCES) {
                 out.add(Values.source(key, v, fromFile, base));
+            } else if (s.check() == Setting.Check.FILE) {
+                Path p = Values.path(v, fromFile, base);
+                Values.readable(key, p);
+                out.add(p.toString());
             } else {
                 out.add(v);
             }

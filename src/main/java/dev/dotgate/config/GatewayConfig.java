@@ -34,7 +34,7 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream,
         @Setting(key = "forward", dflt = "[]", shown = "none", doc = "conditional forwarding: `[[forward]]` tables "
                 + "with `zone` and `servers`")
         List<ForwardZone> forwards,
-        CacheSettings cache, ObserveOptions observe, LimitsOptions limits) {
+        CacheSettings cache, ObserveOptions observe, LimitsOptions limits, DnssecOptions dnssec) {
 
     private static final List<String> LEVELS = List.of("error", "warn", "info", "debug", "trace");
     private static final String HOST_NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
@@ -55,12 +55,12 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream,
         forwards = List.copyOf(forwards);
     }
 
-    /** With the default {@link LimitsOptions}. */
+    /** With the default {@link LimitsOptions} and {@link DnssecOptions}. */
     public GatewayConfig(ListenOptions listen, UpstreamOptions upstream, String serverName, Path dataDir,
             String logLevel, int threads, PolicyOptions policy, List<ForwardZone> forwards, CacheSettings cache,
             ObserveOptions observe) {
         this(listen, upstream, serverName, dataDir, logLevel, threads, policy, forwards, cache, observe,
-                LimitsOptions.defaults());
+                LimitsOptions.defaults(), DnssecOptions.defaults());
     }
 
     /** Whether {@code name} is a valid host name (lower case). */

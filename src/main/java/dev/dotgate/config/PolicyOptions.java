@@ -14,6 +14,7 @@ import java.util.Set;
  * @param exceptions   lists of names never blocked, same forms
  * @param blockMode    how a blocked name is answered: {@code nxdomain}, {@code refused} or {@code null}
  * @param blockTtl     TTL of null-address block answers
+ * @param edeText      whether a blocked answer's extended error (EDE 15) names the list in its EXTRA-TEXT
  * @param listsRefresh how often the lists are loaded again
  * @param listsStart   what a list URL that cannot be fetched at start (and has no cached copy) does:
  *                     {@code fast}, {@code wait} or {@code fail}
@@ -40,6 +41,9 @@ public record PolicyOptions(
         String blockMode,
         @Setting(key = "policy.block_ttl", dflt = "\"60s\"", doc = "TTL of `null` answers")
         Duration blockTtl,
+        @Setting(key = "policy.ede_text", dflt = "true", doc = "a blocked answer's Extended DNS Error (15 Blocked) "
+                + "names the list that blocked it in its EXTRA-TEXT")
+        boolean edeText,
         @Setting(key = "policy.lists_refresh", dflt = "\"24h\"", check = Setting.Check.POSITIVE,
                 doc = "how often the lists are fetched and loaded again")
         Duration listsRefresh,

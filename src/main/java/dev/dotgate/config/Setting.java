@@ -61,7 +61,10 @@ public @interface Setting {
         POSITIVE,
         /** A TTL: whole seconds, at most a year. */
         TTL,
-        /** A readable file (relative paths in a config file resolve against its directory). */
+        /**
+         * A readable file (relative paths in a config file resolve against its directory); on a list of strings,
+         * each entry.
+         */
         FILE,
         /** A directory (relative paths in a config file resolve against its directory). */
         DIR,

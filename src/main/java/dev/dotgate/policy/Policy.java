@@ -13,9 +13,10 @@ import java.time.Duration;
  * @param blocklists null: nothing is blocked
  * @param blockTtl   TTL of null-address answers
  * @param local      null: no local records
+ * @param edeText    whether a blocked answer's extended error names the list in its EXTRA-TEXT
  */
 public record Policy(AccessList plainAcl, AccessList dotAcl, Allowlist allowlist, Blocklists blocklists,
-        BlockMode blockMode, Duration blockTtl, LocalRecords local) {
+        BlockMode blockMode, Duration blockTtl, LocalRecords local, boolean edeText) {
 
     public AccessList acl(Transport transport) {
         return transport.encrypted() ? dotAcl : plainAcl;
@@ -23,10 +24,10 @@ public record Policy(AccessList plainAcl, AccessList dotAcl, Allowlist allowlist
 
     public Policy withLocal(LocalRecords records) {
         return new Policy(plainAcl, dotAcl, allowlist, blocklists, blockMode, blockTtl,
-                records == null || records.isEmpty() ? null : records);
+                records == null || records.isEmpty() ? null : records, edeText);
     }
 
     public Policy withBlocklists(Blocklists lists) {
-        return new Policy(plainAcl, dotAcl, allowlist, lists, blockMode, blockTtl, local);
+        return new Policy(plainAcl, dotAcl, allowlist, lists, blockMode, blockTtl, local, edeText);
     }
 }

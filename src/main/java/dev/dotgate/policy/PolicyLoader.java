@@ -61,7 +61,8 @@ public final class PolicyLoader {
             Allowlist allow = options.allowlist() == null ? null : Allowlist.load(options.allowlist());
             Blocklists lists = options.blocklists().isEmpty() ? null : loadLists(options, dataDir);
             LocalRecords local = options.local().isEmpty() ? null : LocalRecords.parse(options.local());
-            return new Policy(plain, dot, allow, lists, blockMode(options), options.blockTtl(), local);
+            return new Policy(plain, dot, allow, lists, blockMode(options), options.blockTtl(), local,
+                    options.edeText());
         } catch (ListException e) {
             throw new IOException(e.getMessage(), e);
         } catch (LocalRecordException e) {

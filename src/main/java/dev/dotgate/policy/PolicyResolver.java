@@ -4,6 +4,7 @@ import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Resolver;
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.ExtendedErrors;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import java.util.function.Supplier;
@@ -53,22 +54,26 @@ public final class PolicyResolver implements Resolver {
         if (p.blocklists() != null) {
             String list = p.blocklists().blockedBy(query, name);
             if (list != null) {
-                exchange.answer(blocked(p, exchange, query), Decision.BLOCKED, list);
+                byte[] text = p.edeText() ? ExtendedErrors.text(list) : null;
+                exchange.answer(blocked(p, exchange, query, text), Decision.BLOCKED, list,
+                        exchange.info().hasOpt() ? ExtendedErrors.BLOCKED : ExtendedErrors.NONE);
                 return;
             }
         }
         next.resolve(exchange);
     }
 
-    private static ByteBuf blocked(Policy p, Exchange exchange, ByteBuf query) {
+    /** The answer to a blocked name, in the policy's block mode, with EDE 15 and {@code text} (or null). */
+    private static ByteBuf blocked(Policy p, Exchange exchange, ByteBuf query, byte[] text) {
+        int ede = ExtendedErrors.BLOCKED;
         switch (p.blockMode()) {
             case REFUSED:
-                return Replies.error(exchange.alloc(), query, exchange.info(), Dns.RCODE_REFUSED);
+                return Replies.error(exchange.alloc(), query, exchange.info(), Dns.RCODE_REFUSED, ede, text);
             case NULL:
                 return Replies.nullAddress(exchange.alloc(), query, exchange.info(),
-                        (int) p.blockTtl().toSeconds());
+                        (int) p.blockTtl().toSeconds(), ede, text);
             default:
-                return Replies.error(exchange.alloc(), query, exchange.info(), Dns.RCODE_NXDOMAIN);
+                return Replies.error(exchange.alloc(), query, exchange.info(), Dns.RCODE_NXDOMAIN, ede, text);
         }
     }
 }

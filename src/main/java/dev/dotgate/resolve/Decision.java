@@ -28,6 +28,11 @@ public enum Decision {
     /** No upstream could take the query (all down, attempts lost): SERVFAIL. */
     UPSTREAM_FAILED("upstream_failed"),
     /**
+     * The upstream's answer failed DNSSEC validation ({@code dnssec.mode = "validate"}): SERVFAIL with the
+     * Extended DNS Error saying why; the reason is the validator's.
+     */
+    BOGUS("bogus"),
+    /**
      * Held back by a client limit ({@code [limits]}): a UDP query or answer not sent, a connection closed at
      * accept; the reason says which limit ("query_rate", "inflight", "connections", "rrl", "buffered_bytes").
      */

@@ -2,6 +2,7 @@ package dev.dotgate.resolve;
 
 import dev.dotgate.upstream.Upstream;
 import dev.dotgate.wire.Dns;
+import dev.dotgate.wire.ExtendedErrors;
 import dev.dotgate.wire.QueryInfo;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
@@ -60,6 +61,8 @@ public final class Exchange extends QueryContext implements Runnable {
     private static final AtomicIntegerFieldUpdater<Exchange> STATE =
             AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "state");
     private static final int OPEN = 0, COMPLETING = 1, DELIVERED = 2;
+    /** {@link #ede}: not looked for yet in an answer that came from elsewhere (an upstream, the cache). */
+    private static final int EDE_UNKNOWN = -2;
 
     private final Responder responder;
     private final QueryLifecycleObserver observer;
@@ -76,6 +79,10 @@ public final class Exchange extends QueryContext implements Runnable {
     private Decision decision;
     private String reason;
     private int rcode = -1;
+    // The extended error of the reply: given with the completion (a synthesized reply's, a stage's), or
+    // EDE_UNKNOWN until looked for in an answer that came from elsewhere. Written with the completion as above.
+    private int ede = ExtendedErrors.NONE;
+    private byte[] edeText;
 
     /**
      * A client's query, read on {@code loop} (the client connection's event loop, where it completes). Takes
@@ -176,14 +183,35 @@ public final class Exchange extends QueryContext implements Runnable {
     }
 
     /**
+     * The INFO-CODE of the extended error (RFC 8914) in {@code reply}, the reply this exchange was delivered with
+     * (as lent to listeners and the observer), or {@link ExtendedErrors#NONE}: the one the gateway put there, or
+     * the first one an upstream sent, looked for once. On the loop, after delivery.
+     */
+    public int ede(ByteBuf reply) {
+        if (ede == EDE_UNKNOWN) {
+            ede = ExtendedErrors.find(reply);
+        }
+        return ede;
+    }
+
+    /**
      * Completes with {@code answer}; the client's ID goes in. Takes ownership of {@code answer}; releases it when
      * already completed. Any thread. Returns whether this call completed the exchange.
      */
     public boolean answer(ByteBuf answer, Decision decision, String reason) {
+        return answer(answer, decision, reason, EDE_UNKNOWN);
+    }
+
+    /**
+     * {@link #answer(ByteBuf, Decision, String)} with an answer the caller made, whose extended error is
+     * {@code ede} ({@link ExtendedErrors#NONE} for none): not looked for again.
+     */
+    public boolean answer(ByteBuf answer, Decision decision, String reason, int ede) {
         if (!STATE.compareAndSet(this, OPEN, COMPLETING)) {
             answer.release();
             return false;
         }
+        this.ede = ede;
         deliver(answer, -1, decision, reason);
         return true;
     }
@@ -221,11 +249,35 @@ public final class Exchange extends QueryContext implements Runnable {
      * listener's {@link Listener#recover} answer. Any thread. Returns whether this call completed the exchange.
      */
     public boolean fail(int rcode, Decision decision, String reason) {
+        return fail(rcode, decision, reason, defaultError(decision), null);
+    }
+
+    /**
+     * {@link #fail(int, Decision, String)} with the extended error the reply carries when the client sent EDNS:
+     * {@code ede} ({@link ExtendedErrors#NONE} for none) and its EXTRA-TEXT {@code text} (or null).
+     */
+    public boolean fail(int rcode, Decision decision, String reason, int ede, byte[] text) {
         if (!STATE.compareAndSet(this, OPEN, COMPLETING)) {
             return false;
         }
+        this.ede = ede;
+        this.edeText = text;
         deliver(null, rcode, decision, reason);
         return true;
+    }
+
+    /** The extended error a synthesized reply for {@code decision} carries. */
+    private static int defaultError(Decision decision) {
+        switch (decision) {
+            case REFUSED_ACL:
+            case REFUSED_ALLOWLIST:
+                return ExtendedErrors.PROHIBITED;
+            case UPSTREAM_TIMEOUT:
+            case UPSTREAM_FAILED:
+                return ExtendedErrors.NO_REACHABLE_AUTHORITY;
+            default:
+                return ExtendedErrors.NONE;
+        }
     }
 
     /** Delivers on the loop: at once when already there, else with this exchange as the task. */
@@ -270,9 +322,16 @@ public final class Exchange extends QueryContext implements Runnable {
             if (reply != null) {
                 reason = decision.label();
                 decision = Decision.STALE;
+                ede = Dns.rcode(reply) == Dns.RCODE_NXDOMAIN ? ExtendedErrors.STALE_NXDOMAIN
+                        : ExtendedErrors.STALE_ANSWER;
+                reply = ExtendedErrors.withError(alloc(), reply, ede, null);
+                Dns.setId(reply, Dns.id(query));
             } else {
-                reply = Replies.error(alloc(), query, info, failRcode);
+                reply = Replies.error(alloc(), query, info, failRcode, ede, edeText);
                 synthesized = true;
+            }
+            if (!info.hasOpt()) {
+                ede = ExtendedErrors.NONE; // no EDNS, no OPT record: the reply says nothing more
             }
         } else {
             Dns.setId(reply, Dns.id(query));

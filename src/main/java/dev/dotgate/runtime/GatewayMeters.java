@@ -3,6 +3,7 @@ package dev.dotgate.runtime;
 import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.cache.CachingResolver;
 import dev.dotgate.observe.metrics.CacheMeters;
+import dev.dotgate.observe.metrics.DnssecMeters;
 import dev.dotgate.observe.metrics.EventMeters;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.policy.Policy;
@@ -21,6 +22,7 @@ public final class GatewayMeters {
         Metrics metrics = services.metrics();
         services.stats().meters().forEach(metrics::bind);
         metrics.bind(new CacheMeters(services.cacheCounters()));
+        metrics.bind(new DnssecMeters(services.dnssecCounters()));
         metrics.gauge("dotgate.cache.entries", "answers in the cache", () -> {
             CachingResolver c = running.get().caching();
             return c == null ? 0 : c.cache().size();

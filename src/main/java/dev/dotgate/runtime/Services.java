@@ -2,6 +2,7 @@ package dev.dotgate.runtime;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dotgate.cache.CacheCounters;
+import dev.dotgate.dnssec.DnssecCounters;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.upstream.UpstreamFactories;
@@ -22,13 +23,14 @@ import java.util.function.Supplier;
  * @param upstreams      the upstream factories by URI scheme
  * @param cacheTicker    the clock the answer cache ages its entries by (a test moves it instead of sleeping)
  * @param cacheCounters  the cache's lookup counts, kept across caches
+ * @param dnssecCounters the validator's verdicts, kept across snapshots
  * @param eventsWritten  events written by sinks already closed
  * @param eventsDropped  events dropped by sinks already closed
  * @param running        the snapshot serving now (null before the first), read by the meters of each upstream
  */
 public record Services(EventLoopGroup group, Stats stats, Metrics metrics, UpstreamFactories upstreams,
-        Ticker cacheTicker, CacheCounters cacheCounters, LongAdder eventsWritten, LongAdder eventsDropped,
-        Supplier<Snapshot> running) {
+        Ticker cacheTicker, CacheCounters cacheCounters, DnssecCounters dnssecCounters, LongAdder eventsWritten,
+        LongAdder eventsDropped, Supplier<Snapshot> running) {
     public Services {
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(stats, "stats");
@@ -42,7 +44,7 @@ public record Services(EventLoopGroup group, Stats stats, Metrics metrics, Upstr
     /** Fresh counters and totals around these parts. */
     public static Services of(EventLoopGroup group, Stats stats, Metrics metrics, UpstreamFactories upstreams,
             Ticker cacheTicker, Supplier<Snapshot> running) {
-        return new Services(group, stats, metrics, upstreams, cacheTicker, new CacheCounters(), new LongAdder(),
-                new LongAdder(), running);
+        return new Services(group, stats, metrics, upstreams, cacheTicker, new CacheCounters(),
+                new DnssecCounters(), new LongAdder(), new LongAdder(), running);
     }
 }

@@ -11,6 +11,8 @@ import dev.dotgate.config.ConfigException;
 import dev.dotgate.upstream.bootstrap.BootstrapException;
 import java.net.InetSocketAddress;
 import dev.dotgate.discovery.DesignatedResolver;
+import dev.dotgate.dnssec.DnssecStage;
+import dev.dotgate.dnssec.TrustAnchors;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
 import dev.dotgate.policy.AccessResolver;
@@ -120,6 +122,10 @@ public final class Snapshot {
         Routes routes = Routes.of(dflt, zones);
         Resolver forwarding = new ForwardingResolver(() -> routes, config.upstream().timeout(),
                 services.stats().queryCounters);
+        if (!config.dnssec().mode().equals("process")) {
+            forwarding = new DnssecStage(config.dnssec(), anchors(config), forwarding,
+                    config.upstream().timeout(), services.dnssecCounters());
+        }
         CachingResolver caching = null;
         if (config.cache().enabled()) {
             AnswerCache cache = previous != null && previous.caching != null
@@ -132,6 +138,13 @@ public final class Snapshot {
         }
         return new Snapshot(services, config, policy, routes, Collections.unmodifiableMap(upstreams), caching,
                 caching != null ? caching : forwarding, events, discovery);
+    }
+
+    /** The trust anchors {@code config} names: its files (read again at each reload), or the built-in ones. */
+    private static TrustAnchors anchors(GatewayConfig config) throws IOException {
+        List<String> files = config.dnssec().trustAnchors();
+        return files.isEmpty() ? TrustAnchors.builtIn()
+                : TrustAnchors.of(files.stream().map(java.nio.file.Path::of).toList());
     }
 
     /** This snapshot with {@code next} as its policy (a list refresh): the same routes, cache and sink. */

@@ -18,9 +18,19 @@ public final class Replies {
      * echoed when {@code info} says it was readable, and an OPT record when the query had one (RFC 6891 6.1.1).
      */
     public static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int rcode) {
+        return error(alloc, query, info, rcode, ExtendedErrors.NONE, null);
+    }
+
+    /**
+     * {@link #error(ByteBufAllocator, ByteBuf, QueryInfo, int)} that says why: an extended error {@code ede} (RFC
+     * 8914, {@link ExtendedErrors#NONE} for none) with {@code text} (or null) in its OPT record, when the query
+     * had one.
+     */
+    public static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int rcode, int ede,
+            byte[] text) {
         boolean echo = info.qtype() >= 0;
         int questionLength = echo ? info.questionEnd() - Dns.HEADER_LENGTH : 0;
-        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + (info.hasOpt() ? OPT_LENGTH : 0));
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + optLength(info, ede, text));
         int queryFlags = Dns.flags(query);
         int flags = Dns.FLAG_QR | (queryFlags & (Dns.FLAG_RD | 0x7800 /* opcode */)) | Dns.FLAG_RA | (rcode & 0xF);
         out.writeShort(Dns.id(query));
@@ -33,7 +43,7 @@ public final class Replies {
             out.writeBytes(query, query.readerIndex() + Dns.HEADER_LENGTH, questionLength);
         }
         if (info.hasOpt()) {
-            writeOpt(out, info.dnssecOk());
+            writeOpt(out, info.dnssecOk(), ede, text);
         }
         return out;
     }
@@ -65,9 +75,15 @@ public final class Replies {
      * {@link #error}.
      */
     public static ByteBuf nullAddress(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int ttl) {
+        return nullAddress(alloc, query, info, ttl, ExtendedErrors.NONE, null);
+    }
+
+    /** {@link #nullAddress(ByteBufAllocator, ByteBuf, QueryInfo, int)} with an extended error, as {@link #error}. */
+    public static ByteBuf nullAddress(ByteBufAllocator alloc, ByteBuf query, QueryInfo info, int ttl, int ede,
+            byte[] text) {
         int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
         int rdLength = info.qclass() != 1 ? 0 : info.qtype() == 1 ? 4 : info.qtype() == 28 ? 16 : 0;
-        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + 28 + (info.hasOpt() ? OPT_LENGTH : 0));
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + 28 + optLength(info, ede, text));
         int flags = Dns.FLAG_QR | (Dns.flags(query) & Dns.FLAG_RD) | Dns.FLAG_RA;
         out.writeShort(Dns.id(query));
         out.writeShort(flags);
@@ -85,16 +101,29 @@ public final class Replies {
             out.writeZero(rdLength);
         }
         if (info.hasOpt()) {
-            writeOpt(out, info.dnssecOk());
+            writeOpt(out, info.dnssecOk(), ede, text);
         }
         return out;
     }
 
+    private static int optLength(QueryInfo info, int ede, byte[] text) {
+        return !info.hasOpt() ? 0 : OPT_LENGTH + (ede == ExtendedErrors.NONE ? 0 : ExtendedErrors.optionLength(text));
+    }
+
     private static void writeOpt(ByteBuf out, boolean dnssecOk) {
+        writeOpt(out, dnssecOk, ExtendedErrors.NONE, null);
+    }
+
+    private static void writeOpt(ByteBuf out, boolean dnssecOk, int ede, byte[] text) {
         out.writeByte(0);                       // root name
         out.writeShort(Dns.TYPE_OPT);
         out.writeShort(Dns.OUR_UDP_SIZE);       // our payload size
         out.writeInt(dnssecOk ? 0x8000 : 0);    // ext rcode 0, version 0, DO
-        out.writeShort(0);                      // no options
+        if (ede == ExtendedErrors.NONE) {
+            out.writeShort(0);                  // no options
+        } else {
+            out.writeShort(ExtendedErrors.optionLength(text));
+            ExtendedErrors.writeOption(out, ede, text);
+        }
     }
 }

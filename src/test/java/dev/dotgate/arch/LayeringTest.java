@@ -25,7 +25,7 @@ class LayeringTest {
             List.of("net"),
             List.of("upstream"),
             List.of("resolve"),
-            List.of("policy", "cache", "limits"),
+            List.of("policy", "cache", "limits", "dnssec"),
             List.of("tls"),
             List.of("server"),
             List.of("observe"),

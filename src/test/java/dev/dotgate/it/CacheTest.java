@@ -39,7 +39,7 @@ class CacheTest {
 
     static UnaryOperator<GatewayConfig> cache(UnaryOperator<CacheSettings> change) {
         return c -> new GatewayConfig(c.listen(), c.upstream(), c.serverName(), c.dataDir(), c.logLevel(),
-                c.threads(), c.policy(), c.forwards(), change.apply(c.cache()), c.observe());
+                c.threads(), c.policy(), c.forwards(), change.apply(c.cache()), c.observe(), c.limits(), c.dnssec());
     }
 
     static Message ask(GatewayFixture gw, String name, int type, int id) throws IOException {

@@ -158,9 +158,21 @@ public final class GatewayFixture implements AutoCloseable {
                 dev.dotgate.config.Durations.format(config.upstream().timeout()));
     }
 
-    /** The one place the fixture turns its settings into flags for the config loader. */
+    /**
+     * The one place the fixture turns its settings into flags for the config loader. A config that says nothing of
+     * {@code [dnssec]} gets {@code mode = "process"}: the suite's Unbound serves unsigned test zones under no root
+     * the built-in anchors could prove insecure, so only the DNSSEC tests, which bring their own signed root and
+     * anchor, validate.
+     */
     private static GatewayConfig load(Path file, List<String> upstreams, Path ca, Path dataDir, String timeout)
             throws Exception {
+        if (file != null && !Files.readString(file).contains("dnssec")) {
+            Files.writeString(file, Files.readString(file) + "\n[dnssec]\nmode = \"process\"\n");
+        } else if (file == null) {
+            file = dataDir.resolveSibling("dotgate.toml");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "[dnssec]\nmode = \"process\"\n");
+        }
         return ConfigLoader.load(file, ConfigLoader.Overrides.basic(List.of("127.0.0.1:0"), List.of("127.0.0.1:0"),
                 new ArrayList<>(upstreams), ca, dataDir, "dotgate.test", timeout), dev.dotgate.policy.PolicyLoader::check);
     }

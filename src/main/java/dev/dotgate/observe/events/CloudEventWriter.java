@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Transport;
+import dev.dotgate.wire.ExtendedErrors;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -47,6 +48,8 @@ final class CloudEventWriter {
     private static final SerializableString NAME = new SerializedString("name");
     private static final SerializableString QTYPE = new SerializedString("type");
     private static final SerializableString RCODE = new SerializedString("rcode");
+    private static final SerializableString EDE = new SerializedString("ede");
+    private static final SerializableString EDE_NAME = new SerializedString("ede_name");
     private static final SerializableString DECISION = new SerializedString("decision");
     private static final SerializableString REASON = new SerializedString("reason");
     private static final SerializableString UPSTREAM = new SerializedString("upstream");
@@ -137,6 +140,12 @@ final class CloudEventWriter {
         if (e.rcode() >= 0) {
             g.writeFieldName(RCODE);
             g.writeString(rcodeName(e.rcode()));
+        }
+        if (e.ede() >= 0) {
+            g.writeFieldName(EDE);
+            g.writeNumber(e.ede());
+            g.writeFieldName(EDE_NAME);
+            g.writeString(ExtendedErrors.name(e.ede()));
         }
         Decision d = e.decision();
         if (d != null) {

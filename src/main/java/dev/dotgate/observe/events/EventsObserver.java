@@ -36,7 +36,7 @@ public final class EventsObserver implements QueryLifecycleObserver {
         Upstream upstream = exchange.upstream();
         sink.emit(new QueryEvent(QueryEvent.nowMicros(), exchange.client(), exchange.transport(), name,
                 exchange.info().qtype(), exchange.rcode(), exchange.decision(), exchange.reason(),
-                upstream == null ? null : upstream.name(), elapsedNanos / 1000));
+                upstream == null ? null : upstream.name(), elapsedNanos / 1000, exchange.ede(reply)));
     }
 
     @Override

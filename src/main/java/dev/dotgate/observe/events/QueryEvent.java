@@ -20,9 +20,20 @@ import java.time.Instant;
  * @param reason        why, when the decision needs one: the blocklist's name, "acl", "allowlist", an error; or null
  * @param upstream      the upstream that answered or was tried last; or null
  * @param latencyMicros from arrival to the answer being handed to the transport (or to the drop)
+ * @param ede           the INFO-CODE of the answer's Extended DNS Error (RFC 8914), the gateway's or an
+ *                      upstream's, or {@link #NO_EDE}
  */
 public record QueryEvent(long timeMicros, InetSocketAddress client, Transport transport, String name, int qtype,
-        int rcode, Decision decision, String reason, String upstream, long latencyMicros) {
+        int rcode, Decision decision, String reason, String upstream, long latencyMicros, int ede) {
+
+    /** {@link #ede} when the answer carries none. */
+    public static final int NO_EDE = -1;
+
+    /** An event whose answer carries no extended error (or that got no answer). */
+    public QueryEvent(long timeMicros, InetSocketAddress client, Transport transport, String name, int qtype,
+            int rcode, Decision decision, String reason, String upstream, long latencyMicros) {
+        this(timeMicros, client, transport, name, qtype, rcode, decision, reason, upstream, latencyMicros, NO_EDE);
+    }
 
     /** {@link #rcode} when no response was sent back. */
     public static final int NO_RCODE = -1;

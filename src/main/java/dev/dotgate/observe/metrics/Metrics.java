@@ -43,6 +43,9 @@ import org.xbill.DNS.Rcode;
 public final class Metrics implements AutoCloseable {
     static final String QUERIES = "dotgate.queries";
     static final String QUERY_DURATION = "dotgate.query.duration";
+    static final String EXTENDED_ERRORS = "dotgate.extended.errors";
+    /** The INFO-CODEs counted by their number (0 to 24, the registry's); above, "other". */
+    private static final int EDE_CODES = 25;
     static final String UPSTREAM_ANSWERS = "dotgate.upstream.answers";
     static final String UPSTREAM_DURATION = "dotgate.upstream.duration";
     static final String UPSTREAM_ERRORS = "dotgate.upstream.errors";
@@ -88,6 +91,8 @@ public final class Metrics implements AutoCloseable {
             new AtomicReferenceArray<>(TRANSPORTS.length * DECISIONS.length * RCODE_LABELS.length);
     private final AtomicReferenceArray<Timer> queryDurations =
             new AtomicReferenceArray<>(TRANSPORTS.length * DECISIONS.length);
+    private final AtomicReferenceArray<Counter> edeCounters =
+            new AtomicReferenceArray<>(DECISIONS.length * (EDE_CODES + 1));
     private final Counter dotHandshakes;
     private final Counter[] dotHandshakeFailures;
     private final Counter dohHandshakes;
@@ -204,6 +209,28 @@ public final class Metrics implements AutoCloseable {
             queryDurations.set(td, timer);
         }
         timer.record(latencyNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Counts a reply that carried the Extended DNS Error {@code code} (RFC 8914), the gateway's or an upstream's,
+     * by code and decision; codes past the registry's are counted as "other".
+     */
+    public void extendedError(int code, Decision decision) {
+        if (code < 0 || decision == null) {
+            return;
+        }
+        int c = Math.min(code, EDE_CODES);
+        int i = decision.ordinal() * (EDE_CODES + 1) + c;
+        Counter counter = edeCounters.get(i);
+        if (counter == null) {
+            counter = Counter.builder(EXTENDED_ERRORS)
+                    .description("Replies sent with an Extended DNS Error (RFC 8914), made by the gateway or passed "
+                            + "on from an upstream, by INFO-CODE and decision")
+                    .tags("code", c == EDE_CODES ? "other" : Integer.toString(c), "decision", decision.label())
+                    .register(registry);
+            edeCounters.set(i, counter);
+        }
+        counter.increment();
     }
 
     private static String label(Transport t) {

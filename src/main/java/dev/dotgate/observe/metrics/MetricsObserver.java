@@ -26,6 +26,10 @@ public final class MetricsObserver implements QueryLifecycleObserver {
     public void completed(Exchange exchange, ByteBuf reply, long elapsedNanos) {
         Decision decision = exchange.decision();
         metrics.query(exchange.transport(), exchange.rcode(), decision, elapsedNanos);
+        int ede = exchange.ede(reply);
+        if (ede >= 0) {
+            metrics.extendedError(ede, decision);
+        }
         Upstream upstream = exchange.upstream();
         if (upstream != null && decision == Decision.FORWARDED) {
             metrics.upstream(upstream.name()).query(exchange.attemptElapsedNanos());

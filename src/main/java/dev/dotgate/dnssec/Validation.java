@@ -1,0 +1,71 @@
+package dev.dotgate.dnssec;
+
+import dev.dotgate.resolve.Exchange;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import org.xbill.DNS.Message;
+
+/**
+ * One client query being validated: the executor dnsjava's validator runs its steps on (the client's event loop)
+ * and, through it, what every lookup of the chain is made for ({@link ChainLookup}). It carries the upstream's
+ * answer to the client's own question, handed to the validator's first lookup instead of asking again.
+ */
+final class Validation implements Executor {
+    private final Exchange exchange;
+    private final byte[] raw;
+    private Message primed;
+    /** Validation runs made: a second one with a clock shifted by the skew tolerance. */
+    int runs;
+
+    /** For {@code exchange}, whose upstream answer was {@code raw} (wire form). */
+    Validation(Exchange exchange, byte[] raw) throws IOException {
+        this.exchange = exchange;
+        this.raw = raw;
+        prime();
+    }
+
+    /** Makes the upstream answer the next lookup's again (for a second run). */
+    void prime() throws IOException {
+        this.primed = new Message(raw);
+    }
+
+    /** The upstream's answer to the client's question, parsed afresh. */
+    Message upstreamAnswer() {
+        try {
+            return new Message(raw);
+        } catch (IOException e) {
+            throw new IllegalStateException("parsed before, unreadable now", e);
+        }
+    }
+
+    Exchange exchange() {
+        return exchange;
+    }
+
+    /** The upstream answer when {@code query} asks the client's question, once; null otherwise. */
+    Message takePrimed(Message query) {
+        Message p = primed;
+        if (p != null && p.getQuestion() != null && query.getQuestion() != null
+                && p.getQuestion().getName().equals(query.getQuestion().getName())
+                && p.getQuestion().getType() == query.getQuestion().getType()
+                && p.getQuestion().getDClass() == query.getQuestion().getDClass()) {
+            primed = null;
+            return p;
+        }
+        return null;
+    }
+
+    /** Runs the validator's steps on the client's loop, queued after what is running now. */
+    @Override
+    public void execute(Runnable command) {
+        exchange.loop().execute(command);
+    }
+
+    /** The message in {@code m}'s readable bytes, parsed by dnsjava. Borrows {@code m}. */
+    static Message parse(ByteBuf m) throws IOException {
+        byte[] b = new byte[m.readableBytes()];
+        m.getBytes(m.readerIndex(), b);
+        return new Message(b);
+    }
+}

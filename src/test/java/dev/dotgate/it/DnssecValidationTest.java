@@ -1,0 +1,204 @@
+package dev.dotgate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedErrorCodeOption;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * dotgate as a validating forwarder ({@code dnssec.mode = "validate"}, the default) over a signed hierarchy on
+ * loopback ({@link SignedZones}: NSD serving a test root and its children, an iterator-only Unbound as the
+ * upstream), its verdicts compared with delv's on the same names; bogus answers carry the fitting Extended DNS
+ * Error; CD=1 bypasses validation; a validated answer is cached with its verdict.
+ */
+class DnssecValidationTest {
+    @RegisterExtension
+    static final Servers servers = new Servers();
+
+    static final List<TestName> names = TestName.ALL;
+
+    private static SignedZones zones;
+    private static Delv delv;
+    private static GatewayFixture gateway;
+    private static Path events;
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (String tool : new String[] {"nsd", "dnssec-keygen", "dnssec-signzone", "delv"}) {
+            assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0, tool + " is not installed");
+        }
+        zones = servers.closeAfter(new SignedZones(servers.dir("signed")));
+        delv = Delv.of(zones);
+        Path dir = servers.dir("gw");
+        events = dir.resolve("events.jsonl");
+        gateway = servers.closeAfter(validating(dir, "events.sink = \"" + events + "\"\n", ""));
+    }
+
+    /** A validating gateway over the signed hierarchy's resolver (DoT), trusting its root's key. */
+    static GatewayFixture validating(Path dir, String topLevel, String dnssec) throws Exception {
+        return GatewayFixture.builder().dir(dir).upstreams(zones.caFile(), zones.resolverTlsUri())
+                .toml(topLevel + "[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile()
+                        + "\"]\n" + dnssec)
+                .start();
+    }
+
+    static Message ask(GatewayFixture gw, String name, String type, boolean dnssecOk, boolean cd) throws Exception {
+        Message q = DnsClient.query(name, Type.value(type), 4242);
+        q.addRecord(new OPTRecord(1232, 0, 0, dnssecOk ? ExtendedFlags.DO : 0), Section.ADDITIONAL);
+        if (cd) {
+            q.getHeader().setFlag(Flags.CD);
+        }
+        Message m = DnsClient.udp(gw.udp(), q, 5000);
+        assertThat(m).as("answer to %s %s", name, type).isNotNull();
+        return m;
+    }
+
+    static Verdict verdict(Message m) {
+        if (m.getRcode() == Rcode.SERVFAIL) {
+            return Verdict.BOGUS;
+        }
+        return m.getHeader().getFlag(Flags.AD) ? Verdict.SECURE : Verdict.INSECURE;
+    }
+
+    static int ede(Message m) {
+        OPTRecord opt = m.getOPT();
+        if (opt == null) {
+            return -1;
+        }
+        for (EDNSOption o : opt.getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR)) {
+            return ((ExtendedErrorCodeOption) o).getErrorCode();
+        }
+        return -1;
+    }
+
+    @ParameterizedTest
+    @FieldSource("names")
+    void verdictMatchesDelvs(TestName name) throws Exception {
+        Message m = ask(gateway, name.name(), name.type(), true, false);
+        Delv.Result independent = delv.query(name);
+        assertThat(verdict(m)).as("dotgate on %s:%n%s%ndelv:%n%s", name, m, independent.output())
+                .isEqualTo(independent.verdict()).isEqualTo(name.expected());
+        if (name.expected() != Verdict.BOGUS) {
+            int rcode = name.answer() == TestName.Answer.NXDOMAIN ? Rcode.NXDOMAIN : Rcode.NOERROR;
+            assertThat(m.getRcode()).as("%s", m).isEqualTo(rcode);
+        }
+    }
+
+    @Test
+    void aSecureAnswerHasAdAndItsSignatures() throws Exception {
+        Message m = ask(gateway, "www.secure.", "A", true, false);
+        assertThat(m.getHeader().getFlag(Flags.AD)).as("%s", m).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).extracting(Record::getType).contains(Type.A, Type.RRSIG);
+        Message plain = ask(gateway, "www.secure.", "A", false, false);
+        assertThat(plain.getSection(Section.ANSWER)).as("no DO: no RRSIG").extracting(Record::getType)
+                .containsOnly(Type.A);
+    }
+
+    @Test
+    void nxdomainIsProvenWithNsecAndWithNsec3() throws Exception {
+        Message nsec = ask(gateway, "nx.secure.", "A", true, false);
+        assertThat(nsec.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(nsec.getHeader().getFlag(Flags.AD)).as("%s", nsec).isTrue();
+        assertThat(nsec.getSection(Section.AUTHORITY)).extracting(Record::getType).contains(Type.NSEC);
+        Message nsec3 = ask(gateway, "nx.nsec3.", "A", true, false);
+        assertThat(nsec3.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(nsec3.getHeader().getFlag(Flags.AD)).as("%s", nsec3).isTrue();
+        assertThat(nsec3.getSection(Section.AUTHORITY)).extracting(Record::getType).contains(Type.NSEC3);
+    }
+
+    @Test
+    void aBrokenSignatureIsServfailWithEde6() throws Exception {
+        Message m = ask(gateway, "www.bogus.", "A", true, false);
+        assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(ede(m)).as("%s", m).isEqualTo(6);
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        Proc.Result dig = Proc.run(15, "dig", "+dnssec", "+tries=1", "+time=5", "@127.0.0.1", "-p",
+                Integer.toString(gateway.udpPort()), "www.bogus.", "A");
+        assertThat(dig.out()).contains("status: SERVFAIL").contains("; EDE: 6 (DNSSEC Bogus)");
+        Proc.Result kdig = Proc.run(15, "kdig", "+dnssec", "+retry=0", "+time=5", "@127.0.0.1", "-p",
+                Integer.toString(gateway.udpPort()), "www.bogus.", "A");
+        assertThat(kdig.out()).contains("SERVFAIL").contains("EDE: 6 (DNSSEC Bogus)");
+    }
+
+    @Test
+    void expiredAndNotYetValidSignaturesGiveEde7And8() throws Exception {
+        Message expired = ask(gateway, "www.expired.", "A", true, false);
+        assertThat(expired.getRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(ede(expired)).as("%s", expired).isEqualTo(7);
+        Message future = ask(gateway, "www.future.", "A", true, false);
+        assertThat(future.getRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(ede(future)).as("%s", future).isEqualTo(8);
+        Proc.Result dig = Proc.run(15, "dig", "+tries=1", "+time=5", "@127.0.0.1", "-p",
+                Integer.toString(gateway.udpPort()), "www.expired.", "A");
+        assertThat(dig.out()).contains("status: SERVFAIL").contains("; EDE: 7 (Signature Expired)");
+    }
+
+    @Test
+    void aSignatureStartingWithinTheClockSkewCounts() throws Exception {
+        Message within = ask(gateway, TestName.NEARFUTURE.name(), "A", true, false);
+        assertThat(verdict(within)).as("default 1h skew, signed %s ahead:%n%s", SignedZones.NEARFUTURE_LEAD,
+                within).isEqualTo(Verdict.SECURE);
+        try (GatewayFixture strict = validating(servers.dir("strict"), "", "clock_skew = \"0s\"\n")) {
+            Message m = ask(strict, TestName.NEARFUTURE.name(), "A", true, false);
+            assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
+            assertThat(ede(m)).as("%s", m).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void anUnsignedDelegationIsAnsweredWithoutAd() throws Exception {
+        Message m = ask(gateway, "www.unsigned.", "A", true, false);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
+        assertThat(m.getSection(Section.ANSWER)).extracting(Record::getType).contains(Type.A);
+    }
+
+    @Test
+    void checkingDisabledBypassesValidation() throws Exception {
+        Message m = ask(gateway, "www.bogus.", "A", true, true);
+        assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
+        assertThat(m.getHeader().getFlag(Flags.CD)).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).extracting(Record::getType).contains(Type.A);
+    }
+
+    @Test
+    void aValidatedAnswerIsCachedAndServedAsSecureWithoutValidatingAgain() throws Exception {
+        Message first = ask(gateway, "txt.secure.", "TXT", true, false);
+        assertThat(first.getHeader().getFlag(Flags.AD)).as("%s", first).isTrue();
+        EventLog.awaitData(events, d -> d.path("name").asText().equals("txt.secure.")
+                && d.path("decision").asText().equals("forwarded"));
+        double validated = validations();
+        Message again = ask(gateway, "txt.secure.", "TXT", true, false);
+        assertThat(again.getHeader().getFlag(Flags.AD)).as("%s", again).isTrue();
+        assertThat(again.getSection(Section.ANSWER)).extracting(Record::getType).contains(Type.TXT, Type.RRSIG);
+        JsonNode cached = EventLog.awaitData(events, d -> d.path("name").asText().equals("txt.secure.")
+                && d.path("decision").asText().equals("cached"));
+        assertThat(cached).isNotNull();
+        assertThat(validations()).as("validations after the cache hit").isEqualTo(validated);
+    }
+
+    /** Answers the validator judged, all verdicts. */
+    static double validations() {
+        return gateway.gateway.metrics().registry().find("dotgate.dnssec.validations").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+}
