@@ -9,6 +9,7 @@ import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.runtime.Front;
 import dev.dotgate.runtime.GatewayMeters;
+import dev.dotgate.runtime.AnchorRefreshing;
 import dev.dotgate.runtime.ListRefreshing;
 import dev.dotgate.runtime.UpstreamProbing;
 import dev.dotgate.runtime.Reload;
@@ -56,6 +57,7 @@ public final class Gateway implements AutoCloseable {
     private Front front;
     /** Probes of down and idle upstreams; null until started. */
     private UpstreamProbing probing;
+    private AnchorRefreshing anchorRefreshing;
 
     public Gateway(GatewayConfig config) {
         this(config, Ticker.systemTicker());
@@ -78,6 +80,7 @@ public final class Gateway implements AutoCloseable {
             current.set(Snapshot.build(cfg, null, services));
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);
+            anchorRefreshing = AnchorRefreshing.start(current::get, services.rootAnchors(), group);
             front = Front.start(cfg, group, threads, services, current::get);
             synchronized (this) {
                 current.set(current.get().withDiscovery(cfg.serverName(), front.addresses(Transport.DOT),
@@ -155,6 +158,9 @@ public final class Gateway implements AutoCloseable {
         lists.close();
         if (probing != null) {
             probing.close();
+        }
+        if (anchorRefreshing != null) {
+            anchorRefreshing.close();
         }
         if (front != null) {
             front.close();

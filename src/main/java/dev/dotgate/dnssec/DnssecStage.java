@@ -10,12 +10,16 @@ import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.ExtendedErrors;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +112,42 @@ public final class DnssecStage implements Resolver {
         v.setAddReasonToAdditional(false);
         anchors.loadInto(v);
         return v;
+    }
+
+    /** Replaces the trust anchors of this stage's validators (RFC 5011 found the root's keys changed). */
+    public void useAnchors(TrustAnchors anchors) {
+        for (ValidatingResolver v : new ValidatingResolver[] {validator, earlier, later}) {
+            if (v != null) {
+                v.getTrustAnchors().clear();
+                anchors.loadInto(v);
+            }
+        }
+    }
+
+    /**
+     * Asks {@code question} (a query in dnsjava form, DO set) through this stage on {@code loop}, validated as a
+     * client's would be; completes with the answer, or exceptionally when no upstream answered.
+     */
+    public CompletionStage<Message> ask(Message question, EventExecutor loop, ByteBufAllocator alloc) {
+        CompletableFuture<Message> result = new CompletableFuture<>();
+        byte[] wire = question.toWire();
+        ByteBuf bytes = alloc.buffer(wire.length).writeBytes(wire);
+        Exchange own = Exchange.internal(bytes, QueryInfo.parse(bytes), loop, alloc, (e, reply) -> {
+            try {
+                Decision d = e.decision();
+                if (d == Decision.UPSTREAM_TIMEOUT || d == Decision.UPSTREAM_FAILED) {
+                    result.completeExceptionally(new IOException("no upstream answered (" + e.reason() + ")"));
+                } else {
+                    result.complete(Validation.parse(reply));
+                }
+            } catch (IOException ex) {
+                result.completeExceptionally(ex);
+            } finally {
+                reply.release();
+            }
+        });
+        loop.execute(() -> resolve(own));
+        return result;
     }
 
     @Override

@@ -69,6 +69,11 @@ public final class TrustAnchors {
         return new TrustAnchors(all, "dnssec.trust_anchors " + files);
     }
 
+    /** The trusted keys of {@link ManagedAnchors} kept in {@code file}. */
+    static TrustAnchors managed(List<Record> trusted, Path file) {
+        return new TrustAnchors(trusted, "the root's keys kept current (RFC 5011) in " + file);
+    }
+
     /** The DS and DNSKEY records of {@code text}; other types are ignored, none at all is an error. */
     static List<Record> parse(String text, String file) throws IOException {
         List<Record> out = new ArrayList<>();

@@ -58,6 +58,8 @@ public final class Exchange extends QueryContext implements Runnable {
         void completed(Exchange exchange, ByteBuf reply);
     }
 
+    /** The "client" of the gateway's own queries. */
+    private static final InetSocketAddress OWN = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
     private static final AtomicIntegerFieldUpdater<Exchange> STATE =
             AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "state");
     private static final int OPEN = 0, COMPLETING = 1, DELIVERED = 2;
@@ -113,6 +115,17 @@ public final class Exchange extends QueryContext implements Runnable {
         ByteBuf copy = alloc().buffer(query.readableBytes()).writeBytes(query, query.readerIndex(),
                 query.readableBytes());
         return new Exchange(copy, info, transport, client, loop, alloc(), responder, QueryLifecycleObserver.NONE, null, PREFETCH);
+    }
+
+    /**
+     * A query the gateway asks on its own behalf with no client query behind it (the trust-anchor refresh): on
+     * {@code loop}, not counted, not reported, its answer handed to {@code responder}. Takes ownership of
+     * {@code query}.
+     */
+    public static Exchange internal(ByteBuf query, QueryInfo info, EventExecutor loop, ByteBufAllocator alloc,
+            Responder responder) {
+        return new Exchange(query, info, Transport.UDP, OWN, loop, alloc, responder, QueryLifecycleObserver.NONE,
+                null, CHASE);
     }
 
     /** Like {@link #internalCopy} with other bytes (a local CNAME's target). Takes ownership of {@code query}. */

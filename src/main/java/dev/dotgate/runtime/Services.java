@@ -3,6 +3,7 @@ package dev.dotgate.runtime;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dotgate.cache.CacheCounters;
 import dev.dotgate.dnssec.DnssecCounters;
+import dev.dotgate.dnssec.RootAnchors;
 import dev.dotgate.observe.Stats;
 import dev.dotgate.observe.metrics.Metrics;
 import dev.dotgate.upstream.UpstreamFactories;
@@ -24,12 +25,14 @@ import java.util.function.Supplier;
  * @param cacheTicker    the clock the answer cache ages its entries by (a test moves it instead of sleeping)
  * @param cacheCounters  the cache's lookup counts, kept across caches
  * @param dnssecCounters the validator's verdicts, kept across snapshots
+ * @param rootAnchors    the root's trust anchors kept current (RFC 5011), loaded by the first validating snapshot
  * @param eventsWritten  events written by sinks already closed
  * @param eventsDropped  events dropped by sinks already closed
  * @param running        the snapshot serving now (null before the first), read by the meters of each upstream
  */
 public record Services(EventLoopGroup group, Stats stats, Metrics metrics, UpstreamFactories upstreams,
-        Ticker cacheTicker, CacheCounters cacheCounters, DnssecCounters dnssecCounters, LongAdder eventsWritten,
+        Ticker cacheTicker, CacheCounters cacheCounters, DnssecCounters dnssecCounters, RootAnchors rootAnchors,
+        LongAdder eventsWritten,
         LongAdder eventsDropped, Supplier<Snapshot> running) {
     public Services {
         Objects.requireNonNull(group, "group");
@@ -45,6 +48,6 @@ public record Services(EventLoopGroup group, Stats stats, Metrics metrics, Upstr
     public static Services of(EventLoopGroup group, Stats stats, Metrics metrics, UpstreamFactories upstreams,
             Ticker cacheTicker, Supplier<Snapshot> running) {
         return new Services(group, stats, metrics, upstreams, cacheTicker, new CacheCounters(),
-                new DnssecCounters(), new LongAdder(), new LongAdder(), running);
+                new DnssecCounters(), new RootAnchors(), new LongAdder(), new LongAdder(), running);
     }
 }

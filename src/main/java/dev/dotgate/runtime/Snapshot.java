@@ -12,6 +12,7 @@ import dev.dotgate.upstream.bootstrap.BootstrapException;
 import java.net.InetSocketAddress;
 import dev.dotgate.discovery.DesignatedResolver;
 import dev.dotgate.dnssec.DnssecStage;
+import dev.dotgate.dnssec.RootAnchors;
 import dev.dotgate.dnssec.TrustAnchors;
 import dev.dotgate.observe.events.EventSink;
 import dev.dotgate.observe.events.EventSinks;
@@ -63,6 +64,8 @@ public final class Snapshot {
     private final Map<UpstreamSetup, Upstream> upstreams;
     /** The cache step, or null when the cache is off. */
     private final CachingResolver caching;
+    /** The DNSSEC stage, or null in {@code process} mode. */
+    private final DnssecStage dnssec;
     /** What comes after the policy stages: the cache, or forwarding when the cache is off. */
     private final Resolver afterPolicy;
     private final Resolver chain;
@@ -70,14 +73,15 @@ public final class Snapshot {
     private final List<Record> discovery;
 
     private Snapshot(Services services, GatewayConfig config, Policy policy, Routes routes,
-            Map<UpstreamSetup, Upstream> upstreams, CachingResolver caching, Resolver afterPolicy, EventSink events,
-            List<Record> discovery) {
+            Map<UpstreamSetup, Upstream> upstreams, CachingResolver caching, DnssecStage dnssec, Resolver afterPolicy,
+            EventSink events, List<Record> discovery) {
         this.services = services;
         this.config = config;
         this.policy = policy;
         this.routes = routes;
         this.upstreams = upstreams;
         this.caching = caching;
+        this.dnssec = dnssec;
         this.afterPolicy = afterPolicy;
         this.events = events;
         this.discovery = discovery;
@@ -122,9 +126,11 @@ public final class Snapshot {
         Routes routes = Routes.of(dflt, zones);
         Resolver forwarding = new ForwardingResolver(() -> routes, config.upstream().timeout(),
                 services.stats().queryCounters);
+        DnssecStage dnssec = null;
         if (!config.dnssec().mode().equals("process")) {
-            forwarding = new DnssecStage(config.dnssec(), anchors(config), forwarding,
+            dnssec = new DnssecStage(config.dnssec(), anchors(config, services), forwarding,
                     config.upstream().timeout(), services.dnssecCounters());
+            forwarding = dnssec;
         }
         CachingResolver caching = null;
         if (config.cache().enabled()) {
@@ -137,20 +143,39 @@ public final class Snapshot {
                     services.stats().queryCounters);
         }
         return new Snapshot(services, config, policy, routes, Collections.unmodifiableMap(upstreams), caching,
-                caching != null ? caching : forwarding, events, discovery);
+                dnssec, caching != null ? caching : forwarding, events, discovery);
     }
 
-    /** The trust anchors {@code config} names: its files (read again at each reload), or the built-in ones. */
-    private static TrustAnchors anchors(GatewayConfig config) throws IOException {
+    /**
+     * The trust anchors {@code config} names: its files (read again at each reload), or the root's, kept current
+     * (RFC 5011) in the data directory (only when validating: {@code off} needs none).
+     */
+    private static TrustAnchors anchors(GatewayConfig config, Services services) throws IOException {
         List<String> files = config.dnssec().trustAnchors();
-        return files.isEmpty() ? TrustAnchors.builtIn()
-                : TrustAnchors.of(files.stream().map(java.nio.file.Path::of).toList());
+        if (!files.isEmpty()) {
+            return TrustAnchors.of(files.stream().map(java.nio.file.Path::of).toList());
+        }
+        if (!config.dnssec().validates()) {
+            return TrustAnchors.builtIn();
+        }
+        try {
+            return services.rootAnchors().in(config.dataDir()).anchors();
+        } catch (IOException e) {
+            throw new IOException("dnssec: cannot keep the root trust anchors in " + config.dataDir().resolve(
+                    RootAnchors.FILE) + ": " + e.getMessage() + " (remove the file to start again from the "
+                    + "built-in ones, or name your own in dnssec.trust_anchors)", e);
+        }
+    }
+
+    /** The DNSSEC stage of this snapshot, or null in {@code process} mode. */
+    public DnssecStage dnssec() {
+        return dnssec;
     }
 
     /** This snapshot with {@code next} as its policy (a list refresh): the same routes, cache and sink. */
     public Snapshot withPolicy(Policy next) {
         return new Snapshot(services, config, Objects.requireNonNull(next, "policy"), routes, upstreams, caching,
-                afterPolicy, events, discovery);
+                dnssec, afterPolicy, events, discovery);
     }
 
     /**
@@ -165,7 +190,7 @@ public final class Snapshot {
         }
         List<Record> records = DesignatedResolver.records(serverName, dot, doh, doq);
         return new Snapshot(services, config, withDiscovery(policy, config, records), routes, upstreams, caching,
-                afterPolicy, events, List.copyOf(records));
+                dnssec, afterPolicy, events, List.copyOf(records));
     }
 
     private static Policy withDiscovery(Policy p, GatewayConfig config, List<Record> records) {

@@ -34,13 +34,15 @@ public final class ExtendedErrors {
     public static final int STALE_NXDOMAIN = 19;
     public static final int NO_REACHABLE_AUTHORITY = 22;
 
-    /** The INFO-CODE names of the IANA registry, 0 to 24, as dig prints them. */
+    /** The INFO-CODE names of the IANA registry, 0 to 30, as dig prints them. */
     private static final String[] NAMES = {
         "Other", "Unsupported DNSKEY Algorithm", "Unsupported DS Digest Type", "Stale Answer", "Forged Answer",
         "DNSSEC Indeterminate", "DNSSEC Bogus", "Signature Expired", "Signature Not Yet Valid", "DNSKEY Missing",
         "RRSIGs Missing", "No Zone Key Bit Set", "NSEC Missing", "Cached Error", "Not Ready", "Blocked",
         "Censored", "Filtered", "Prohibited", "Stale NXDOMAIN Answer", "Not Authoritative", "Not Supported",
-        "No Reachable Authority", "Network Error", "Invalid Data",
+        "No Reachable Authority", "Network Error", "Invalid Data", "Signature Expired before Valid",
+        "Too Early", "Unsupported NSEC3 Iterations Value", "Unable to conform to policy", "Synthesized",
+        "Invalid Query Type",
     };
 
     private ExtendedErrors() {

@@ -156,7 +156,7 @@ class CliTest {
             Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
                     "--data-dir", tmp.resolve("data").toString(), "--upstream", unbound.uri(),
-                    "--upstream-ca", unbound.caFile().toString()))
+                    "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process")) // unsigned test zones
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
             Ports.awaitListening(port, 20_000);
             dev.dotgate.it.Proc.Result dig = dev.dotgate.it.Proc.run(10, "dig", "@127.0.0.1", "-p", "" + port,
@@ -180,7 +180,7 @@ class CliTest {
             Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "run", "--config", config.toString(), "--listen", "127.0.0.1:" + port,
                     "--dot-listen", "127.0.0.1:0", "--data-dir", tmp.resolve("data").toString(), "--upstream",
-                    unbound.uri(), "--upstream-ca", unbound.caFile().toString()))
+                    unbound.uri(), "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
             try {
                 Ports.awaitListening(port, 20_000);

@@ -33,7 +33,8 @@ class MetricNamesTest {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_]+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     /** Families whose tag values come with the traffic: only their tag keys are compared. */
-    private static final List<String> TRAFFIC_TAGGED = List.of("dotgate_queries_total", "dotgate_query_duration_seconds");
+    private static final List<String> TRAFFIC_TAGGED = List.of("dotgate_queries_total", "dotgate_query_duration_seconds",
+            "dotgate_extended_errors_total");
 
     @TempDir
     Path tmp;
@@ -113,6 +114,9 @@ class MetricNamesTest {
             "HELP dotgate_completed_total Queries completed: answered or failed with an error response",
             "HELP dotgate_connections_refused_acl_total TCP, DoT and DoH connections closed at accept: client outside the listener's access list",
             "HELP dotgate_connections_refused_over_limit_total Client connections closed at once: too many open",
+            "HELP dotgate_dnssec_chain_queries_total Queries the validator sent upstream for the chain of trust (DNSKEY, DS)",
+            "HELP dotgate_dnssec_skewed_total Answers proven secure only within dnssec.clock_skew of a signature's validity period",
+            "HELP dotgate_dnssec_validations_total Forwarded answers validated (dnssec.mode = validate), by verdict: secure (sent with AD), insecure, bogus (SERVFAIL with an Extended DNS Error)",
             "HELP dotgate_doh_bad_requests_total DoH requests answered with an HTTP error status (malformed, too large, wrong method or type), by status",
             "HELP dotgate_doh_handshake_failures_total DoH client TLS handshakes that failed, by cause (alpn, timeout, protocol, client_hello_too_long, other)",
             "HELP dotgate_doh_handshakes_total DoH client TLS handshakes completed",
@@ -188,6 +192,9 @@ class MetricNamesTest {
             "TYPE dotgate_completed_total counter",
             "TYPE dotgate_connections_refused_acl_total counter",
             "TYPE dotgate_connections_refused_over_limit_total counter",
+            "TYPE dotgate_dnssec_chain_queries_total counter",
+            "TYPE dotgate_dnssec_skewed_total counter",
+            "TYPE dotgate_dnssec_validations_total counter",
             "TYPE dotgate_doh_bad_requests_total counter",
             "TYPE dotgate_doh_handshake_failures_total counter",
             "TYPE dotgate_doh_handshakes_total counter",
@@ -268,6 +275,11 @@ class MetricNamesTest {
             "dotgate_completed_total",
             "dotgate_connections_refused_acl_total",
             "dotgate_connections_refused_over_limit_total",
+            "dotgate_dnssec_chain_queries_total",
+            "dotgate_dnssec_skewed_total",
+            "dotgate_dnssec_validations_total{verdict=bogus}",
+            "dotgate_dnssec_validations_total{verdict=insecure}",
+            "dotgate_dnssec_validations_total{verdict=secure}",
             "dotgate_doh_bad_requests_total{status=400}",
             "dotgate_doh_bad_requests_total{status=404}",
             "dotgate_doh_bad_requests_total{status=405}",

@@ -104,12 +104,22 @@ public final class SignedZones implements AutoCloseable {
     private final int resolverPort = Ports.free();
     private final int resolverTlsPort = Ports.free();
     private final List<Process> processes = new ArrayList<>();
+    private final boolean validating;
 
     /**
      * Generates keys and zones in {@code dir} (created if missing; best empty), signs them, and starts NSD and
      * Unbound; returns once both answer. On failure whatever was started is stopped again.
      */
     public SignedZones(Path dir) throws IOException {
+        this(dir, false);
+    }
+
+    /**
+     * As {@link #SignedZones(Path)}; with {@code validatingResolver} the Unbound validates too (against the same
+     * root key, with Extended DNS Errors on), for a gateway that passes an upstream's verdict on.
+     */
+    public SignedZones(Path dir, boolean validatingResolver) throws IOException {
+        this.validating = validatingResolver;
         this.dir = Files.createDirectories(dir);
         this.keys = Files.createDirectories(dir.resolve("keys"));
         this.zones = Files.createDirectories(dir.resolve("zones"));
@@ -360,10 +370,13 @@ public final class SignedZones implements AutoCloseable {
                   num-threads: 1
                   access-control: 127.0.0.0/8 allow
                   do-ip6: no
-                  module-config: "iterator"
                   do-not-query-localhost: no
                   qname-minimisation: no
-                %5$s""".formatted(ADDRESS, resolverPort, resolverTlsPort, dir, stubs));
+                %5$s
+                %6$s""".formatted(ADDRESS, resolverPort, resolverTlsPort, dir, validating
+                ? "  module-config: \"validator iterator\"\n  trust-anchor-file: \"" + trustAnchorDsFile()
+                        + "\"\n  ede: yes\n  val-log-level: 1\n"
+                : "  module-config: \"iterator\"\n", stubs));
         Process unbound = start(dir.resolve("unbound.log"), "unbound", "-d", "-c", confFile.toString());
         Ports.awaitListening(ADDRESS, resolverPort, 10_000); // it opens the TLS listener with this one
         if (!unbound.isAlive()) {
