@@ -13,6 +13,8 @@ import java.util.Locale;
  * @param negativeTrustAnchors  domains not validated (RFC 7646): their answers are passed on as insecure
  * @param clockSkew             how far a signature's validity period may be off our clock and still count
  * @param nsec3MaxIterations    NSEC3 proofs with more iterations are treated as insecure (RFC 9276)
+ * @param anchorRefreshDelay    how soon after start the root's trust anchors are first refreshed (RFC 5011); not
+ *                              configurable (tests shorten it)
  */
 public record DnssecOptions(
         @Setting(key = "dnssec.mode", flag = "--dnssec", label = "MODE", dflt = "\"validate\"",
@@ -34,7 +36,10 @@ public record DnssecOptions(
         Duration clockSkew,
         @Setting(key = "dnssec.nsec3_max_iterations", dflt = "150", min = 0, max = 2500, doc = "an NSEC3 proof "
                 + "with more iterations is treated as insecure (RFC 9276)")
-        int nsec3MaxIterations) {
+        int nsec3MaxIterations,
+        @Setting(key = "dnssec.anchor_refresh_delay", internal = true, dflt = "\"10s\"",
+                check = Setting.Check.POSITIVE, doc = "the first RFC 5011 refresh of the root's anchors, after start")
+        Duration anchorRefreshDelay) {
 
     /** The values of {@link #mode}. */
     public static final List<String> MODES = List.of("validate", "process", "off");

@@ -34,7 +34,6 @@ import org.xbill.DNS.Type;
  */
 public final class AnchorRefreshing implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AnchorRefreshing.class);
-    private static final Duration FIRST = Duration.ofSeconds(10);
     private static final Duration MIN = Duration.ofHours(1);
     private static final Duration MAX = Duration.ofDays(15);
 
@@ -50,10 +49,14 @@ public final class AnchorRefreshing implements AutoCloseable {
         this.loop = group.next();
     }
 
-    /** Starts refreshing when a snapshot keeps the root anchors (built-in, validating); else does nothing. */
+    /**
+     * Refreshes, first after {@code dnssec.anchor_refresh_delay}, whenever the serving snapshot keeps the root
+     * anchors (validating with the built-in ones); checks again hourly when it does not.
+     */
     public static AnchorRefreshing start(Supplier<Snapshot> current, RootAnchors anchors, EventLoopGroup group) {
         AnchorRefreshing r = new AnchorRefreshing(current, anchors, group);
-        r.schedule(FIRST);
+        Snapshot s = current.get();
+        r.schedule(s == null ? MIN : s.config().dnssec().anchorRefreshDelay());
         return r;
     }
 

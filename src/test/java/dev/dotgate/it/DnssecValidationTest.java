@@ -165,6 +165,13 @@ class DnssecValidationTest {
 
     @Test
     void anUnsignedDelegationIsAnsweredWithoutAd() throws Exception {
+        double insecure = gateway.gateway.metrics().registry().find("dotgate.dnssec.validations")
+                .tag("verdict", "insecure").counter().count();
+        Message nodata = ask(gateway, "www.unsigned.", "AAAA", true, false); // a question no other test asks
+        assertThat(nodata.getHeader().getFlag(Flags.AD)).isFalse();
+        assertThat(gateway.gateway.metrics().registry().find("dotgate.dnssec.validations").tag("verdict", "insecure")
+                .counter().count()).as("judged insecure by the validator, not passed on unchecked")
+                .isEqualTo(insecure + 1);
         Message m = ask(gateway, "www.unsigned.", "A", true, false);
         assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
@@ -173,6 +180,7 @@ class DnssecValidationTest {
 
     @Test
     void checkingDisabledBypassesValidation() throws Exception {
+        assertThat(ask(gateway, "www.bogus.", "A", true, false).getRcode()).as("validated").isEqualTo(Rcode.SERVFAIL);
         Message m = ask(gateway, "www.bogus.", "A", true, true);
         assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.NOERROR);
         assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();

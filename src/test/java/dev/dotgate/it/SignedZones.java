@@ -105,6 +105,7 @@ public final class SignedZones implements AutoCloseable {
     private final int resolverTlsPort = Ports.free();
     private final List<Process> processes = new ArrayList<>();
     private final boolean validating;
+    private int standbyKskTag;
 
     /**
      * Generates keys and zones in {@code dir} (created if missing; best empty), signs them, and starts NSD and
@@ -136,6 +137,10 @@ public final class SignedZones implements AutoCloseable {
             }
             String rootKsk = keygen(".", true);
             String rootZsk = keygen(".", false);
+            // A second key-signing key, published (and signing) but not in any anchor: the next key of an RFC 5011
+            // rollover, for a validator that keeps its anchors current to notice.
+            String standby = keygen(".", true);
+            this.standbyKskTag = Integer.parseInt(standby.substring(standby.lastIndexOf('+') + 1));
             Path root = zones.resolve("root.zone");
             Files.writeString(root, """
                     $ORIGIN .
@@ -143,7 +148,8 @@ public final class SignedZones implements AutoCloseable {
                     . IN SOA ns.root. hostmaster.root. 1 3600 600 86400 60
                     . IN NS ns.root.
                     ns.root. IN A %s
-                    %s%s%s""".formatted(TTL, ADDRESS, delegations, keyRecord(rootKsk), keyRecord(rootZsk)));
+                    %s%s%s%s""".formatted(TTL, ADDRESS, delegations, keyRecord(rootKsk), keyRecord(rootZsk),
+                    keyRecord(standby)));
             zoneFiles.put(".", sign(".", root, Signing.NSEC));
             writeAnchors(rootKsk);
             startNsd(zoneFiles);
@@ -152,6 +158,11 @@ public final class SignedZones implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** The key tag of the root's second key-signing key, published beside the anchored one but trusted by nobody. */
+    public int standbyKskTag() {
+        return standbyKskTag;
     }
 
     /** Where the iterator-only Unbound serves plain DNS (UDP and TCP). */
