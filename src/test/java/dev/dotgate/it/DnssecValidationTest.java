@@ -204,6 +204,65 @@ class DnssecValidationTest {
                 .as("validations after the cache hit").isEqualTo(validated);
     }
 
+    @Test
+    void digAndKdigSeeTheAdBitAndTheSignatures() {
+        String port = Integer.toString(gateway.udpPort());
+        Proc.Result dig = Proc.run(15, "dig", "+dnssec", "+tries=1", "@127.0.0.1", "-p", port, "www.nsec3.", "A");
+        assertThat(dig.out()).containsPattern("flags: qr rd ra ad;").containsPattern("www\\.nsec3\\.\\s+\\d+\\s+IN"
+                + "\\s+RRSIG\\s+A 13 ");
+        Proc.Result kdig = Proc.run(15, "kdig", "+dnssec", "+retry=0", "@127.0.0.1", "-p", port, "www.nsec3.", "A");
+        assertThat(kdig.out()).containsPattern("Flags: qr rd ra ad;").containsPattern("www\\.nsec3\\.\\s+\\d+\\s+"
+                + "IN\\s+RRSIG\\s+A 13 ");
+    }
+
+    @Test
+    void theAllowlistDoesNotBreakValidation() throws Exception {
+        Path dir = servers.dir("allow");
+        Path allow = java.nio.file.Files.writeString(dir.resolve("allow.txt"), "www.secure\n");
+        try (GatewayFixture gw = validating(dir, "[policy]\nallowlist = \"" + allow + "\"\n", "")) {
+            // The validator's DS and DNSKEY queries for secure. and the root are not the client's: not refused.
+            Message m = ask(gw, "www.secure.", "A", true, false);
+            assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(m.getHeader().getFlag(Flags.AD)).as("%s", m).isTrue();
+            Message refused = ask(gw, "secure.", "DNSKEY", true, false);
+            assertThat(refused.getRcode()).as("the client itself may not ask").isEqualTo(Rcode.REFUSED);
+            assertThat(ede(refused)).isEqualTo(18);
+        }
+    }
+
+    @Test
+    void aNegativeTrustAnchorTurnsABogusZoneInsecure() throws Exception {
+        try (GatewayFixture gw = validating(servers.dir("nta"), "", "negative_trust_anchors = [\"bogus.\"]\n")) {
+            Message m = ask(gw, "www.bogus.", "A", true, false);
+            assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.NOERROR);
+            assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
+            assertThat(m.getSection(Section.ANSWER)).extracting(Record::getType).contains(Type.A);
+            assertThat(verdict(ask(gw, "www.secure.", "A", true, false))).as("other zones still validated")
+                    .isEqualTo(Verdict.SECURE);
+            assertThat(ask(gw, "www.expired.", "A", true, false).getRcode()).isEqualTo(Rcode.SERVFAIL);
+        }
+    }
+
+    @Test
+    void offNeitherAsksForNorPassesOnDnssec() throws Exception {
+        try (GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("off"))
+                .upstreams(zones.caFile(), zones.resolverTlsUri()).toml("[dnssec]\nmode = \"off\"\n").start()) {
+            Message m = ask(gw, "www.secure.", "A", true, false);
+            assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
+            assertThat(m.getSection(Section.ANSWER)).as("DO not sent upstream").extracting(Record::getType)
+                    .containsOnly(Type.A);
+            assertThat(ask(gw, "www.bogus.", "A", true, false).getRcode()).isEqualTo(Rcode.NOERROR);
+        }
+        try (GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("process"))
+                .upstreams(zones.caFile(), zones.resolverTlsUri()).toml("[dnssec]\nmode = \"process\"\n").start()) {
+            Message m = ask(gw, "www.secure.", "A", true, false);
+            assertThat(m.getSection(Section.ANSWER)).as("process: DO passed on").extracting(Record::getType)
+                    .contains(Type.A, Type.RRSIG);
+            assertThat(ask(gw, "www.bogus.", "A", true, false).getRcode()).as("process: not validated")
+                    .isEqualTo(Rcode.NOERROR);
+        }
+    }
+
     /** Answers the validator judged {@code verdict}. */
     static double validations(String verdict) {
         return gateway.gateway.metrics().registry().find("dotgate.dnssec.validations").tag("verdict", verdict)
