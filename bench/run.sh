@@ -36,6 +36,8 @@
 # DoH load comes from h2load (nghttp2-client), not dnsperf -m doh: dnsperf 2.10's DoH client takes one DNS
 # message per TLS read and loses the rest, so any server that sends several answers in one TLS record (dotgate,
 # dnsdist) looks broken under it. h2load counts HTTP 2xx, not DNS rcodes; every upstream answer here is NOERROR.
+# dotgate runs with --dnssec process here, as the peers run without a trust anchor: the upstream's zones are
+# unsigned and nothing validates; bench/dnssec.sh measures validation (dotgate against a validating Unbound).
 # Caches are on everywhere they exist: dotgate's and Unbound's by default, dnsdist's packet cache configured
 # here; Stubby has none and is left out of the cached scenarios.
 set -euo pipefail
@@ -120,13 +122,13 @@ unbound -d -c $W/forwarder.conf > $W/forwarder.log 2>&1 & PIDS+=($!)
 # Run from a copy of the jar, so a rebuild during the run cannot pull classes from under it.
 ./dotgate version >/dev/null && cp target/dotgate.jar $W/dotgate.jar
 DOTGATE_JAR=$W/dotgate.jar ./dotgate run --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
-  --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn > $W/dotgate.log 2>&1 & PIDS+=($!)
+  --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn --dnssec process > $W/dotgate.log 2>&1 & PIDS+=($!)
 
 # The relay (DoT and DoQ in, DoT to the upstream) and the dotgate that reaches the upstream each way, one
 # forwarding zone per kind; both with the bench certificate, so one CA covers every hop.
 DOTGATE_JAR=$W/dotgate.jar ./dotgate run --listen 127.0.0.1:$RL --dot-listen 127.0.0.1:$RLT --doq-listen 127.0.0.1:$RLT \
   --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --cert $W/srv.pem --key $W/srv.key \
-  --data-dir $W/relay --log-level warn > $W/relay.log 2>&1 & PIDS+=($!)
+  --data-dir $W/relay --log-level warn --dnssec process > $W/relay.log 2>&1 & PIDS+=($!)
 cat > $W/up.toml <<EOC
 [[forward]]
 zone = "dot.bench.test"
@@ -143,12 +145,14 @@ servers = ["quic://127.0.0.1:$RLT#upstream.test"]
 EOC
 DOTGATE_JAR=$W/dotgate.jar ./dotgate run --config $W/up.toml --listen 127.0.0.1:$DU --dot-listen 127.0.0.1:$DUQ \
   --doq-listen 127.0.0.1:$DUQ --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
-  --cert $W/srv.pem --key $W/srv.key --data-dir $W/up --log-level warn > $W/up.log 2>&1 & PIDS+=($!)
+  --cert $W/srv.pem --key $W/srv.key --data-dir $W/up --log-level warn --dnssec process > $W/up.log 2>&1 & PIDS+=($!)
 
 SERVERS="dotgate unbound"
 if [ -n "${BASELINE_JAR:-}" ]; then
   cp "$BASELINE_JAR" $W/baseline.jar
-  java -jar $W/baseline.jar run --listen 127.0.0.1:$BL --dot-listen 127.0.0.1:$BLT --doh-listen 127.0.0.1:$BLH \
+  # A build from before [dnssec] has no --dnssec and forwards as process does.
+  BASELINE_DNSSEC=; java -jar $W/baseline.jar run --help 2>&1 | grep -q -- --dnssec && BASELINE_DNSSEC="--dnssec process"
+  java -jar $W/baseline.jar run $BASELINE_DNSSEC --listen 127.0.0.1:$BL --dot-listen 127.0.0.1:$BLT --doh-listen 127.0.0.1:$BLH \
     --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --data-dir $W/baseline --log-level warn \
     > $W/baseline.log 2>&1 & PIDS+=($!)
   SERVERS="dotgate baseline unbound"
@@ -388,8 +392,8 @@ printf '%-8s %10s %10s %14s %14s\n' server "start ms" "idle MB" "bytes/conn" "ma
 {
   fp dotgate env DOTGATE_JAR=$W/dotgate.jar ./dotgate run --config $W/fp-dotgate.toml --listen 127.0.0.1:$FU \
     --dot-listen 127.0.0.1:$FT --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
-    --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-dotgate --log-level warn
-  [ -n "${BASELINE_JAR:-}" ] && fp baseline java -jar $W/baseline.jar run --config $W/fp-dotgate.toml \
+    --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-dotgate --log-level warn --dnssec process
+  [ -n "${BASELINE_JAR:-}" ] && fp baseline java -jar $W/baseline.jar run $BASELINE_DNSSEC --config $W/fp-dotgate.toml \
     --listen 127.0.0.1:$FU --dot-listen 127.0.0.1:$FT --upstream "tls://127.0.0.1:$UP#upstream.test" \
     --upstream-ca $W/ca.pem --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-baseline --log-level warn
   fp unbound unbound -d -c $W/fp-unbound.conf

@@ -85,6 +85,7 @@ public final class DnssecStage implements Resolver {
         }
         this.negativeAnchors = nta.build();
         if (validate) {
+            FastSignatures.install();
             ChainLookup head = new ChainLookup(next, counters);
             this.validator = validator(head, Clock.systemUTC(), options, anchors);
             this.earlier = skew.isZero() ? null
@@ -242,7 +243,18 @@ public final class DnssecStage implements Resolver {
             return;
         }
         if (err != null) {
-            exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "dnssec chain: " + rootMessage(err));
+            Throwable cause = root(err);
+            if (cause instanceof IOException) {
+                // A lookup of the chain got no answer: no upstream could prove the answer (EDE 22).
+                exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "dnssec chain: " + cause.getMessage());
+            } else {
+                // The validator could not make sense of the records it was given (it throws on some broken
+                // proofs): as bogus as a signature that does not verify.
+                log.debug("validator failed on {}: {}", exchange.info().name(exchange.query()), cause.toString());
+                counters.bogus.increment();
+                String text = "unusable DNSSEC records: " + cause.getMessage();
+                exchange.fail(Dns.RCODE_SERVFAIL, Decision.BOGUS, text, ExtendedErrors.DNSSEC_BOGUS, clip(text));
+            }
             return;
         }
         if (m.getRcode() == Rcode.SERVFAIL) {
@@ -314,10 +326,10 @@ public final class DnssecStage implements Resolver {
         return java.util.Arrays.copyOf(b, 200);
     }
 
-    private static String rootMessage(Throwable t) {
+    private static Throwable root(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        return t;
     }
 }
