@@ -105,6 +105,10 @@ public final class DnssecStage implements Resolver {
         Properties p = new Properties();
         // One limit for every key size (the validator's table is by the smallest key's size).
         p.setProperty("dnsjava.dnssec.nsec3.iterations.0", Integer.toString(options.nsec3MaxIterations()));
+        // RFC 8624 3.1 and 3.3: RSAMD5, DSA (dnsjava never validates them) and ECC-GOST, GOST R 34.11-94 digests:
+        // not validated, their zones treated as unsigned; every MUST and RECOMMENDED algorithm validates.
+        p.setProperty("dnsjava.dnssec.algorithm.12", "false");
+        p.setProperty("dnsjava.dnssec.digest.3", "false");
         try {
             v.init(p);
         } catch (IOException e) {

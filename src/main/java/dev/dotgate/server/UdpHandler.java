@@ -7,6 +7,7 @@ import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Responder;
 import dev.dotgate.resolve.Transport;
 import dev.dotgate.server.proxy.ProxyProtocol;
+import dev.dotgate.wire.ExtendedErrors;
 import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -30,6 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder {
     /** Largest UDP query read whole; with epoll, up to 16 datagrams of this size arrive per recvmmsg call. */
     static final int MAX_QUERY = 4096;
+    /**
+     * The EXTRA-TEXT of the Extended DNS Error (0, Other: RFC 8914 has no code for it) on the truncated reply sent
+     * instead of an answer held back by response rate limiting.
+     */
+    static final byte[] RATE_LIMITED = ExtendedErrors.text("rate limited");
 
     private final QueryIntake intake;
     private final ServerCounters counters;
@@ -128,7 +134,7 @@ final class UdpHandler extends ChannelInboundHandlerAdapter implements Responder
                 return;
             }
             if (v == ResponseRateLimiter.Verdict.SLIP) {
-                out = Replies.truncated(answer.alloc(), answer, exchange.info());
+                out = Replies.truncated(answer.alloc(), answer, exchange.info(), ExtendedErrors.OTHER, RATE_LIMITED);
                 answer.release();
                 answer = out;
             }

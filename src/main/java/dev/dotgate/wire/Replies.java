@@ -53,8 +53,13 @@ public final class Replies {
      * payload size: the answer's header flags and question, no records, and an OPT when the query had one.
      */
     public static ByteBuf truncated(ByteBufAllocator alloc, ByteBuf answer, QueryInfo info) {
+        return truncated(alloc, answer, info, ExtendedErrors.NONE, null);
+    }
+
+    /** {@link #truncated(ByteBufAllocator, ByteBuf, QueryInfo)} with an extended error, as {@link #error}. */
+    public static ByteBuf truncated(ByteBufAllocator alloc, ByteBuf answer, QueryInfo info, int ede, byte[] text) {
         int questionLength = info.questionEnd() - Dns.HEADER_LENGTH;
-        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + (info.hasOpt() ? OPT_LENGTH : 0));
+        ByteBuf out = alloc.buffer(Dns.HEADER_LENGTH + questionLength + optLength(info, ede, text));
         out.writeShort(Dns.id(answer));
         out.writeShort(Dns.flags(answer) | Dns.FLAG_TC);
         out.writeShort(1);
@@ -64,7 +69,7 @@ public final class Replies {
         // The answer's question was matched against the query's, so its length is the query's.
         out.writeBytes(answer, answer.readerIndex() + Dns.HEADER_LENGTH, questionLength);
         if (info.hasOpt()) {
-            writeOpt(out, info.dnssecOk());
+            writeOpt(out, info.dnssecOk(), ede, text);
         }
         return out;
     }
@@ -108,10 +113,6 @@ public final class Replies {
 
     private static int optLength(QueryInfo info, int ede, byte[] text) {
         return !info.hasOpt() ? 0 : OPT_LENGTH + (ede == ExtendedErrors.NONE ? 0 : ExtendedErrors.optionLength(text));
-    }
-
-    private static void writeOpt(ByteBuf out, boolean dnssecOk) {
-        writeOpt(out, dnssecOk, ExtendedErrors.NONE, null);
     }
 
     private static void writeOpt(ByteBuf out, boolean dnssecOk, int ede, byte[] text) {

@@ -152,6 +152,22 @@ class ExtendedErrorsTest {
     }
 
     @Test
+    void anAnswerHeldBackByRateLimitingGoesOutTruncatedWithEde0() throws Exception {
+        String toml = "[limits]\nexempt = []\nquery_rate = 0\nrrl_rate = 1\nrrl_slip = 1\n[policy]\n"
+                + "local = [\"r.ede.test A 192.0.2.7\"]\n";
+        try (GatewayFixture gw = servers.gateway(b -> b.toml(toml).upstreams(null, "udp://127.0.0.1:9"))) {
+            Message first = ask(gw, "r.ede.test", Type.A, true);
+            assertThat(first.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isFalse();
+            Message slipped = ask(gw, "r.ede.test", Type.A, true);
+            assertThat(slipped.getHeader().getFlag(org.xbill.DNS.Flags.TC)).as("%s", slipped).isTrue();
+            assertThat(ede(slipped).getErrorCode()).isEqualTo(0);
+            assertThat(ede(slipped).getText()).isEqualTo("rate limited");
+            assertThat(dig(gw, "+ignore", "r.ede.test")).containsPattern("flags: qr aa tc rd ra;").contains("; EDE: 0 (Other): "
+                    + "(rate limited)");
+        }
+    }
+
+    @Test
     void anUpstreamsExtendedErrorIsPassedOn() throws Exception {
         for (String tool : new String[] {"nsd", "dnssec-keygen", "dnssec-signzone"}) {
             assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0, tool + " is not installed");
