@@ -45,10 +45,10 @@ public record DnssecOptions(
     public static final List<String> MODES = List.of("validate", "process", "off");
 
     public DnssecOptions {
-        mode = mode.toLowerCase(Locale.ROOT);
-        if (!MODES.contains(mode)) {
+        if (!MODES.contains(mode.toLowerCase(Locale.ROOT))) {
             throw ConfigException.of("dnssec.mode", mode, "is not a mode (use validate, process or off)");
         }
+        mode = mode.toLowerCase(Locale.ROOT);
         trustAnchors = List.copyOf(trustAnchors);
         List<String> names = new java.util.ArrayList<>();
         for (String n : negativeTrustAnchors) {

@@ -56,6 +56,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dnssecSettingsAreCheckedAndNamed() throws Exception {
+        GatewayConfig d = load("", data());
+        assertThat(d.dnssec().mode()).isEqualTo("validate");
+        assertThat(d.dnssec().clockSkew()).isEqualTo(Duration.ofHours(1));
+        assertThat(d.dnssec().nsec3MaxIterations()).isEqualTo(150);
+        assertThat(d.dnssec().trustAnchors()).isEmpty();
+        assertThat(load("[dnssec]\nmode = \"Process\"\nnegative_trust_anchors = [\"Corp.Example.\"]\n", data())
+                .dnssec()).satisfies(o -> {
+                    assertThat(o.mode()).isEqualTo("process");
+                    assertThat(o.negativeTrustAnchors()).containsExactly("corp.example");
+                });
+        assertThatThrownBy(() -> load("[dnssec]\nmode = \"strict\"\n", data()))
+                .hasMessageStartingWith("dnssec.mode: 'strict' is not a mode (use validate, process or off)");
+        assertThatThrownBy(() -> load("", data().set("dnssec.mode", "strict")))
+                .hasMessageStartingWith("--dnssec: 'strict' is not a mode");
+        assertThatThrownBy(() -> load("[dnssec]\nnegative_trust_anchors = [\"bad name!\"]\n", data()))
+                .hasMessageStartingWith("dnssec.negative_trust_anchors: 'bad name!' is not a domain name");
+        assertThatThrownBy(() -> load("[dnssec]\ntrust_anchors = [\"/no/such/anchors.key\"]\n", data()))
+                .hasMessageStartingWith("dnssec.trust_anchors: ").hasMessageContaining("/no/such/anchors.key");
+        assertThatThrownBy(() -> load("[dnssec]\nnsec3_max_iterations = 5000\n", data()))
+                .hasMessageStartingWith("dnssec.nsec3_max_iterations: ");
+    }
+
+    @Test
     void aFlagOverridesTheFileKey() throws Exception {
         GatewayConfig c = load("[upstream]\ntimeout = \"1s\"\n", data().set("upstream.timeout", "2s")
                 .set("cache.enabled", false));
