@@ -77,6 +77,13 @@ final class Flight implements Exchange.Listener {
                     owner.coalesced.increment();
                 }
             }
+        } else if (exchange.decision() == Decision.BOGUS) {
+            // Failed validation: the others asked the same question and get the same SERVFAIL, with its EDE.
+            for (Exchange w : finish()) {
+                if (w.answerCopy(reply, Decision.BOGUS, exchange.reason())) {
+                    owner.coalesced.increment();
+                }
+            }
         } else if (owner.flights.get(key) == this) {
             // Completed some other way than an upstream answer or failure: never leave a flight behind.
             for (Exchange w : finish()) {

@@ -263,6 +263,53 @@ class DnssecValidationTest {
         }
     }
 
+    @Test
+    void nsec3ProofsOverTheIterationLimitAreInsecure() throws Exception {
+        assertThat(verdict(ask(gateway, "nx.iter.", "TXT", true, false))).as("10 iterations, limit 150")
+                .isEqualTo(Verdict.SECURE);
+        try (GatewayFixture gw = validating(servers.dir("iter"), "", "nsec3_max_iterations = 5\n")) {
+            Message nx = ask(gw, "nx.iter.", "A", true, false);
+            assertThat(nx.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+            assertThat(nx.getHeader().getFlag(Flags.AD)).as("RFC 9276: insecure, not bogus%n%s", nx).isFalse();
+            Message www = ask(gw, "www.iter.", "A", true, false);
+            assertThat(verdict(www)).as("a positive answer needs no NSEC3 proof").isEqualTo(Verdict.SECURE);
+        }
+    }
+
+    @Test
+    void aZoneWhoseDsHasOnlyAnUnsupportedDigestIsInsecureWithEde2() throws Exception {
+        Message m = ask(gateway, "www.gost.", "A", true, false);
+        assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AD)).isFalse();
+        assertThat(ede(m)).as("%s", m).isEqualTo(2);
+    }
+
+    @Test
+    void queriesWaitingOnTheSameBogusAnswerGetItsServfailAndEde() throws Exception {
+        try (DelayProxy slow = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 150);
+                GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("coalesce"))
+                        .upstreams(null, "udp://127.0.0.1:" + slow.port()).timeout("3s")
+                        .toml("[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n")
+                        .start()) {
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw));
+            Thread.sleep(50); // the first is upstream, held by the relay: the second joins its flight
+            Message second = askQuietly(gw);
+            for (Message m : List.of(first.get(), second)) {
+                assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.SERVFAIL);
+                assertThat(ede(m)).as("%s", m).isEqualTo(6);
+            }
+            assertThat(gw.gateway.snapshot().caching().coalesced()).isEqualTo(1);
+        }
+    }
+
+    private static Message askQuietly(GatewayFixture gw) {
+        try {
+            return ask(gw, "www.bogus.", "A", true, false);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Answers the validator judged {@code verdict}. */
     static double validations(String verdict) {
         return gateway.gateway.metrics().registry().find("dotgate.dnssec.validations").tag("verdict", verdict)

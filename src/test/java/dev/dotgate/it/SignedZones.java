@@ -62,6 +62,13 @@ public final class SignedZones implements AutoCloseable {
     private enum Signing {
         NSEC(Duration.ofHours(-1), Duration.ofDays(30)),
         NSEC3(Duration.ofHours(-1), Duration.ofDays(30)),
+        /** NSEC3 with 10 iterations: fine for delv (BIND allows 150), over a validator's lower limit. */
+        NSEC3_ITERATED(Duration.ofHours(-1), Duration.ofDays(30)),
+        /**
+         * As {@link #NSEC}, but the root's DS for the zone has digest type 3 (GOST R 34.11-94), which RFC 8624 lets
+         * a validator leave out: no usable DS, so the zone is insecure.
+         */
+        GOST_DS(Duration.ofHours(-1), Duration.ofDays(30)),
         /** As {@link #NSEC}, then one signed record altered. */
         ALTERED(Duration.ofHours(-1), Duration.ofDays(30)),
         EXPIRED(Duration.ofDays(-30), Duration.ofDays(-10)),
@@ -94,7 +101,9 @@ public final class SignedZones implements AutoCloseable {
             new Child("expired.", "192.0.2.14", Signing.EXPIRED),
             new Child("future.", "192.0.2.15", Signing.FUTURE),
             new Child("nearfuture.", "192.0.2.16", Signing.NEARFUTURE),
-            new Child("unsigned.", "192.0.2.12", Signing.NONE));
+            new Child("unsigned.", "192.0.2.12", Signing.NONE),
+            new Child("iter.", "192.0.2.17", Signing.NSEC3_ITERATED),
+            new Child("gost.", "192.0.2.18", Signing.GOST_DS));
 
     private final Path dir;
     private final Path keys;
@@ -131,7 +140,9 @@ public final class SignedZones implements AutoCloseable {
                 zoneFiles.put(c.origin(), writeChild(c));
                 delegations.append(c.origin()).append(" IN NS ns.").append(c.origin()).append('\n')
                         .append("ns.").append(c.origin()).append(" IN A ").append(ADDRESS).append('\n');
-                if (c.signing() != Signing.NONE) {
+                if (c.signing() == Signing.GOST_DS) {
+                    delegations.append(gostDs(Files.readString(dir.resolve("dsset-" + c.origin()))));
+                } else if (c.signing() != Signing.NONE) {
                     delegations.append(Files.readString(dir.resolve("dsset-" + c.origin())));
                 }
             }
@@ -282,6 +293,8 @@ public final class SignedZones implements AutoCloseable {
                 time(signing.expiration), "-f", out));
         if (signing == Signing.NSEC3) {
             cmd.addAll(List.of("-3", "-", "-H", "0"));
+        } else if (signing == Signing.NSEC3_ITERATED) {
+            cmd.addAll(List.of("-3", "-", "-H", "10"));
         }
         if (!signing.validNow()) {
             cmd.add("-P"); // its check of the result would reject signatures not valid now
@@ -289,6 +302,15 @@ public final class SignedZones implements AutoCloseable {
         cmd.add(file.toString());
         check(Proc.run(60, cmd.toArray(String[]::new)), "dnssec-signzone");
         return out;
+    }
+
+    /** The first DS of {@code dsset} with digest type 3 (GOST) and a made-up 32-byte digest instead of its own. */
+    private static String gostDs(String dsset) {
+        String line = dsset.lines().filter(l -> l.contains(" DS ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no DS in " + dsset));
+        String[] f = line.trim().split("\\s+");
+        int at = List.of(f).indexOf("DS");
+        return f[0] + " IN DS " + f[at + 1] + " " + f[at + 2] + " 3 " + "AB".repeat(32) + "\n";
     }
 
     /** Changes the address of {@code www} in the signed zone, leaving its RRSIG over the old one. */

@@ -35,7 +35,10 @@ public record TestName(String name, String type, Verdict expected, Answer answer
             new TestName("www.expired.", "A", Verdict.BOGUS, Answer.DATA),
             new TestName("www.future.", "A", Verdict.BOGUS, Answer.DATA),
             new TestName("www.unsigned.", "A", Verdict.INSECURE, Answer.DATA),
-            new TestName("nx.unsigned.", "A", Verdict.INSECURE, Answer.NXDOMAIN));
+            new TestName("nx.unsigned.", "A", Verdict.INSECURE, Answer.NXDOMAIN),
+            new TestName("www.iter.", "A", Verdict.SECURE, Answer.DATA),
+            new TestName("nx.iter.", "A", Verdict.SECURE, Answer.NXDOMAIN),
+            new TestName("www.gost.", "A", Verdict.INSECURE, Answer.DATA));
 
     /**
      * A name in {@code nearfuture.}, whose signatures become valid {@link SignedZones#NEARFUTURE_LEAD} after the
