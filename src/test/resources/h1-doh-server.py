@@ -9,8 +9,12 @@ import http.server
 import socket
 import ssl
 import sys
+import threading
 
 port, cert, key, dns_port = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+# One line per request, whole: requests run on their own threads, and print() writes the text and its newline
+# apart, so two at once could share a line.
+printing = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,7 +22,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         query = self.rfile.read(int(self.headers["Content-Length"]))
-        print(self.request_version, "POST", self.headers.get("Content-Type"), flush=True)
+        with printing:
+            print(self.request_version, "POST", self.headers.get("Content-Type"), flush=True)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(2)
             s.sendto(query, ("127.0.0.1", dns_port))

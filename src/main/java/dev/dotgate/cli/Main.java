@@ -33,6 +33,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         DirectMemory.prepare();
+        AsyncPool.prepare();
         System.exit(execute(args));
     }
 }

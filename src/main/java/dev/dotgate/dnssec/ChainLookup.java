@@ -49,8 +49,30 @@ final class ChainLookup implements org.xbill.DNS.Resolver {
             return CompletableFuture.completedFuture(primed);
         }
         Exchange client = v.exchange();
+        CompletableFuture<Message> answer = new CompletableFuture<>();
+        // dnsjava may ask from the common pool: the lookup starts on the client's loop, as forwarding expects.
+        if (client.loop().inEventLoop()) {
+            start(v, query, answer);
+        } else {
+            try {
+                client.loop().execute(() -> start(v, query, answer));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                answer.completeExceptionally(new IOException("stopping"));
+            }
+        }
+        return answer.whenComplete((m, e) -> {
+            if (e != null) {
+                v.chainFailed = true;
+            }
+        });
+    }
+
+    /** Sends {@code query} through forwarding as an internal exchange of the client's; on the loop. */
+    private void start(Validation v, Message query, CompletableFuture<Message> answer) {
+        Exchange client = v.exchange();
         if (client.isDone()) {
-            return CompletableFuture.failedFuture(new IOException("the client query already completed"));
+            answer.completeExceptionally(new IOException("the client query already completed"));
+            return;
         }
         Message q = query.clone();
         if (q.getOPT() == null) {
@@ -59,7 +81,6 @@ final class ChainLookup implements org.xbill.DNS.Resolver {
         byte[] wire = q.toWire();
         ByteBuf bytes = client.alloc().buffer(wire.length).writeBytes(wire);
         QueryInfo info = QueryInfo.parse(bytes);
-        CompletableFuture<Message> answer = new CompletableFuture<>();
         counters.chainQueries.increment();
         Exchange lookup = client.internalQuery(bytes, info, (e, reply) -> {
             try {
@@ -78,7 +99,6 @@ final class ChainLookup implements org.xbill.DNS.Resolver {
             }
         });
         forwarding.resolve(lookup);
-        return answer;
     }
 
     // The validator sets DO on its head resolver (every lookup above carries it) and may tune the rest, which the

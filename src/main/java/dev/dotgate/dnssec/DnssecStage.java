@@ -60,10 +60,10 @@ public final class DnssecStage implements Resolver {
     private final boolean validate;
     private final Resolver next;
     private final DomainSet negativeAnchors;
-    private final ValidatingResolver validator;
-    /** With the clock moved back by the skew (an expired signature), and forward (one not yet valid); or null. */
-    private final ValidatingResolver earlier;
-    private final ValidatingResolver later;
+    private final DnssecOptions options;
+    private final ChainLookup head;
+    /** Replaced whole when the trust anchors change: a validator's anchor store is not made to change live. */
+    private volatile Validators validators;
     private final long deadlineMillis;
     private final Duration skew;
     private final DnssecCounters counters;
@@ -84,48 +84,26 @@ public final class DnssecStage implements Resolver {
             nta.add(n, DomainSet.SELF | DomainSet.BELOW, 0);
         }
         this.negativeAnchors = nta.build();
+        this.options = options;
         if (validate) {
             FastSignatures.install();
-            ChainLookup head = new ChainLookup(next, counters);
-            this.validator = validator(head, Clock.systemUTC(), options, anchors);
-            this.earlier = skew.isZero() ? null
-                    : validator(head, Clock.offset(Clock.systemUTC(), skew.negated()), options, anchors);
-            this.later = skew.isZero() ? null : validator(head, Clock.offset(Clock.systemUTC(), skew), options,
-                    anchors);
+            this.head = new ChainLookup(next, counters);
+            this.validators = Validators.of(head, options, anchors);
         } else {
-            this.validator = null;
-            this.earlier = null;
-            this.later = null;
+            this.head = null;
+            this.validators = null;
         }
     }
 
-    private static ValidatingResolver validator(ChainLookup head, Clock clock, DnssecOptions options,
-            TrustAnchors anchors) {
-        ValidatingResolver v = new ValidatingResolver(head, clock);
-        Properties p = new Properties();
-        // One limit for every key size (the validator's table is by the smallest key's size).
-        p.setProperty("dnsjava.dnssec.nsec3.iterations.0", Integer.toString(options.nsec3MaxIterations()));
-        // RFC 8624 3.1 and 3.3: RSAMD5, DSA (dnsjava never validates them) and ECC-GOST, GOST R 34.11-94 digests:
-        // not validated, their zones treated as unsigned; every MUST and RECOMMENDED algorithm validates.
-        p.setProperty("dnsjava.dnssec.algorithm.12", "false");
-        p.setProperty("dnsjava.dnssec.digest.3", "false");
-        try {
-            v.init(p);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        v.setAddReasonToAdditional(false);
-        anchors.loadInto(v);
-        return v;
-    }
 
-    /** Replaces the trust anchors of this stage's validators (RFC 5011 found the root's keys changed). */
+
+    /**
+     * Validates with {@code anchors} from now on (RFC 5011 found the root's keys changed): new validators, swapped
+     * in whole (their key caches start empty); queries already being validated finish with the old ones.
+     */
     public void useAnchors(TrustAnchors anchors) {
-        for (ValidatingResolver v : new ValidatingResolver[] {validator, earlier, later}) {
-            if (v != null) {
-                v.getTrustAnchors().clear();
-                anchors.loadInto(v);
-            }
+        if (validate) {
+            validators = Validators.of(head, options, anchors);
         }
     }
 
@@ -151,7 +129,11 @@ public final class DnssecStage implements Resolver {
                 reply.release();
             }
         });
-        loop.execute(() -> resolve(own));
+        try {
+            loop.execute(() -> resolve(own));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            own.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "stopping"); // completes here, releasing all
+        }
         return result;
     }
 
@@ -196,7 +178,8 @@ public final class DnssecStage implements Resolver {
 
     /** The upstream's answer to the client's question ({@code reply}, owned here) has come, on the loop. */
     private void answered(Exchange exchange, Exchange first, ByteBuf reply, boolean unchecked) {
-        exchange.forwardedBy(first.forwarding());
+        // The upstream's time is until this answer came, not until the chain was fetched and checked too.
+        exchange.forwardedBy(first.forwarding(), first.attemptElapsedNanos());
         Decision d = first.decision();
         if (d == Decision.UPSTREAM_TIMEOUT || d == Decision.UPSTREAM_FAILED) {
             reply.release();
@@ -219,14 +202,14 @@ public final class DnssecStage implements Resolver {
                         exchange.alloc()), Decision.FORWARDED, "negative trust anchor");
                 return;
             }
-            Validation v = new Validation(exchange, raw);
-            exchange.loop().schedule(() -> {
+            Validators with = validators;
+            Validation v = new Validation(exchange, raw, with);
+            v.deadline = exchange.loop().schedule(() -> {
                 if (exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_TIMEOUT, "dnssec chain")) {
-                    log.debug("validation of {} took longer than {} ms", exchange.info().name(exchange.query()),
-                            deadlineMillis);
+                    log.debug("validation took longer than {} ms", deadlineMillis);
                 }
             }, deadlineMillis, TimeUnit.MILLISECONDS);
-            run(validator, v);
+            run(with.now(), v);
         } catch (IOException | RuntimeException e) {
             exchange.fail(Dns.RCODE_SERVFAIL, Decision.BOGUS, "unreadable answer: " + e.getMessage(),
                     ExtendedErrors.DNSSEC_BOGUS, null);
@@ -237,7 +220,8 @@ public final class DnssecStage implements Resolver {
         Exchange exchange = v.exchange();
         v.runs++;
         Message question = Validation.parse(exchange.query());
-        with.sendAsync(question, v).whenComplete((m, err) -> finish(v, m, err));
+        // dnsjava runs some of its steps on the common pool: the verdict is taken back to the client's loop.
+        with.sendAsync(question, v).whenCompleteAsync((m, err) -> finish(v, m, err), v);
     }
 
     /** The validator's verdict, on the loop. */
@@ -246,7 +230,15 @@ public final class DnssecStage implements Resolver {
         if (exchange.isDone()) {
             return;
         }
+        if (err == null && !m.getHeader().getFlag(Flags.AD) && m.getRcode() != Rcode.SERVFAIL && v.chainFailed) {
+            // dnsjava lets a negative answer through unproven when a lookup of its chain fails: nothing proved it
+            // insecure either, so it is not passed on.
+            v.deadline.cancel(false);
+            exchange.fail(Dns.RCODE_SERVFAIL, Decision.UPSTREAM_FAILED, "dnssec chain: a lookup got no answer");
+            return;
+        }
         if (err != null) {
+            v.deadline.cancel(false);
             Throwable cause = root(err);
             if (cause instanceof IOException) {
                 // A lookup of the chain got no answer: no upstream could prove the answer (EDE 22).
@@ -278,7 +270,8 @@ public final class DnssecStage implements Resolver {
                 if (times.code() != ExtendedErrors.NONE) {
                     code = times.code();
                     if (times.withinSkew() && v.runs == 1) {
-                        ValidatingResolver retry = code == ExtendedErrors.SIGNATURE_EXPIRED ? earlier : later;
+                        ValidatingResolver retry = code == ExtendedErrors.SIGNATURE_EXPIRED ? v.validators().earlier()
+                                : v.validators().later();
                         if (retry != null) {
                             try {
                                 v.prime();
@@ -292,6 +285,7 @@ public final class DnssecStage implements Resolver {
                 }
             }
             counters.bogus.increment();
+            v.deadline.cancel(false);
             exchange.fail(Dns.RCODE_SERVFAIL, Decision.BOGUS, text != null ? text : ExtendedErrors.name(code), code,
                     text == null ? null : clip(text));
             return;
@@ -305,6 +299,7 @@ public final class DnssecStage implements Resolver {
         } else {
             counters.insecure.increment();
         }
+        v.deadline.cancel(false);
         exchange.answer(ClientAnswer.of(m, exchange.query(), exchange.info(), secure, exchange.alloc()),
                 Decision.FORWARDED, null);
     }
@@ -323,11 +318,11 @@ public final class DnssecStage implements Resolver {
 
     /** EXTRA-TEXT is for people: the validator's reason, cut to what fits an answer comfortably. */
     private static byte[] clip(String text) {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        if (b.length <= 200) {
-            return b;
+        String t = text;
+        while (t.getBytes(StandardCharsets.UTF_8).length > 200) {
+            t = t.substring(0, t.offsetByCodePoints(0, t.codePointCount(0, t.length()) - 1)); // whole characters
         }
-        return java.util.Arrays.copyOf(b, 200);
+        return t.getBytes(StandardCharsets.UTF_8);
     }
 
     private static Throwable root(Throwable t) {

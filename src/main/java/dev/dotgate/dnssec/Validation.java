@@ -3,6 +3,7 @@ package dev.dotgate.dnssec;
 import dev.dotgate.resolve.Exchange;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executor;
 import org.xbill.DNS.Message;
 
@@ -14,15 +15,26 @@ import org.xbill.DNS.Message;
 final class Validation implements Executor {
     private final Exchange exchange;
     private final byte[] raw;
-    private Message primed;
-    /** Validation runs made: a second one with a clock shifted by the skew tolerance. */
+    private final Validators validators;
+    private volatile Message primed;
+    /** Validation runs made (on the loop): a second one with a clock shifted by the skew tolerance. */
     int runs;
+    /** The deadline of the whole validation (set and cancelled on the loop). */
+    ScheduledFuture<?> deadline;
+    /** Whether a lookup of the chain failed (no upstream answered it); set on the loop, read there. */
+    volatile boolean chainFailed;
 
-    /** For {@code exchange}, whose upstream answer was {@code raw} (wire form). */
-    Validation(Exchange exchange, byte[] raw) throws IOException {
+    /** For {@code exchange}, whose upstream answer was {@code raw} (wire form), judged by {@code validators}. */
+    Validation(Exchange exchange, byte[] raw, Validators validators) throws IOException {
         this.exchange = exchange;
         this.raw = raw;
+        this.validators = validators;
         prime();
+    }
+
+    /** The stage's validators this query started with (a retry uses the same set). */
+    Validators validators() {
+        return validators;
     }
 
     /** Makes the upstream answer the next lookup's again (for a second run). */

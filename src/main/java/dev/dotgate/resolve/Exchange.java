@@ -74,6 +74,7 @@ public final class Exchange extends QueryContext implements Runnable {
     private Listener second;
     private Listener[] more;
     private ForwardingAttempt forwarding;
+    private long attemptNanos = -1;
     // A completion made on another thread, for the loop (written before the task is queued).
     private ByteBuf pendingAnswer;
     // The outcome: set on the loop at delivery; a completion from another thread stores decision, reason and the
@@ -170,14 +171,23 @@ public final class Exchange extends QueryContext implements Runnable {
         this.forwarding = attempt;
     }
 
+    /**
+     * {@link #forwardedBy(ForwardingAttempt)} of another exchange's attempt, whose upstream took
+     * {@code attemptNanos}: the latency reported, however long this exchange takes after (a validation).
+     */
+    public void forwardedBy(ForwardingAttempt attempt, long attemptNanos) {
+        this.forwarding = attempt;
+        this.attemptNanos = attemptNanos;
+    }
+
     /** The upstream of the latest forwarding attempt, or null when the query was not forwarded. */
     public Upstream upstream() {
         return forwarding == null ? null : forwarding.upstream();
     }
 
-    /** Nanoseconds from the start of the latest upstream attempt to now. */
+    /** Nanoseconds from the start of the latest upstream attempt to now (or to the answer, when given). */
     public long attemptElapsedNanos() {
-        return forwarding == null ? 0 : forwarding.attemptElapsedNanos();
+        return attemptNanos >= 0 ? attemptNanos : forwarding == null ? 0 : forwarding.attemptElapsedNanos();
     }
 
     /** How the exchange completed; null until delivered. */

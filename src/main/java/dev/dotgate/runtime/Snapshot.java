@@ -136,11 +136,15 @@ public final class Snapshot {
         if (config.cache().enabled()) {
             AnswerCache cache = previous != null && previous.caching != null
                     && previous.config.cache().equals(config.cache())
+                    // answers kept under other DNSSEC settings (unvalidated, other anchors) are not reused
+                    && previous.config.dnssec().equals(config.dnssec())
                     ? previous.caching.cache()
                     : new AnswerCache(CacheOptions.of(config.cache()), services.cacheTicker(),
                             services.cacheCounters());
-            caching = new CachingResolver(cache, forwarding, config.upstream().timeout().toMillis(),
-                    services.stats().queryCounters);
+            // Queries waiting on another's upstream answer wait as long as it may take: validated, up to the
+            // upstream timeout plus the chain's two.
+            long wait = config.upstream().timeout().toMillis() * (config.dnssec().validates() ? 3 : 1);
+            caching = new CachingResolver(cache, forwarding, wait, services.stats().queryCounters);
         }
         return new Snapshot(services, config, policy, routes, Collections.unmodifiableMap(upstreams), caching,
                 dnssec, caching != null ? caching : forwarding, events, discovery);

@@ -302,6 +302,28 @@ class DnssecValidationTest {
         }
     }
 
+    @Test
+    void aNegativeAnswerWhoseChainCannotBeFetchedIsNotPassedOn() throws Exception {
+        try (DelayProxy relay = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 300);
+                GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("chainless"))
+                        .upstreams(null, "udp://127.0.0.1:" + relay.port()).timeout("500ms")
+                        .toml("[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n")
+                        .start()) {
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ask(gw, "nx.nsec3.", "A", true, false);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(100); // the query is held by the relay; from now on it swallows the chain's lookups
+            relay.delay(-1);
+            Message m = answer.get();
+            assertThat(m.getRcode()).as("an NXDOMAIN nothing proved:%n%s", m).isEqualTo(Rcode.SERVFAIL);
+            assertThat(ede(m)).isEqualTo(22);
+        }
+    }
+
     private static Message askQuietly(GatewayFixture gw) {
         try {
             return ask(gw, "www.bogus.", "A", true, false);
