@@ -49,8 +49,11 @@ import org.xbill.DNS.dnssec.ValidatingResolver;
  * <p>{@code off}: the query goes upstream without DO and the answer loses AD; the gateway is not security-aware.
  * ({@code process} puts no stage in the chain.)
  *
- * <p>Everything runs on the client's event loop; the validator's steps are queued there ({@link Validation}).
- * The whole validation of one query must finish within twice the upstream timeout, else SERVFAIL (EDE 22).
+ * <p>Threads: the stage, the chain's lookups ({@link ChainLookup}) and the verdict run on the client's event loop;
+ * dnsjava runs some of its steps (and so some signature checks) on the JDK's common pool, from where each lookup
+ * and the verdict are handed back to the loop ({@link Validation} is that executor). The whole validation of one
+ * query must finish within twice the upstream timeout, else SERVFAIL (EDE 22); so must every lookup of its chain,
+ * else SERVFAIL (EDE 22), even for a negative answer dnsjava would let through unproven.
  */
 public final class DnssecStage implements Resolver {
     private static final Logger log = LoggerFactory.getLogger(DnssecStage.class);

@@ -8,9 +8,10 @@ import java.util.concurrent.Executor;
 import org.xbill.DNS.Message;
 
 /**
- * One client query being validated: the executor dnsjava's validator runs its steps on (the client's event loop)
- * and, through it, what every lookup of the chain is made for ({@link ChainLookup}). It carries the upstream's
- * answer to the client's own question, handed to the validator's first lookup instead of asking again.
+ * One client query being validated: the executor that takes dnsjava's verdict back to the client's event loop
+ * and, passed down to every lookup the validator makes, what each lookup of the chain is made for
+ * ({@link ChainLookup}). It carries the upstream's answer to the client's own question, handed to the validator's
+ * first lookup instead of asking again, and whether any lookup of the chain failed.
  */
 final class Validation implements Executor {
     private final Exchange exchange;
