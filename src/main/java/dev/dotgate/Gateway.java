@@ -11,6 +11,7 @@ import dev.dotgate.runtime.Front;
 import dev.dotgate.runtime.GatewayMeters;
 import dev.dotgate.runtime.AnchorRefreshing;
 import dev.dotgate.runtime.ListRefreshing;
+import dev.dotgate.runtime.Readiness;
 import dev.dotgate.runtime.UpstreamProbing;
 import dev.dotgate.runtime.Reload;
 import dev.dotgate.runtime.Services;
@@ -81,7 +82,7 @@ public final class Gateway implements AutoCloseable {
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);
             anchorRefreshing = AnchorRefreshing.start(current::get, services.rootAnchors(), group);
-            front = Front.start(cfg, group, threads, services, current::get);
+            front = Front.start(cfg, group, threads, services, current::get, new Readiness(current::get, group));
             synchronized (this) {
                 current.set(current.get().withDiscovery(cfg.serverName(), front.addresses(Transport.DOT),
                         front.addresses(Transport.DOH), front.addresses(Transport.DOQ)));

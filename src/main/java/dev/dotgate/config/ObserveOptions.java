@@ -17,6 +17,8 @@ public record ObserveOptions(
                 doc = "events waiting to be written; when full, events are dropped and counted, queries never wait")
         int eventsQueue,
         @Setting(key = "metrics.listen", flag = "--metrics-listen", label = "ADDRESS:PORT", dflt = "\"off\"",
-                restart = true, doc = "serve Prometheus metrics at `http://HOST:PORT/metrics`")
+                restart = true, doc = "serve Prometheus metrics at `http://HOST:PORT/metrics`, and `/health` (200 while "
+                        + "serving) and `/ready` (200 once the listeners are bound and an upstream has answered, "
+                        + "else 503 with the reason) for health checks and probes")
         InetSocketAddress metricsListen) {
 }

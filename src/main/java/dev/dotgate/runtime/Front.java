@@ -37,9 +37,13 @@ public final class Front implements AutoCloseable {
         this.listeners = listeners;
     }
 
-    /** Binds everything {@code config} asks for; on a failure closes what it had made and throws. */
+    /**
+     * Binds everything {@code config} asks for, telling {@code readiness} once the listeners are bound; on a
+     * failure closes what it had made and throws.
+     */
     public static Front start(GatewayConfig config, EventLoopGroup group, int threads, Services services,
-            Supplier<Snapshot> current) throws BindFailure, IOException, GeneralSecurityException {
+            Supplier<Snapshot> current, Readiness readiness)
+            throws BindFailure, IOException, GeneralSecurityException {
         ListenerIdentity identity = null;
         MetricsServer metricsServer = null;
         Listeners listeners = null;
@@ -49,7 +53,7 @@ public final class Front implements AutoCloseable {
                 identity = ListenerIdentity.start(config, group);
             }
             if (config.observe().metricsListen() != null) {
-                metricsServer = MetricsServer.start(config.observe().metricsListen(), services.metrics());
+                metricsServer = MetricsServer.start(config.observe().metricsListen(), services.metrics(), readiness);
             }
             ListenerIdentity id = identity;
             Stats stats = services.stats();
@@ -57,6 +61,7 @@ public final class Front implements AutoCloseable {
                     stats.server, stats.tls, stats.rateLimited, () -> id.dot(), () -> id.doh(), () -> id.doq(),
                     new ConnectionMeter(services.metrics()));
             listeners.start();
+            readiness.listening();
             return new Front(identity, metricsServer, listeners);
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {
             new Front(identity, metricsServer, listeners).close();

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code GET /metrics} (and HEAD) in the Prometheus text format, 404 for other paths and 405 for other
- * methods. Runs on a {@link SmallHttpServer} (one thread of its own, with its connection, time and size limits):
+ * Serves {@code GET /metrics} (and HEAD) in the Prometheus text format, {@code /health} (200 while the process
+ * serves HTTP at all) and {@code /ready} (200 when the gateway is ready to serve, else 503 saying why), 404 for
+ * other paths and 405 for other methods. Runs on a {@link SmallHttpServer} (one thread of its own, with its connection, time and size limits):
  * scrapes are rare and not on the query path. What that server refuses is exported as
  * {@code dotgate_metrics_http_refused_total{reason}}.
  */
@@ -26,9 +27,11 @@ public final class MetricsServer implements AutoCloseable {
 
     private SmallHttpServer http;
     private final Supplier<String> scrape;
+    private final Supplier<String> notReady;
 
-    private MetricsServer(Supplier<String> scrape) {
+    private MetricsServer(Supplier<String> scrape, Supplier<String> notReady) {
         this.scrape = scrape;
+        this.notReady = notReady;
     }
 
     /**
@@ -36,7 +39,16 @@ public final class MetricsServer implements AutoCloseable {
      * what the server refuses.
      */
     public static MetricsServer start(InetSocketAddress address, Metrics metrics) throws BindFailure {
-        MetricsServer ms = start(address, metrics::scrape);
+        return start(address, metrics, () -> null);
+    }
+
+    /**
+     * {@link #start(InetSocketAddress, Metrics)} with {@code notReady} for {@code /ready}: null when ready, else
+     * why not.
+     */
+    public static MetricsServer start(InetSocketAddress address, Metrics metrics, Supplier<String> notReady)
+            throws BindFailure {
+        MetricsServer ms = start(address, metrics::scrape, notReady);
         SmallHttpRefusals refusals = ms.http.refusals();
         for (SmallHttpRefusals.Reason r : SmallHttpRefusals.Reason.values()) {
             FunctionCounter.builder(REFUSED, refusals.counter(r), java.util.concurrent.atomic.LongAdder::sum)
@@ -49,7 +61,12 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Binds {@code address} and serves what {@code scrape} returns at each request. */
     public static MetricsServer start(InetSocketAddress address, Supplier<String> scrape) throws BindFailure {
-        MetricsServer ms = new MetricsServer(scrape);
+        return start(address, scrape, () -> null);
+    }
+
+    private static MetricsServer start(InetSocketAddress address, Supplier<String> scrape, Supplier<String> notReady)
+            throws BindFailure {
+        MetricsServer ms = new MetricsServer(scrape, notReady);
         ms.http = SmallHttpServer.start(address, "dotgate-metrics", ms::handle, "metrics",
                 "--metrics-listen (or metrics.listen in the config)");
         return ms;
@@ -67,11 +84,21 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private SmallHttpResponse handle(SmallHttpRequest request) {
-        if (!"/metrics".equals(request.path())) {
-            return SmallHttpResponse.plain(404, "not found; metrics are at /metrics\n");
+        String path = request.path();
+        if (!"/metrics".equals(path) && !"/health".equals(path) && !"/ready".equals(path)) {
+            return SmallHttpResponse.plain(404, "not found; metrics are at /metrics, health at /health and "
+                    + "/ready\n");
         }
         if (!request.getOrHead()) {
             return SmallHttpResponse.methodNotAllowed();
+        }
+        if ("/health".equals(path)) {
+            return SmallHttpResponse.plain(200, "ok\n");
+        }
+        if ("/ready".equals(path)) {
+            String why = notReady.get();
+            return why == null ? SmallHttpResponse.plain(200, "ready\n")
+                    : SmallHttpResponse.plain(503, "not ready: " + why + "\n");
         }
         byte[] body;
         try {
