@@ -9,7 +9,7 @@ import java.util.function.Supplier;
  * Whether the gateway is ready to serve, for {@code GET /ready}: its listeners are bound, and an upstream of the
  * serving snapshot has answered and is not down now. Without client traffic nothing would ever answer, so while
  * no upstream has, each look (at most once a second) sends every upstream a probe ({@link UpstreamProbe}: the
- * root's NS), and the listeners' binding sends the first.
+ * root's NS). Nothing is sent unless someone asks.
  */
 public final class Readiness implements Supplier<String> {
     private static final long PROBE_EVERY_NANOS = 1_000_000_000L;
@@ -24,10 +24,9 @@ public final class Readiness implements Supplier<String> {
         this.group = group;
     }
 
-    /** The listeners are bound: probe the upstreams once, so readiness comes without waiting for a client. */
+    /** The listeners are bound. */
     public void listening() {
         listening = true;
-        probe();
     }
 
     /** Null when ready; otherwise why not, one line. */
