@@ -158,15 +158,21 @@ class CliTest {
                     "--data-dir", tmp.resolve("data").toString(), "--upstream", unbound.uri(),
                     "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process")) // unsigned test zones
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
-            Ports.awaitListening(port, 20_000);
-            dev.dotgate.it.Proc.Result dig = dev.dotgate.it.Proc.run(10, "dig", "@127.0.0.1", "-p", "" + port,
-                    "a.test", "+short");
-            assertThat(dig.out().strip()).isEqualTo("192.0.2.1");
-            p.destroy(); // SIGTERM
-            assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
-            String log = Files.readString(tmp.resolve("run.log"));
-            assertThat(p.exitValue()).as(log).isZero();
-            assertThat(log).contains("dotgate stopped: ").contains("answered=1");
+            try {
+                Ports.awaitListening(port, 20_000);
+                dev.dotgate.it.Proc.Result dig = dev.dotgate.it.Proc.run(10, "dig", "@127.0.0.1", "-p", "" + port,
+                        "a.test", "+short");
+                assertThat(dig.out().strip()).isEqualTo("192.0.2.1");
+                p.destroy(); // SIGTERM
+                assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+                String log = Files.readString(tmp.resolve("run.log"));
+                assertThat(p.exitValue()).as(log).isZero();
+                assertThat(log).contains("dotgate stopped: ").contains("answered=1");
+            } finally {
+                if (p.isAlive()) {
+                    p.destroyForcibly(); // a failed assertion must not leave the gateway running after the test
+                }
+            }
         }
     }
 
