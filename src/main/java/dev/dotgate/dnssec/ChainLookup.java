@@ -1,11 +1,12 @@
 package dev.dotgate.dnssec;
 
-import dev.dotgate.resolve.Decision;
 import dev.dotgate.resolve.Exchange;
 import dev.dotgate.resolve.Resolver;
+import dev.dotgate.resolve.Responder;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.QueryInfo;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
+import org.xbill.DNS.Type;
 
 /**
  * What dnsjava's validator sends its queries through (its "head resolver"): the gateway's own forwarding, so the
@@ -82,23 +84,28 @@ final class ChainLookup implements org.xbill.DNS.Resolver {
         ByteBuf bytes = client.alloc().buffer(wire.length).writeBytes(wire);
         QueryInfo info = QueryInfo.parse(bytes);
         counters.chainQueries.increment();
-        Exchange lookup = client.internalQuery(bytes, info, (e, reply) -> {
+        forwarding.resolve(client.internalQuery(bytes, info, completing(answer, query)));
+    }
+
+    /**
+     * The responder of an internal exchange asking {@code query}: completes {@code answer} with the reply, parsed,
+     * or exceptionally when no upstream answered; releases the reply.
+     */
+    static Responder completing(CompletableFuture<Message> answer, Message query) {
+        return (e, reply) -> {
             try {
-                Decision d = e.decision();
-                if (d == Decision.UPSTREAM_TIMEOUT || d == Decision.UPSTREAM_FAILED) {
+                if (e.decision().upstreamFailure()) {
                     answer.completeExceptionally(new IOException("no upstream answered "
-                            + query.getQuestion().getName() + " " + org.xbill.DNS.Type.string(
-                                    query.getQuestion().getType())));
+                            + query.getQuestion().getName() + " " + Type.string(query.getQuestion().getType())));
                 } else {
-                    answer.complete(Validation.parse(reply));
+                    answer.complete(new Message(ByteBufUtil.getBytes(reply)));
                 }
             } catch (IOException ex) {
                 answer.completeExceptionally(ex);
             } finally {
                 reply.release();
             }
-        });
-        forwarding.resolve(lookup);
+        };
     }
 
     // The validator sets DO on its head resolver (every lookup above carries it) and may tune the rest, which the

@@ -28,22 +28,9 @@ final class ClientAnswer {
     static ByteBuf of(Message m, ByteBuf query, QueryInfo info, boolean secure, ByteBufAllocator alloc) {
         int queryFlags = Dns.flags(query);
         Header h = m.getHeader();
-        boolean askedAd = (queryFlags & 0x0020) != 0;
-        if (secure && (info.dnssecOk() || askedAd)) {
-            h.setFlag(Flags.AD);
-        } else {
-            h.unsetFlag(Flags.AD);
-        }
-        if ((queryFlags & Dns.FLAG_CD) != 0) {
-            h.setFlag(Flags.CD);
-        } else {
-            h.unsetFlag(Flags.CD);
-        }
-        if ((queryFlags & Dns.FLAG_RD) != 0) {
-            h.setFlag(Flags.RD);
-        } else {
-            h.unsetFlag(Flags.RD);
-        }
+        flag(h, Flags.AD, secure && (info.dnssecOk() || (queryFlags & Dns.FLAG_AD) != 0));
+        flag(h, Flags.CD, (queryFlags & Dns.FLAG_CD) != 0);
+        flag(h, Flags.RD, (queryFlags & Dns.FLAG_RD) != 0);
         if (!info.dnssecOk()) {
             for (int section = Section.ANSWER; section <= Section.ADDITIONAL; section++) {
                 strip(m, section, section == Section.ANSWER ? info.qtype() : -1);
@@ -61,6 +48,14 @@ final class ClientAnswer {
         }
         byte[] wire = m.toWire();
         return alloc.buffer(wire.length).writeBytes(wire);
+    }
+
+    private static void flag(Header h, int flag, boolean on) {
+        if (on) {
+            h.setFlag(flag);
+        } else {
+            h.unsetFlag(flag);
+        }
     }
 
     /** Takes the DNSSEC records out of {@code section}, but those of type {@code keep}. */

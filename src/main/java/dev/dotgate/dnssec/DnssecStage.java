@@ -9,15 +9,15 @@ import dev.dotgate.wire.DomainSet;
 import dev.dotgate.wire.EdnsOptions;
 import dev.dotgate.wire.ExtendedErrors;
 import dev.dotgate.wire.QueryInfo;
+import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +58,6 @@ import org.xbill.DNS.dnssec.ValidatingResolver;
 public final class DnssecStage implements Resolver {
     private static final Logger log = LoggerFactory.getLogger(DnssecStage.class);
     private static final int CLASS_IN = 1;
-    private static final int FLAG_AD = 0x0020;
 
     private final boolean validate;
     private final Resolver next;
@@ -98,8 +97,6 @@ public final class DnssecStage implements Resolver {
         }
     }
 
-
-
     /**
      * Validates with {@code anchors} from now on (RFC 5011 found the root's keys changed): new validators, swapped
      * in whole (their key caches start empty); queries already being validated finish with the old ones.
@@ -118,20 +115,8 @@ public final class DnssecStage implements Resolver {
         CompletableFuture<Message> result = new CompletableFuture<>();
         byte[] wire = question.toWire();
         ByteBuf bytes = alloc.buffer(wire.length).writeBytes(wire);
-        Exchange own = Exchange.internal(bytes, QueryInfo.parse(bytes), loop, alloc, (e, reply) -> {
-            try {
-                Decision d = e.decision();
-                if (d == Decision.UPSTREAM_TIMEOUT || d == Decision.UPSTREAM_FAILED) {
-                    result.completeExceptionally(new IOException("no upstream answered (" + e.reason() + ")"));
-                } else {
-                    result.complete(Validation.parse(reply));
-                }
-            } catch (IOException ex) {
-                result.completeExceptionally(ex);
-            } finally {
-                reply.release();
-            }
-        });
+        Exchange own = Exchange.internal(bytes, QueryInfo.parse(bytes), loop, alloc,
+                ChainLookup.completing(result, question));
         try {
             loop.execute(() -> resolve(own));
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -169,8 +154,7 @@ public final class DnssecStage implements Resolver {
             if (info.hasOpt()) {
                 out.setByte(doAt, out.getUnsignedByte(doAt) | 0x80);
             } else {
-                out.writeByte(0).writeShort(Dns.TYPE_OPT).writeShort(Dns.OUR_UDP_SIZE).writeInt(0x8000)
-                        .writeShort(0);
+                Replies.writeOpt(out, true);
                 Dns.setArcount(out, Dns.arcount(out) + 1);
             }
         } else if (info.hasOpt()) {
@@ -184,7 +168,7 @@ public final class DnssecStage implements Resolver {
         // The upstream's time is until this answer came, not until the chain was fetched and checked too.
         exchange.forwardedBy(first.forwarding(), first.attemptElapsedNanos());
         Decision d = first.decision();
-        if (d == Decision.UPSTREAM_TIMEOUT || d == Decision.UPSTREAM_FAILED) {
+        if (d.upstreamFailure()) {
             reply.release();
             exchange.fail(Dns.RCODE_SERVFAIL, d, first.reason());
             return;
@@ -196,8 +180,7 @@ public final class DnssecStage implements Resolver {
             return;
         }
         try {
-            byte[] raw = new byte[reply.readableBytes()];
-            reply.getBytes(reply.readerIndex(), raw);
+            byte[] raw = ByteBufUtil.getBytes(reply);
             reply.release();
             if (unchecked) {
                 counters.insecure.increment();
@@ -222,7 +205,7 @@ public final class DnssecStage implements Resolver {
     private void run(ValidatingResolver with, Validation v) throws IOException {
         Exchange exchange = v.exchange();
         v.runs++;
-        Message question = Validation.parse(exchange.query());
+        Message question = new Message(ByteBufUtil.getBytes(exchange.query()));
         // dnsjava runs some of its steps on the common pool: the verdict is taken back to the client's loop.
         with.sendAsync(question, v).whenCompleteAsync((m, err) -> finish(v, m, err), v);
     }
@@ -311,7 +294,7 @@ public final class DnssecStage implements Resolver {
     private static void passOn(Exchange exchange, ByteBuf reply) {
         QueryInfo info = exchange.info();
         int clientFlags = Dns.flags(exchange.query());
-        reply.setShort(reply.readerIndex() + 2, (Dns.flags(reply) & ~(FLAG_AD | Dns.FLAG_CD))
+        reply.setShort(reply.readerIndex() + 2, (Dns.flags(reply) & ~(Dns.FLAG_AD | Dns.FLAG_CD))
                 | (clientFlags & Dns.FLAG_CD));
         if (!info.hasOpt()) {
             EdnsOptions.stripHopByHop(reply, true); // the OPT we added on the way up

@@ -1,9 +1,8 @@
 package dev.dotgate.dnssec;
 
 import dev.dotgate.resolve.Exchange;
-import io.netty.buffer.ByteBuf;
-import java.io.IOException;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.util.concurrent.Executor;
 import org.xbill.DNS.Message;
 
@@ -75,10 +74,4 @@ final class Validation implements Executor {
         exchange.loop().execute(command);
     }
 
-    /** The message in {@code m}'s readable bytes, parsed by dnsjava. Borrows {@code m}. */
-    static Message parse(ByteBuf m) throws IOException {
-        byte[] b = new byte[m.readableBytes()];
-        m.getBytes(m.readerIndex(), b);
-        return new Message(b);
-    }
 }

@@ -44,6 +44,11 @@ public enum Decision {
         this.label = label;
     }
 
+    /** Whether no upstream answered: {@link #UPSTREAM_TIMEOUT} or {@link #UPSTREAM_FAILED}. */
+    public boolean upstreamFailure() {
+        return this == UPSTREAM_TIMEOUT || this == UPSTREAM_FAILED;
+    }
+
     /** The lower-case name used in events and metric labels. */
     public String label() {
         return label;

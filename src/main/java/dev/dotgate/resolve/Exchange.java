@@ -339,7 +339,7 @@ public final class Exchange extends QueryContext implements Runnable {
         observer.decided(this, decision, reason);
         boolean synthesized = false;
         if (reply == null) {
-            if (decision == Decision.UPSTREAM_TIMEOUT || decision == Decision.UPSTREAM_FAILED) {
+            if (decision.upstreamFailure()) {
                 reply = recover(failRcode, decision);
             }
             if (reply != null) {

@@ -24,6 +24,7 @@ public final class Dns {
     public static final int FLAG_TC = 0x0200;
     public static final int FLAG_RD = 0x0100;
     public static final int FLAG_RA = 0x0080;
+    public static final int FLAG_AD = 0x0020;
     public static final int FLAG_CD = 0x0010;
 
     /** The UDP payload size we advertise in OPT records we write (the DNS flag day 2020 value). */

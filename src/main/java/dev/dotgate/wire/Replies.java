@@ -115,6 +115,14 @@ public final class Replies {
         return !info.hasOpt() ? 0 : OPT_LENGTH + (ede == ExtendedErrors.NONE ? 0 : ExtendedErrors.optionLength(text));
     }
 
+    /**
+     * Writes an OPT record with the gateway's payload size, no options, and DO when {@code dnssecOk}; the caller
+     * counts it in ARCOUNT.
+     */
+    public static void writeOpt(ByteBuf out, boolean dnssecOk) {
+        writeOpt(out, dnssecOk, ExtendedErrors.NONE, null);
+    }
+
     private static void writeOpt(ByteBuf out, boolean dnssecOk, int ede, byte[] text) {
         out.writeByte(0);                       // root name
         out.writeShort(Dns.TYPE_OPT);

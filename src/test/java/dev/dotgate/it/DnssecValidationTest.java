@@ -1,7 +1,6 @@
 package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -42,9 +41,7 @@ class DnssecValidationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        for (String tool : new String[] {"nsd", "dnssec-keygen", "dnssec-signzone", "delv"}) {
-            assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0, tool + " is not installed");
-        }
+        SignedZones.assumeTools("delv");
         zones = servers.closeAfter(new SignedZones(servers.dir("signed")));
         delv = Delv.of(zones);
         Path dir = servers.dir("gw");
@@ -55,9 +52,12 @@ class DnssecValidationTest {
     /** A validating gateway over the signed hierarchy's resolver (DoT), trusting its root's key. */
     static GatewayFixture validating(Path dir, String topLevel, String dnssec) throws Exception {
         return GatewayFixture.builder().dir(dir).upstreams(zones.caFile(), zones.resolverTlsUri())
-                .toml(topLevel + "[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile()
-                        + "\"]\n" + dnssec)
-                .start();
+                .toml(topLevel + anchored(dnssec)).start();
+    }
+
+    /** A {@code [dnssec]} table validating against the test root's key, with {@code more} keys. */
+    static String anchored(String more) {
+        return "[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n" + more;
     }
 
     static Message ask(GatewayFixture gw, String name, String type, boolean dnssecOk, boolean cd) throws Exception {
@@ -289,11 +289,11 @@ class DnssecValidationTest {
         try (DelayProxy slow = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 150);
                 GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("coalesce"))
                         .upstreams(null, "udp://127.0.0.1:" + slow.port()).timeout("3s")
-                        .toml("[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n")
+                        .toml(anchored(""))
                         .start()) {
-            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw));
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw, "www.bogus."));
             Thread.sleep(50); // the first is upstream, held by the relay: the second joins its flight
-            Message second = askQuietly(gw);
+            Message second = askQuietly(gw, "www.bogus.");
             for (Message m : List.of(first.get(), second)) {
                 assertThat(m.getRcode()).as("%s", m).isEqualTo(Rcode.SERVFAIL);
                 assertThat(ede(m)).as("%s", m).isEqualTo(6);
@@ -307,15 +307,9 @@ class DnssecValidationTest {
         try (DelayProxy relay = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 300);
                 GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("chainless"))
                         .upstreams(null, "udp://127.0.0.1:" + relay.port()).timeout("500ms")
-                        .toml("[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n")
+                        .toml(anchored(""))
                         .start()) {
-            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return ask(gw, "nx.nsec3.", "A", true, false);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw, "nx.nsec3."));
             Thread.sleep(100); // the query is held by the relay; from now on it swallows the chain's lookups
             relay.delay(-1);
             Message m = answer.get();
@@ -324,9 +318,10 @@ class DnssecValidationTest {
         }
     }
 
-    private static Message askQuietly(GatewayFixture gw) {
+    /** {@link #ask} for {@code name} A with DO, for another thread. */
+    private static Message askQuietly(GatewayFixture gw, String name) {
         try {
-            return ask(gw, "www.bogus.", "A", true, false);
+            return ask(gw, name, "A", true, false);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,7 +1,6 @@
 package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -181,9 +180,7 @@ class ExtendedErrorsTest {
 
     @Test
     void anUpstreamsExtendedErrorIsPassedOn() throws Exception {
-        for (String tool : new String[] {"nsd", "dnssec-keygen", "dnssec-signzone"}) {
-            assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0, tool + " is not installed");
-        }
+        SignedZones.assumeTools();
         SignedZones validating = servers.closeAfter(new SignedZones(servers.dir("validating"), true));
         try (GatewayFixture gw = servers.gateway(b -> b.upstreams(validating.caFile(), validating.resolverTlsUri())
                 .toml("[dnssec]\nmode = \"process\"\n"))) {

@@ -171,6 +171,19 @@ public final class SignedZones implements AutoCloseable {
         }
     }
 
+    /**
+     * Skips the calling test (JUnit assumption) unless nsd and bind9-utils' signing tools are installed, and
+     * {@code more} tools (delv...) too.
+     */
+    public static void assumeTools(String... more) {
+        List<String> tools = new ArrayList<>(List.of("nsd", "dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey"));
+        tools.addAll(List.of(more));
+        for (String tool : tools) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0,
+                    tool + " is not installed");
+        }
+    }
+
     /** The key tag of the root's second key-signing key, published beside the anchored one but trusted by nobody. */
     public int standbyKskTag() {
         return standbyKskTag;

@@ -2,7 +2,6 @@ package dev.dotgate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +27,7 @@ class SignedZonesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        for (String tool : new String[] {"nsd", "dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey"}) {
-            assumeTrue(Proc.run(10, "sh", "-c", "command -v " + tool).exit() == 0, tool + " is not installed");
-        }
+        SignedZones.assumeTools();
         zones = servers.closeAfter(new SignedZones(servers.dir("signed")));
         delv = Delv.of(zones);
     }

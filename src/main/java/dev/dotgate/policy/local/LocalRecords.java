@@ -3,6 +3,7 @@ package dev.dotgate.policy.local;
 import dev.dotgate.wire.Dns;
 import dev.dotgate.wire.NameKey;
 import dev.dotgate.wire.QueryInfo;
+import dev.dotgate.wire.Replies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
@@ -156,11 +157,7 @@ public final class LocalRecords {
                 info.questionEnd() - Dns.HEADER_LENGTH);
         if (info.hasOpt()) {
             out.setShort(10, out.getUnsignedShort(10) + 1);
-            out.writeByte(0);                            // root name
-            out.writeShort(Dns.TYPE_OPT);
-            out.writeShort(Dns.OUR_UDP_SIZE);
-            out.writeInt(info.dnssecOk() ? 0x8000 : 0);  // ext rcode 0, version 0, DO echoed (RFC 3225)
-            out.writeShort(0);                           // no options
+            Replies.writeOpt(out, info.dnssecOk());      // DO echoed (RFC 3225)
         }
         return out;
     }
