@@ -73,6 +73,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     public void start() throws BindFailure, IOException, GeneralSecurityException {
+        start(() -> { });
+    }
+
+    /**
+     * Starts, running {@code beforeServing} once every listener is bound and before any reads (the switch from
+     * root to the configured user); an exception from it stops the start like a bind failure.
+     */
+    public void start(Runnable beforeServing) throws BindFailure, IOException, GeneralSecurityException {
         GatewayConfig cfg = started;
         try {
             services = Services.of(group, stats, metrics, UpstreamFactories.standard(group,
@@ -82,7 +90,8 @@ public final class Gateway implements AutoCloseable {
             GatewayMeters.bind(services, current::get);
             probing = UpstreamProbing.start(current::get, group);
             anchorRefreshing = AnchorRefreshing.start(current::get, services.rootAnchors(), group);
-            front = Front.start(cfg, group, threads, services, current::get, new Readiness(current::get, group));
+            front = Front.start(cfg, group, threads, services, current::get, new Readiness(current::get, group),
+                    beforeServing);
             synchronized (this) {
                 current.set(current.get().withDiscovery(cfg.serverName(), front.addresses(Transport.DOT),
                         front.addresses(Transport.DOH), front.addresses(Transport.DOQ)));
@@ -171,6 +180,11 @@ public final class Gateway implements AutoCloseable {
             now.close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** What is bound, as the start-up line says it: the listeners, then the metrics URL when metrics are on. */
+    public String describeListeners() {
+        return front.describe();
     }
 
     /** The one line of totals logged at shutdown. */

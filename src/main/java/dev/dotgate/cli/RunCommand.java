@@ -6,12 +6,20 @@ import dev.dotgate.Gateway;
 import dev.dotgate.config.ConfigException;
 import dev.dotgate.config.ConfigLoader;
 import dev.dotgate.config.GatewayConfig;
+import dev.dotgate.config.DataDirs;
 import dev.dotgate.net.BindFailure;
+import dev.dotgate.os.Account;
+import dev.dotgate.os.ProcessUser;
+import dev.dotgate.os.SystemdNotify;
+import dev.dotgate.os.UserSwitch;
+import dev.dotgate.os.UserSwitchException;
 import dev.dotgate.policy.PolicyLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -48,16 +56,25 @@ final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return fail(e.getMessage(), 2);
         }
+        Account account = cfg.account();
+        if (account == null && !cfg.allowRoot() && ProcessUser.isRoot()) {
+            return fail("refusing to serve as root: give --user NAME (user in the config) to bind the ports as "
+                    + "root and then run as NAME, or --allow-root to stay root", 2);
+        }
         ((Logger) LoggerFactory.getLogger("dev.dotgate")).setLevel(Level.toLevel(cfg.logLevel()));
         DirectMemory.report(LoggerFactory.getLogger(RunCommand.class));
         Gateway gateway = new Gateway(cfg);
+        SystemdNotify systemd = SystemdNotify.fromEnvironment();
         try {
-            gateway.start();
+            gateway.start(account == null ? () -> { } : () -> switchTo(account, cfg));
         } catch (BindFailure | dev.dotgate.tls.IdentityException e) {
             return fail(e.getMessage(), 2);
+        } catch (UserSwitchException e) {
+            return fail(e.getMessage(), 1);
         } catch (IOException | GeneralSecurityException e) {
             return fail(e.getMessage(), 1);
         }
+        systemd.ready("serving on " + gateway.describeListeners());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -66,12 +83,17 @@ final class RunCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        Signal.handle(new Signal("HUP"), s -> reloads.execute(() -> reload(gateway)));
+        Signal.handle(new Signal("HUP"), s -> reloads.execute(() -> {
+            systemd.reloading();
+            reload(gateway);
+            systemd.ready("serving on " + gateway.describeListeners());
+        }));
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        systemd.stopping();
         gateway.stop(GRACE);
         return 0;
     }
@@ -90,6 +112,27 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             log.error("reload failed, keeping the running configuration: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Runs while the listeners are bound and not yet reading: the data directory (made now if missing) and an
+     * events file, which root may have created, are handed to {@code account}, then the process becomes it.
+     */
+    private static void switchTo(Account account, GatewayConfig cfg) {
+        List<Path> handOver = new ArrayList<>();
+        try {
+            DataDirs.prepare(cfg.dataDir());
+        } catch (IOException e) {
+            throw new UserSwitchException(e.getMessage());
+        }
+        handOver.add(cfg.dataDir());
+        String events = cfg.observe().events();
+        if (!"off".equals(events) && !"stdout".equals(events)) {
+            handOver.add(Path.of(events));
+        }
+        UserSwitch.to(account, handOver);
+        LoggerFactory.getLogger(RunCommand.class).info("running as user {} from now on; {} handed over to it",
+                account, handOver);
     }
 
     private int fail(String message, int code) {

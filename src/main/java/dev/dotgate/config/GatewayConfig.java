@@ -1,5 +1,6 @@
 package dev.dotgate.config;
 
+import dev.dotgate.os.Account;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +35,14 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream,
         @Setting(key = "forward", dflt = "[]", shown = "none", doc = "conditional forwarding: `[[forward]]` tables "
                 + "with `zone` and `servers`")
         List<ForwardZone> forwards,
-        CacheSettings cache, ObserveOptions observe, LimitsOptions limits, DnssecOptions dnssec) {
+        CacheSettings cache, ObserveOptions observe, LimitsOptions limits, DnssecOptions dnssec,
+        @Setting(key = "user", flag = "--user", label = "NAME", shown = "none", restart = true,
+                doc = "started as root, bind the ports, then run as this user (and its groups) for good; the data "
+                        + "directory is handed to it")
+        String user,
+        @Setting(key = "allow_root", flag = "--allow-root", dflt = "false", restart = true,
+                doc = "let `run` go on serving as root when no `user` is given (otherwise it refuses to start)")
+        boolean allowRoot) {
 
     private static final List<String> LEVELS = List.of("error", "warn", "info", "debug", "trace");
     private static final String HOST_NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
@@ -53,6 +61,18 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream,
         serverName = name;
         dataDir = dataDir != null ? dataDir : DataDirs.platformDefault();
         forwards = List.copyOf(forwards);
+        if (user != null) {
+            try {
+                Account.lookup(user);
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.of("user", user, e.getMessage());
+            }
+        }
+    }
+
+    /** The account {@code user} names, or null when none is set. */
+    public Account account() {
+        return user == null ? null : Account.lookup(user);
     }
 
     /** With the default {@link LimitsOptions} and {@link DnssecOptions}. */
@@ -60,7 +80,7 @@ public record GatewayConfig(ListenOptions listen, UpstreamOptions upstream,
             String logLevel, int threads, PolicyOptions policy, List<ForwardZone> forwards, CacheSettings cache,
             ObserveOptions observe) {
         this(listen, upstream, serverName, dataDir, logLevel, threads, policy, forwards, cache, observe,
-                LimitsOptions.defaults(), DnssecOptions.defaults());
+                LimitsOptions.defaults(), DnssecOptions.defaults(), null, false);
     }
 
     /** Whether {@code name} is a valid host name (lower case). */

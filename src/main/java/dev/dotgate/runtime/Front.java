@@ -38,11 +38,12 @@ public final class Front implements AutoCloseable {
     }
 
     /**
-     * Binds everything {@code config} asks for, telling {@code readiness} once the listeners are bound; on a
-     * failure closes what it had made and throws.
+     * Binds everything {@code config} asks for, runs {@code beforeServing} (the switch to another user) while the
+     * listeners are bound but not yet reading, then serves, telling {@code readiness}; on a failure (also one
+     * {@code beforeServing} throws) closes what it had made and throws.
      */
     public static Front start(GatewayConfig config, EventLoopGroup group, int threads, Services services,
-            Supplier<Snapshot> current, Readiness readiness)
+            Supplier<Snapshot> current, Readiness readiness, Runnable beforeServing)
             throws BindFailure, IOException, GeneralSecurityException {
         ListenerIdentity identity = null;
         MetricsServer metricsServer = null;
@@ -60,7 +61,9 @@ public final class Front implements AutoCloseable {
             listeners = new Listeners(config.listen(), config.limits(), group, threads, intake(services, current),
                     stats.server, stats.tls, stats.rateLimited, () -> id.dot(), () -> id.doh(), () -> id.doq(),
                     new ConnectionMeter(services.metrics()));
-            listeners.start();
+            listeners.bind();
+            beforeServing.run();
+            listeners.serve();
             readiness.listening();
             return new Front(identity, metricsServer, listeners);
         } catch (BindFailure | IOException | GeneralSecurityException | RuntimeException e) {

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -88,7 +89,8 @@ final class DoqListenerFactory implements ListenerFactory {
                     }
                 })
                 .build();
-        Bootstrap b = new Bootstrap().group(group.next()).channel(Transports.datagramChannel()).handler(codec);
+        Bootstrap b = new Bootstrap().group(group.next()).channel(Transports.datagramChannel())
+                .option(ChannelOption.AUTO_READ, false).handler(codec);
         Channel ch = Listeners.bind(() -> b.bind(address), Transport.DOQ.name().toLowerCase(Locale.ROOT), address);
         InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
         return new BoundListener() {
@@ -100,6 +102,11 @@ final class DoqListenerFactory implements ListenerFactory {
             @Override
             public InetSocketAddress address() {
                 return bound;
+            }
+
+            @Override
+            public void serve() {
+                ch.config().setAutoRead(true);
             }
 
             @Override

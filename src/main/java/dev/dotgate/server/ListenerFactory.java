@@ -18,8 +18,8 @@ public interface ListenerFactory {
     Transport transport();
 
     /**
-     * Binds at {@code address} (port 0: any) and starts serving; fails with a message for the user naming the
-     * address and the setting.
+     * Binds at {@code address} (port 0: any), not yet reading ({@link BoundListener#serve} starts it); fails with a
+     * message for the user naming the address and the setting.
      */
     BoundListener bind(InetSocketAddress address) throws BindFailure;
 
@@ -29,6 +29,12 @@ public interface ListenerFactory {
 
         /** The local address bound, with the real port when 0 was asked for. */
         InetSocketAddress address();
+
+        /**
+         * Starts taking connections or datagrams. Until then the socket is bound and the kernel queues what
+         * arrives (so the process can give up root between binding and serving).
+         */
+        void serve();
 
         /** Takes no new connections or datagrams; those in progress carry on. */
         void stopAccepting();

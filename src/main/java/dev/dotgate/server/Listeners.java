@@ -86,7 +86,21 @@ public final class Listeners {
         return proxy;
     }
 
+    /** Binds every listener and starts serving: {@link #bind} then {@link #serve}. */
     public void start() throws BindFailure {
+        bind();
+        serve();
+    }
+
+    /** Starts reading on every bound listener. */
+    public void serve() {
+        for (ListenerFactory.BoundListener l : bound) {
+            l.serve();
+        }
+    }
+
+    /** Binds every listener the options ask for, none of them reading until {@link #serve}. */
+    public void bind() throws BindFailure {
         clientLimits.start(group.next());
         for (InetSocketAddress a : options.plain()) {
             bindPlain(a);

@@ -60,6 +60,7 @@ public final class StreamAdmission {
                 .group(group)
                 .channel(Transports.serverSocketChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, true)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -79,6 +80,11 @@ public final class StreamAdmission {
             @Override
             public InetSocketAddress address() {
                 return bound;
+            }
+
+            @Override
+            public void serve() {
+                ch.config().setAutoRead(true);
             }
 
             @Override

@@ -65,6 +65,7 @@ final class UdpListenerFactory implements ListenerFactory {
                 Bootstrap b = new Bootstrap()
                         .group(group)
                         .channel(Transports.datagramChannel())
+                        .option(ChannelOption.AUTO_READ, false)
                         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
                         .option(ChannelOption.SO_RCVBUF, 4 << 20)
                         .option(ChannelOption.SO_SNDBUF, 4 << 20)
@@ -97,6 +98,13 @@ final class UdpListenerFactory implements ListenerFactory {
             @Override
             public InetSocketAddress address() {
                 return bound;
+            }
+
+            @Override
+            public void serve() {
+                for (Channel c : mine) {
+                    c.config().setAutoRead(true);
+                }
             }
 
             @Override

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     /** Lowest first; the packages of one step do not import each other. */
     static final List<List<String>> LAYERS = List.of(
-            List.of("wire"),
+            List.of("wire", "os"),
             List.of("config"),
             List.of("net"),
             List.of("upstream"),

@@ -125,7 +125,7 @@ class CliMessagesTest {
     void aDataDirectoryThatCannotBeCreatedExitsTwoWithPathWhyAndFix() throws Exception {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "");
         Path data = file.resolve("dotgate");
-        CliRun r = run("run", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--data-dir",
+        CliRun r = run("run", "--allow-root", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--data-dir",
                 data.toString(), "--upstream", "udp://127.0.0.1:9");
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("dotgate: --data-dir: '" + data + "' cannot be created: " + file

@@ -132,7 +132,7 @@ class CliTest {
     void anAddressInUseStopsTheStartWithOneClearLine() throws Exception {
         int port = Ports.free();
         try (DatagramSocket taken = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
-            CliRun r = run("run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
+            CliRun r = run("run", "--allow-root", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
                     "--data-dir", tmp.toString(), "--upstream", "udp://127.0.0.1:53");
             assertThat(r.exit()).isEqualTo(2);
             assertThat(r.err().strip()).isEqualTo("dotgate: cannot listen on udp 127.0.0.1:" + port
@@ -154,9 +154,10 @@ class CliTest {
             int port = Ports.free();
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "run", "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
-                    "--data-dir", tmp.resolve("data").toString(), "--upstream", unbound.uri(),
-                    "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process")) // unsigned test zones
+                    Main.class.getName(), "run", "--allow-root", "--listen", "127.0.0.1:" + port,
+                    "--dot-listen", "127.0.0.1:0", "--data-dir", tmp.resolve("data").toString(),
+                    "--upstream", unbound.uri(), "--upstream-ca", unbound.caFile().toString(),
+                    "--dnssec", "process")) // unsigned test zones
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
             try {
                 Ports.awaitListening(port, 20_000);
@@ -184,9 +185,10 @@ class CliTest {
             Path list = Files.writeString(tmp.resolve("block.txt"), "bench.test\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "run", "--config", config.toString(), "--listen", "127.0.0.1:" + port,
-                    "--dot-listen", "127.0.0.1:0", "--data-dir", tmp.resolve("data").toString(), "--upstream",
-                    unbound.uri(), "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process"))
+                    Main.class.getName(), "run", "--allow-root", "--config", config.toString(),
+                    "--listen", "127.0.0.1:" + port, "--dot-listen", "127.0.0.1:0",
+                    "--data-dir", tmp.resolve("data").toString(), "--upstream", unbound.uri(),
+                    "--upstream-ca", unbound.caFile().toString(), "--dnssec", "process"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
             try {
                 Ports.awaitListening(port, 20_000);

@@ -52,7 +52,8 @@ class DirectMemoryTest {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
-                "--log-level", "debug", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--data-dir",
+                "--allow-root", "--log-level", "debug", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0",
+                "--data-dir",
                 tmp.resolve(name).toString(), "--upstream", "udp://127.0.0.1:9"));
         Path log = tmp.resolve(name + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -39,7 +39,8 @@ class CacheTest {
 
     static UnaryOperator<GatewayConfig> cache(UnaryOperator<CacheSettings> change) {
         return c -> new GatewayConfig(c.listen(), c.upstream(), c.serverName(), c.dataDir(), c.logLevel(),
-                c.threads(), c.policy(), c.forwards(), change.apply(c.cache()), c.observe(), c.limits(), c.dnssec());
+                c.threads(), c.policy(), c.forwards(), change.apply(c.cache()), c.observe(), c.limits(), c.dnssec(),
+                c.user(), c.allowRoot());
     }
 
     static Message ask(GatewayFixture gw, String name, int type, int id) throws IOException {

@@ -189,7 +189,7 @@ class CertificateRotationTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int exit = cl.execute("run", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--upstream",
+        int exit = cl.execute("run", "--allow-root", "--listen", "127.0.0.1:0", "--dot-listen", "127.0.0.1:0", "--upstream",
                 unbound.uri(), "--upstream-ca", unbound.caFile().toString(), "--data-dir",
                 live.resolve("data").toString(), "--cert", cert.toString(), "--key", otherKey.toString());
         String text = err.toString(StandardCharsets.UTF_8);

@@ -34,7 +34,7 @@ class RootAnchorsTest {
         return new GatewayConfig(c.listen(), c.upstream(), c.serverName(), c.dataDir(), c.logLevel(), c.threads(),
                 c.policy(), c.forwards(), c.cache(), c.observe(), c.limits(), new DnssecOptions(d.mode(),
                         d.trustAnchors(), d.negativeTrustAnchors(), d.clockSkew(), d.nsec3MaxIterations(),
-                        Duration.ofMillis(200)));
+                        Duration.ofMillis(200)), c.user(), c.allowRoot());
     }
 
     @Test
