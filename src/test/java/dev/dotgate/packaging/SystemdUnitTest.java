@@ -88,7 +88,8 @@ class SystemdUnitTest {
 
         // What the JVM or a privileged-port server cannot run under (see the comments in the unit)
         assertThat(s.getOrDefault("MemoryDenyWriteExecute", List.of()))
-                .as("MemoryDenyWriteExecute: the JIT needs writable+executable memory").noneMatch(SystemdUnitTest::bool);
+                .as("MemoryDenyWriteExecute: the JIT needs writable+executable memory")
+                .noneMatch(SystemdUnitTest::bool);
         assertThat(s.getOrDefault("PrivateUsers", List.of()))
                 .as("PrivateUsers: no CAP_NET_BIND_SERVICE in the host's network namespace")
                 .noneMatch(SystemdUnitTest::bool);
