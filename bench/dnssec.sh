@@ -17,6 +17,8 @@ SECS=${1:-10}; REPEATS=${2:-3}
 for t in dnsperf unbound nsd openssl dnssec-keygen dnssec-signzone; do
   command -v $t >/dev/null || { echo "bench: needs $t (apt-get install dnsperf unbound nsd openssl bind9-utils)" >&2; exit 2; }
 done
+# As root, dotgate is told to stay root (it refuses otherwise).
+AS_ROOT=; [ "$(id -u)" -eq 0 ] && AS_ROOT=--allow-root
 W=$(mktemp -d /tmp/dotgate-dnssec-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -126,7 +128,7 @@ unbound -d -c $W/unbound-plain.conf > $W/unbound-plain.log 2>&1 & PIDS+=($!)
 printf '[dnssec]\nmode = "validate"\ntrust_anchors = ["%s"]\n' "$W/anchor.key" > $W/validate.toml
 for mode in validate process; do
   port=$DV; [ $mode = process ] && port=$DP
-  DOTGATE_JAR=$W/dotgate.jar ./dotgate run --config $W/validate.toml --dnssec $mode --listen 127.0.0.1:$port \
+  DOTGATE_JAR=$W/dotgate.jar ./dotgate run $AS_ROOT --config $W/validate.toml --dnssec $mode --listen 127.0.0.1:$port \
     --dot-listen 127.0.0.1:0 --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
     --data-dir $W/dotgate-$mode --log-level warn > $W/dotgate-$mode.log 2>&1 & PIDS+=($!)
 done
