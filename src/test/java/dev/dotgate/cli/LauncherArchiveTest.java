@@ -31,16 +31,33 @@ class LauncherArchiveTest {
         Path jar = jar();
         Path archive = dir.resolve("app.jar.jsa");
 
-        Process first = launch(jar, "", "run");
+        // --allow-root: as root (CI), a run that will switch users writes no archive (the next test)
+        Process first = launch(jar, "", "run", "--allow-root");
         assertThat(first.exitValue()).isZero();
         assertThat(archive).as("the path later starts map").doesNotExist();
         assertThat(written()).as("the archive the first run wrote, under its own name").hasSize(1);
 
         // -Xshare:on: the JVM refuses to start unless it maps the archive it is given.
-        Process second = launch(jar, "-Xshare:on", "run");
+        Process second = launch(jar, "-Xshare:on", "run", "--allow-root");
         assertThat(second.exitValue()).as(output(second)).isZero();
         assertThat(archive).exists();
         assertThat(written()).as("nothing left under a run's own name").isEmpty();
+    }
+
+    @Test
+    void asRootARunThatSwitchesToAnotherUserWritesNoArchiveItCouldNotWrite() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(dev.dotgate.it.Proc.run(5, "id", "-u").out().strip()),
+                "as root only");
+        Path jar = jar();
+        assertThat(launch(jar, "", "run", "--user", "nobody").exitValue()).isZero();
+        assertThat(launch(jar, "", "run", "--user=nobody", "--allow-root").exitValue()).isZero();
+        Path config = Files.writeString(dir.resolve("d.toml"), "user = \"nobody\"\n");
+        assertThat(launch(jar, "", "run", "--allow-root", "--config", config.toString()).exitValue()).isZero();
+        assertThat(launch(jar, "", "run").exitValue()).isZero(); // refused by the gateway: nothing to archive
+        assertThat(written()).isEmpty();
+        assertThat(dir.resolve("app.jar.jsa")).as("nor one moved into place").doesNotExist();
+        assertThat(launch(jar, "", "run", "--allow-root").exitValue()).isZero();
+        assertThat(written()).as("staying root, it is written").hasSize(1);
     }
 
     private Process launch(Path jar, String javaOpts, String... args) throws Exception {
