@@ -29,6 +29,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code dotgate run}: start the gateway and serve until SIGTERM or SIGINT. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -65,19 +66,26 @@ final class RunCommand implements Callable<Integer> {
         DirectMemory.report(LoggerFactory.getLogger(RunCommand.class));
         Gateway gateway = new Gateway(cfg);
         SystemdNotify systemd = SystemdNotify.fromEnvironment();
+        // Before the start, so a SIGTERM while it starts (the listeners may already answer) stops it gracefully.
+        CountDownLatch stop = new CountDownLatch(1);
+        SignalHandler term = Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        SignalHandler intr = Signal.handle(new Signal("INT"), s -> stop.countDown());
+        String failed = null;
+        int code = 1;
         try {
             gateway.start(account == null ? () -> { } : () -> switchTo(account, cfg));
         } catch (BindFailure | dev.dotgate.tls.IdentityException e) {
-            return fail(e.getMessage(), 2);
-        } catch (UserSwitchException e) {
-            return fail(e.getMessage(), 1);
-        } catch (IOException | GeneralSecurityException e) {
-            return fail(e.getMessage(), 1);
+            failed = e.getMessage();
+            code = 2;
+        } catch (UserSwitchException | IOException | GeneralSecurityException e) {
+            failed = e.getMessage();
+        }
+        if (failed != null) {
+            Signal.handle(new Signal("TERM"), term);
+            Signal.handle(new Signal("INT"), intr);
+            return fail(failed, code);
         }
         systemd.ready("serving on " + gateway.describeListeners());
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
         ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "dotgate-reload");
             t.setDaemon(true);

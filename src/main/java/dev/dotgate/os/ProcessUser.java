@@ -1,24 +1,29 @@
 package dev.dotgate.os;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /** Who this process runs as. */
 public final class ProcessUser {
     private ProcessUser() {
     }
 
     /**
-     * Whether the process runs with root's effective user id. Off Linux (where this package cannot switch users)
-     * it answers by the JVM's {@code user.name}.
+     * Whether the process runs with root's effective user id: the second id of the {@code Uid:} line of
+     * {@code /proc/self/status} (read, so a start that switches no user does not load the C library binding); where
+     * there is no /proc, by the JVM's {@code user.name}.
      */
     public static boolean isRoot() {
         try {
-            return Libc.get().geteuid() == 0;
-        } catch (UnsupportedOperationException | UnsatisfiedLinkError e) {
-            return "root".equals(System.getProperty("user.name"));
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return "0".equals(line.substring(4).strip().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc: below
         }
-    }
-
-    /** The effective user id (Linux). */
-    public static int effectiveUid() {
-        return Libc.get().geteuid();
+        return "root".equals(System.getProperty("user.name"));
     }
 }
