@@ -92,6 +92,15 @@ final class Kube {
         }
     }
 
+    /** Fails, with its log, when {@code container} is no longer running (e.g. dotgate exited on a bind error). */
+    static void assertRunning(String container) {
+        String state = Podman.podman(30, "inspect", "--format", "{{.State.Status}}", container).out().strip();
+        if (!state.equals("running")) {
+            Podman.Result logs = Podman.podman(30, "logs", "--tail", "20", container);
+            throw new AssertionError(container + " is " + state + ":\n" + logs.out() + logs.err());
+        }
+    }
+
     /** The host PID of a pod's infra container, whose network namespace every container of the pod shares. */
     static long infraPid(String pod) {
         String infra = Podman.podman(30, "pod", "inspect", "--format", "{{.InfraContainerID}}", pod)

@@ -99,7 +99,10 @@ class KubernetesGatewayIT {
 
     @Test
     void servesPlainAndDotOnItsHighPortsWithoutAnyCapability() throws IOException {
-        Eventually.until(() -> kdig("-p", "5353", "api.github.com").contains("status: NOERROR"),
+        Eventually.until(() -> {
+            Kube.assertRunning(DOTGATE);
+            return kdig("-p", "5353", "api.github.com").contains("status: NOERROR");
+        },
                 Duration.ofSeconds(30), "the gateway answering on 5353");
         assertThat(kdig("+tcp", "-p", "5353", "api.github.com")).contains("192.0.2.80");
         assertThat(kdig("-p", "8853", "+tls-ca=/var/lib/dotgate/data/ca.pem",

@@ -82,7 +82,10 @@ class KubernetesSidecarIT {
         assertThat(resolvConf).as("the app's resolv.conf (dnsPolicy None, dnsConfig)")
                 .containsExactly("nameserver 127.0.0.1");
 
-        Eventually.until(() -> exec(APP, "getent", "hosts", "api.github.com").out().contains("192.0.2.80"),
+        Eventually.until(() -> {
+            Kube.assertRunning(DOTGATE);
+            return exec(APP, "getent", "hosts", "api.github.com").out().contains("192.0.2.80");
+        },
                 Duration.ofSeconds(30), "the app resolving api.github.com through the sidecar");
         assertThat(exec(APP, "getent", "hosts", "s3.eu-west-1.amazonaws.com").out())
                 .as("a name below *.amazonaws.com").contains("192.0.2.82");
@@ -134,7 +137,10 @@ class KubernetesSidecarIT {
 
     /** Until the sidecar answers an allowed name (its upstream started after it, and it probes until it answers). */
     private static void awaitServing() {
-        Eventually.until(() -> kdig("api.github.com").contains("status: NOERROR"), Duration.ofSeconds(30),
+        Eventually.until(() -> {
+            Kube.assertRunning(DOTGATE);
+            return kdig("api.github.com").contains("status: NOERROR");
+        }, Duration.ofSeconds(30),
                 "the sidecar answering api.github.com");
     }
 
