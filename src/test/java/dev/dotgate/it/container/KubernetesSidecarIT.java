@@ -124,6 +124,9 @@ class KubernetesSidecarIT {
         long pid = Podman.pid(DOTGATE);
         assertThat(Podman.status(pid, "Uid")).isEqualTo("10053\t10053\t10053\t10053");
         assertThat(Podman.status(pid, "CapEff")).as("NET_BIND_SERVICE only (port 53)").isEqualTo("0000000000000400");
+        // Kubernetes gives a non-root process its file capability only without no_new_privs (podman would also
+        // pass an added capability on as an ambient one, so the bind alone does not show it)
+        assertThat(Podman.status(pid, "NoNewPrivs")).as("allowPrivilegeEscalation: true").isEqualTo("0");
         long app = Podman.pid(APP);
         assertThat(Podman.status(app, "CapEff")).as("the app: drop ALL").isEqualTo("0000000000000000");
         for (String c : List.of(DOTGATE, APP)) {
