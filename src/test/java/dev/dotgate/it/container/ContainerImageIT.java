@@ -155,6 +155,8 @@ class ContainerImageIT {
         assertThat(wrongPort.exit()).as("the check with nothing listening: %s", wrongPort.all()).isEqualTo(1);
 
         String logs = logs(name);
+        assertThat(logs).as("Netty's native libraries loaded from the tmpfs /tmp of a read-only container")
+                .contains("epoll transport, TLS by BoringSSL");
         assertThat(logs).contains("\"name\":\"a.test.\"").contains("\"decision\":\"forwarded\"")
                 .contains("\"transport\":\"dot\"").contains("\"transport\":\"doh\"");
 
