@@ -115,7 +115,7 @@ class ContainerImageIT {
 
         assertThat(dig("-p", String.valueOf(plain), "a.test", "+short")).isEqualTo("192.0.2.1");
         assertThat(dig("-p", String.valueOf(plain), "+tcp", "a.test", "+short")).isEqualTo("192.0.2.1");
-        // The generated CA, from the data volume on the host; strict verification by name and address
+        // The generated CA, read from the data volume on the host; kdig verifies the certificate strictly, by name
         Path data = Path.of(Podman.podman(30, "volume", "inspect", "--format", "{{.Mountpoint}}", volume)
                 .ok("podman volume inspect").out().strip());
         Path ca = data.resolve("ca.pem");
