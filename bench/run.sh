@@ -123,12 +123,14 @@ unbound -d -c $W/upstream.conf > $W/upstream.log 2>&1 & PIDS+=($!)
 unbound -d -c $W/forwarder.conf > $W/forwarder.log 2>&1 & PIDS+=($!)
 # Run from a copy of the jar, so a rebuild during the run cannot pull classes from under it.
 ./dotgate version >/dev/null && cp target/dotgate.jar $W/dotgate.jar
-DOTGATE_JAR=$W/dotgate.jar ./dotgate run $AS_ROOT --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
+# A build from before --user (an older jar put in this slot, to swap slots with the baseline) stays root anyway.
+DG_AS_ROOT=$AS_ROOT; java -jar $W/dotgate.jar run --help 2>&1 | grep -q -- --allow-root || DG_AS_ROOT=
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run $DG_AS_ROOT --listen 127.0.0.1:$DG --dot-listen 127.0.0.1:$DGT --doh-listen 127.0.0.1:$DGH --upstream "tls://127.0.0.1:$UP#upstream.test" \
   --upstream-ca $W/ca.pem --data-dir $W/dotgate --log-level warn --dnssec process > $W/dotgate.log 2>&1 & PIDS+=($!)
 
 # The relay (DoT and DoQ in, DoT to the upstream) and the dotgate that reaches the upstream each way, one
 # forwarding zone per kind; both with the bench certificate, so one CA covers every hop.
-DOTGATE_JAR=$W/dotgate.jar ./dotgate run $AS_ROOT --listen 127.0.0.1:$RL --dot-listen 127.0.0.1:$RLT --doq-listen 127.0.0.1:$RLT \
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run $DG_AS_ROOT --listen 127.0.0.1:$RL --dot-listen 127.0.0.1:$RLT --doq-listen 127.0.0.1:$RLT \
   --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem --cert $W/srv.pem --key $W/srv.key \
   --data-dir $W/relay --log-level warn --dnssec process > $W/relay.log 2>&1 & PIDS+=($!)
 cat > $W/up.toml <<EOC
@@ -145,7 +147,7 @@ servers = ["tls://127.0.0.1:$RLT#upstream.test"]
 zone = "doq.bench.test"
 servers = ["quic://127.0.0.1:$RLT#upstream.test"]
 EOC
-DOTGATE_JAR=$W/dotgate.jar ./dotgate run $AS_ROOT --config $W/up.toml --listen 127.0.0.1:$DU --dot-listen 127.0.0.1:$DUQ \
+DOTGATE_JAR=$W/dotgate.jar ./dotgate run $DG_AS_ROOT --config $W/up.toml --listen 127.0.0.1:$DU --dot-listen 127.0.0.1:$DUQ \
   --doq-listen 127.0.0.1:$DUQ --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
   --cert $W/srv.pem --key $W/srv.key --data-dir $W/up --log-level warn --dnssec process > $W/up.log 2>&1 & PIDS+=($!)
 
@@ -394,7 +396,7 @@ echo "footprint: start to first answer, resident size at idle, memory per idle D
 echo "$FOOTPRINT_CONNECTIONS connections and over $FOOTPRINT_CONNECTIONS more (marginal)"
 printf '%-8s %10s %10s %14s %14s\n' server "start ms" "idle MB" "bytes/conn" "marginal"
 {
-  fp dotgate env DOTGATE_JAR=$W/dotgate.jar ./dotgate run $AS_ROOT --config $W/fp-dotgate.toml --listen 127.0.0.1:$FU \
+  fp dotgate env DOTGATE_JAR=$W/dotgate.jar ./dotgate run $DG_AS_ROOT --config $W/fp-dotgate.toml --listen 127.0.0.1:$FU \
     --dot-listen 127.0.0.1:$FT --upstream "tls://127.0.0.1:$UP#upstream.test" --upstream-ca $W/ca.pem \
     --cert $W/srv.pem --key $W/srv.key --data-dir $W/fp-dotgate --log-level warn --dnssec process
   [ -n "${BASELINE_JAR:-}" ] && fp baseline java -jar $W/baseline.jar run $BASELINE_DNSSEC --config $W/fp-dotgate.toml \
