@@ -134,9 +134,8 @@ final class RunCommand implements Callable<Integer> {
             throw new UserSwitchException(e.getMessage());
         }
         handOver.add(cfg.dataDir());
-        String events = cfg.observe().events();
-        if (!"off".equals(events) && !"stdout".equals(events)) {
-            handOver.add(Path.of(events));
+        if (cfg.observe().eventsFile() != null) {
+            handOver.add(cfg.observe().eventsFile());
         }
         UserSwitch.to(account, handOver);
         LoggerFactory.getLogger(RunCommand.class).info("running as user {} from now on; {} handed over to it",

@@ -1,6 +1,7 @@
 package dev.dotgate.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 
 /**
  * Events and metrics ({@code [events]} and {@code [metrics]}).
@@ -21,4 +22,9 @@ public record ObserveOptions(
                         + "serving) and `/ready` (200 once the listeners are bound and an upstream has answered, "
                         + "else 503 with the reason) for health checks and probes")
         InetSocketAddress metricsListen) {
+
+    /** The file the events are appended to, or null when they go to stdout or nowhere. */
+    public Path eventsFile() {
+        return "off".equals(events) || "stdout".equals(events) ? null : Path.of(events);
+    }
 }

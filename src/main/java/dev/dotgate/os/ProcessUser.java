@@ -10,20 +10,29 @@ public final class ProcessUser {
     }
 
     /**
-     * Whether the process runs with root's effective user id: the second id of the {@code Uid:} line of
+     * Whether the process runs with root's effective user id: the second of {@link #uids} of
      * {@code /proc/self/status} (read, so a start that switches no user does not load the C library binding); where
      * there is no /proc, by the JVM's {@code user.name}.
      */
     public static boolean isRoot() {
+        String[] uids = uids(Path.of("/proc/self/status"));
+        return uids != null && uids.length > 1 ? "0".equals(uids[1]) : "root".equals(System.getProperty("user.name"));
+    }
+
+    /**
+     * The ids on the {@code Uid:} line of a process's or thread's {@code status} file in /proc (real, effective,
+     * saved, file system), or null when it cannot be read (no /proc, or a thread that has ended).
+     */
+    static String[] uids(Path status) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(status)) {
                 if (line.startsWith("Uid:")) {
-                    return "0".equals(line.substring(4).strip().split("\\s+")[1]);
+                    return line.substring(4).strip().split("\\s+");
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // no /proc: below
+        } catch (IOException e) {
+            return null;
         }
-        return "root".equals(System.getProperty("user.name"));
+        return null;
     }
 }

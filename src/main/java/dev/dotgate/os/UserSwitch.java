@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -80,28 +81,14 @@ public final class UserSwitch {
         String wanted = Integer.toUnsignedString(account.uid());
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
-                String uids = uidLine(task.resolve("status"));
-                if (uids != null && !uids.equals(wanted + "\t" + wanted + "\t" + wanted + "\t" + wanted)) {
+                String[] uids = ProcessUser.uids(task.resolve("status")); // null: the thread ended meanwhile
+                if (uids != null && (uids.length != 4 || !Arrays.stream(uids).allMatch(wanted::equals))) {
                     throw new UserSwitchException("switched to user " + account + " but thread " + task.getFileName()
-                            + " still has uids " + uids);
+                            + " still has uids " + String.join(" ", uids));
                 }
             }
         } catch (IOException e) {
             // no /proc: the C library's own switch of every thread is all there is to go by
         }
-    }
-
-    /** The ids on the {@code Uid:} line of a task's status (real, effective, saved, file system), or null. */
-    private static String uidLine(Path status) {
-        try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("Uid:")) {
-                    return line.substring(4).strip();
-                }
-            }
-        } catch (IOException e) {
-            return null; // the thread ended meanwhile
-        }
-        return null;
     }
 }

@@ -1,10 +1,12 @@
 package dev.dotgate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.dotgate.it.TestFiles.procStatus;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dotgate.it.Ports;
 import dev.dotgate.it.Proc;
+import dev.dotgate.it.TestFiles;
 import dev.dotgate.it.Unbound;
 import java.io.File;
 import java.io.IOException;
@@ -40,7 +42,7 @@ class RunAsUserTest {
     void asRoot() throws IOException {
         assumeTrue("0".equals(Proc.run(5, "id", "-u").out().strip()), "runs as root only");
         // nobody must reach the data directory below the test's own directory, as below /var/lib
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        TestFiles.readableByAll(tmp);
     }
 
     @Test
@@ -92,12 +94,12 @@ class RunAsUserTest {
                 }
                 assertThat(tasks).as("the JVM's threads").hasSizeGreaterThan(5);
                 for (Path task : tasks) {
-                    String status = Files.readString(task.resolve("status"));
-                    assertThat(field(status, "Uid")).as("thread %s", task).isEqualTo(ids(NOBODY));
-                    assertThat(field(status, "Gid")).as("thread %s", task).isEqualTo(ids(NOBODY));
-                    assertThat(field(status, "Groups")).as("thread %s", task).isEqualTo(NOBODY);
-                    assertThat(field(status, "CapEff")).as("thread %s", task).isEqualTo("0000000000000000");
-                    assertThat(field(status, "CapPrm")).as("thread %s", task).isEqualTo("0000000000000000");
+                    Path status = task.resolve("status");
+                    assertThat(procStatus(status, "Uid")).as("thread %s", task).isEqualTo(ids(NOBODY));
+                    assertThat(procStatus(status, "Gid")).as("thread %s", task).isEqualTo(ids(NOBODY));
+                    assertThat(procStatus(status, "Groups")).as("thread %s", task).isEqualTo(NOBODY);
+                    assertThat(procStatus(status, "CapEff")).as("thread %s", task).isEqualTo("0000000000000000");
+                    assertThat(procStatus(status, "CapPrm")).as("thread %s", task).isEqualTo("0000000000000000");
                 }
                 List<Path> files;
                 try (Stream<Path> s = Files.walk(data)) {
@@ -132,12 +134,6 @@ class RunAsUserTest {
 
     private String log() throws IOException {
         return Files.readString(tmp.resolve("run.log"));
-    }
-
-    /** A line of /proc/PID/status, its value with tabs as the kernel writes them. */
-    private static String field(String status, String name) {
-        return status.lines().filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow()
-                .substring(name.length() + 1).strip();
     }
 
     private static String ids(String id) {

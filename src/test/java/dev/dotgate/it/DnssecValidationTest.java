@@ -60,6 +60,12 @@ class DnssecValidationTest {
         return "[dnssec]\nmode = \"validate\"\ntrust_anchors = [\"" + zones.trustAnchorFile() + "\"]\n" + more;
     }
 
+    /** A validating gateway whose one upstream is {@code relay} (plain UDP) in front of the test resolver. */
+    static GatewayFixture validatingThrough(DelayProxy relay, String dir, String timeout) throws Exception {
+        return GatewayFixture.builder().dir(servers.dir(dir)).upstreams(null, "udp://127.0.0.1:" + relay.port())
+                .timeout(timeout).toml(anchored("")).start();
+    }
+
     static Message ask(GatewayFixture gw, String name, String type, boolean dnssecOk, boolean cd) throws Exception {
         Message q = DnsClient.query(name, Type.value(type), 4242);
         q.addRecord(new OPTRecord(1232, 0, 0, dnssecOk ? ExtendedFlags.DO : 0), Section.ADDITIONAL);
@@ -287,10 +293,7 @@ class DnssecValidationTest {
     @Test
     void queriesWaitingOnTheSameBogusAnswerGetItsServfailAndEde() throws Exception {
         try (DelayProxy slow = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 150);
-                GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("coalesce"))
-                        .upstreams(null, "udp://127.0.0.1:" + slow.port()).timeout("3s")
-                        .toml(anchored(""))
-                        .start()) {
+                GatewayFixture gw = validatingThrough(slow, "coalesce", "3s")) {
             var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw, "www.bogus."));
             Thread.sleep(50); // the first is upstream, held by the relay: the second joins its flight
             Message second = askQuietly(gw, "www.bogus.");
@@ -305,10 +308,7 @@ class DnssecValidationTest {
     @Test
     void aNegativeAnswerWhoseChainCannotBeFetchedIsNotPassedOn() throws Exception {
         try (DelayProxy relay = new DelayProxy(new java.net.InetSocketAddress("127.0.0.1", zones.resolverPort()), 300);
-                GatewayFixture gw = GatewayFixture.builder().dir(servers.dir("chainless"))
-                        .upstreams(null, "udp://127.0.0.1:" + relay.port()).timeout("500ms")
-                        .toml(anchored(""))
-                        .start()) {
+                GatewayFixture gw = validatingThrough(relay, "chainless", "500ms")) {
             var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> askQuietly(gw, "nx.nsec3."));
             Thread.sleep(100); // the query is held by the relay; from now on it swallows the chain's lookups
             relay.delay(-1);

@@ -8,6 +8,7 @@ import dev.dotgate.it.Ports;
 import dev.dotgate.it.Proc;
 import dev.dotgate.it.Servers;
 import dev.dotgate.it.SignedZones;
+import dev.dotgate.it.TestFiles;
 import dev.dotgate.it.Unbound;
 import java.io.IOException;
 import java.net.URI;
@@ -19,10 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,8 +57,7 @@ class ContainerImageIT {
     static void image() throws IOException {
         image = ContainerImage.get();
         unbound = servers.unbound();
-        shared = Files.createTempDirectory("dotgate-container-it");
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        shared = TestFiles.readableByAll(Files.createTempDirectory("dotgate-container-it"));
         Path upstream = readableDir("upstream");
         readableCopy(unbound.caFile(), upstream.resolve("ca.pem"));
     }
@@ -67,11 +65,7 @@ class ContainerImageIT {
     @AfterAll
     static void cleanUp() throws IOException {
         Podman.removeQuietly(containers, volumes);
-        if (shared != null) {
-            try (Stream<Path> paths = Files.walk(shared)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        TestFiles.deleteTree(shared);
     }
 
     @Test
@@ -327,9 +321,7 @@ class ContainerImageIT {
     }
 
     private static Path readableDir(String name) throws IOException {
-        Path dir = Files.createDirectories(shared.resolve(name));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return dir;
+        return TestFiles.readableByAll(Files.createDirectories(shared.resolve(name)));
     }
 
     private static void readableCopy(Path from, Path to) throws IOException {

@@ -1,5 +1,6 @@
 package dev.dotgate.it.container;
 
+import dev.dotgate.it.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,21 @@ final class Kube {
         }
         for (String v : configMapVolumes) {
             Podman.podman(60, "volume", "rm", "--force", v);
+        }
+    }
+
+    /**
+     * After a test class: stops its pod's {@code upstream}, takes down what {@code manifest} made ({@code pod} and
+     * the volume of {@code configMap}) and deletes {@code dir}, each only when the start got that far.
+     */
+    static void tearDown(PodUnbound upstream, Path dir, Path manifest, String pod, String configMap)
+            throws IOException {
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (dir != null) {
+            downQuietly(manifest, List.of(pod), List.of(configMap));
+            TestFiles.deleteTree(dir);
         }
     }
 

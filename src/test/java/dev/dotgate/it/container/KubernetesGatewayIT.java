@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dotgate.it.Eventually;
+import dev.dotgate.it.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +40,7 @@ class KubernetesGatewayIT {
     static void play() throws IOException {
         image = ContainerImage.get();
         assumeTrue(Podman.onPath("nsenter") && Podman.onPath("unbound"), "needs nsenter (util-linux) and unbound");
-        dir = Files.createTempDirectory("dotgate-gateway-it");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        dir = TestFiles.readableByAll(Files.createTempDirectory("dotgate-gateway-it"));
         String yaml = Kube.manifest("gateway.yaml");
         yaml = Kube.replaceLine(yaml, "image: localhost/dotgate:latest", "image: " + image);
         yaml = Kube.replaceLine(yaml,
@@ -60,15 +58,7 @@ class KubernetesGatewayIT {
 
     @AfterAll
     static void down() throws IOException {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (dir != null) {
-            Kube.downQuietly(manifest, List.of(POD), List.of(CONFIG_MAP));
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Kube.tearDown(upstream, dir, manifest, POD, CONFIG_MAP);
     }
 
     @Test
@@ -86,8 +76,7 @@ class KubernetesGatewayIT {
             }
         }
         assertThat(toml).as("the ConfigMap's dotgate.toml").contains("[listen]");
-        Path config = Files.createDirectories(dir.resolve("config"));
-        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path config = TestFiles.readableByAll(Files.createDirectories(dir.resolve("config")));
         Files.writeString(config.resolve("dotgate.toml"), toml);
         Files.setPosixFilePermissions(config.resolve("dotgate.toml"), PosixFilePermissions.fromString("rw-r--r--"));
         Podman.Result check = Podman.podman(120, "run", "--rm", "--network", "none", "--volume",

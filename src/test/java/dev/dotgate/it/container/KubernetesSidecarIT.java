@@ -11,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,15 +61,7 @@ class KubernetesSidecarIT {
 
     @AfterAll
     static void down() throws IOException {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (dir != null) {
-            Kube.downQuietly(manifest, List.of(POD), List.of(CONFIG_MAP));
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Kube.tearDown(upstream, dir, manifest, POD, CONFIG_MAP);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dotgate.it.TestFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -141,12 +142,7 @@ final class Podman {
      * read on the host: what the kernel says, not what the container's tools say.
      */
     static String status(long pid, String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith(field + ":")) {
-                return line.substring(field.length() + 1).strip();
-            }
-        }
-        throw new AssertionError("no " + field + " in /proc/" + pid + "/status");
+        return TestFiles.procStatus(Path.of("/proc/" + pid + "/status"), field);
     }
 
     /** Removes containers (their anonymous volumes too) and named volumes, ignoring ones already gone. */
