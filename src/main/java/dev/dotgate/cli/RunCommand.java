@@ -66,10 +66,30 @@ final class RunCommand implements Callable<Integer> {
         DirectMemory.report(LoggerFactory.getLogger(RunCommand.class));
         Gateway gateway = new Gateway(cfg);
         SystemdNotify systemd = SystemdNotify.fromEnvironment();
-        // Before the start, so a SIGTERM while it starts (the listeners may already answer) stops it gracefully.
+        // The handlers are set before the start: the listeners answer before it returns, and a signal meanwhile
+        // must not take the JVM's default action (exit). SIGTERM then stops it gracefully once started; a SIGHUP
+        // waits behind the start on the reload thread.
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dotgate-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        reloads.execute(() -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the start failed: shutdownNow drops the waiting reloads
+            }
+        });
         SignalHandler term = Signal.handle(new Signal("TERM"), s -> stop.countDown());
         SignalHandler intr = Signal.handle(new Signal("INT"), s -> stop.countDown());
+        SignalHandler hup = Signal.handle(new Signal("HUP"), s -> reloads.execute(() -> {
+            systemd.reloading();
+            reload(gateway);
+            systemd.ready("serving on " + gateway.describeListeners());
+        }));
         String failed = null;
         int code = 1;
         try {
@@ -83,19 +103,12 @@ final class RunCommand implements Callable<Integer> {
         if (failed != null) {
             Signal.handle(new Signal("TERM"), term);
             Signal.handle(new Signal("INT"), intr);
+            Signal.handle(new Signal("HUP"), hup);
+            reloads.shutdownNow();
             return fail(failed, code);
         }
         systemd.ready("serving on " + gateway.describeListeners());
-        ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dotgate-reload");
-            t.setDaemon(true);
-            return t;
-        });
-        Signal.handle(new Signal("HUP"), s -> reloads.execute(() -> {
-            systemd.reloading();
-            reload(gateway);
-            systemd.ready("serving on " + gateway.describeListeners());
-        }));
+        started.countDown();
         try {
             stop.await();
         } catch (InterruptedException e) {
